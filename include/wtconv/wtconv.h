@@ -1,0 +1,166 @@
+/*
+ * libwtconv - the WTConv2d layer (wavelet convolution, Finder et al., ECCV 2024) for C and C++.
+ *
+ * One context runs one trained WTConv2d layer on float32 NCHW tensors of a fixed shape:
+ *
+ *     wtconv_ctx *ctx = NULL;
+ *     if (wtconv_create("layer.safetensors", C, H, W, &ctx) != WTCONV_OK)
+ *         fprintf(stderr, "wtconv: %s\n", wtconv_last_error());
+ *     wtconv_run(ctx, input, output);   // input N*C*H*W floats, output N*C*H_out*W_out
+ *     wtconv_destroy(ctx);
+ *
+ * Thread safety: every function may be called from any thread. Distinct contexts are fully
+ * independent. One context must not run on two threads at the same time (calls on it must
+ * be serialised by the caller); using it from different threads in turn is fine.
+ * wtconv_last_error() is per thread.
+ *
+ * ABI: wtconv_ctx is opaque. wtconv_options carries its own size (struct_size) and only ever
+ * grows at the end, so a program built against an older header keeps working with a newer
+ * library. Enum values are fixed and only ever appended to.
+ *
+ * MIT licensed. See README.md for the model file format and the accuracy contract.
+ */
+#ifndef WTCONV_WTCONV_H
+#define WTCONV_WTCONV_H
+
+#include <stddef.h>
+
+/* ---- Symbol export --------------------------------------------------------------------- */
+/* WTCONV_STATIC: define when linking the static library on Windows (the CMake package and the
+ * pkg-config file do this for you). WTCONV_BUILDING is set only while building libwtconv. */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#if defined(WTCONV_STATIC)
+#define WTCONV_API
+#elif defined(WTCONV_BUILDING)
+#define WTCONV_API __declspec(dllexport)
+#else
+#define WTCONV_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define WTCONV_API __attribute__((visibility("default")))
+#else
+#define WTCONV_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Version ----------------------------------------------------------------------------- */
+#define WTCONV_VERSION_MAJOR 0
+#define WTCONV_VERSION_MINOR 1
+#define WTCONV_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, as in zstd. */
+#define WTCONV_VERSION_NUMBER                                                                   \
+    (WTCONV_VERSION_MAJOR * 10000 + WTCONV_VERSION_MINOR * 100 + WTCONV_VERSION_PATCH)
+#define WTCONV_VERSION_STRING "0.1.0"
+
+/* The version of the library actually loaded, which may differ from the header's. */
+WTCONV_API unsigned wtconv_version_number(void);
+WTCONV_API const char *wtconv_version_string(void);
+
+/* ---- Status codes ------------------------------------------------------------------------ */
+typedef enum wtconv_status {
+    WTCONV_OK = 0,
+    WTCONV_ERR_INVALID_ARGUMENT,    /* NULL pointer, non-positive size, bad option value */
+    WTCONV_ERR_IO,                  /* model file missing or unreadable */
+    WTCONV_ERR_MODEL_FORMAT,        /* malformed, inconsistent or unsupported model file */
+    WTCONV_ERR_SHAPE_MISMATCH,      /* C/H/W/batch do not fit the model or the backend */
+    WTCONV_ERR_OUT_OF_MEMORY,       /* an allocation failed */
+    WTCONV_ERR_BACKEND_UNAVAILABLE, /* asked for a backend this build/machine lacks */
+    WTCONV_ERR_BACKEND_FAILURE      /* the backend failed at run time */
+} wtconv_status;
+
+/* A fixed English name for a status ("WTCONV_ERR_IO: ..."); never NULL. */
+WTCONV_API const char *wtconv_status_string(wtconv_status status);
+
+/* The message of this thread's most recent failed call, naming the problem (which file, tensor,
+ * dimension or byte offset). Empty string if no call has failed on this thread. The pointer
+ * stays valid until the next libwtconv call on this thread. Never NULL. */
+WTCONV_API const char *wtconv_last_error(void);
+
+/* ---- Backends ---------------------------------------------------------------------------- */
+typedef enum wtconv_backend {
+    WTCONV_BACKEND_AUTO = 0, /* the best backend this build and machine offer */
+    WTCONV_BACKEND_CPU,      /* portable C, available everywhere */
+    WTCONV_BACKEND_METAL,    /* Apple GPU / Neural Engine (Metal + Core ML) */
+    WTCONV_BACKEND_CUDA      /* reserved */
+} wtconv_backend;
+
+/* 1 if `backend` can be used in this build on this machine, else 0. AUTO is always available. */
+WTCONV_API int wtconv_backend_available(wtconv_backend backend);
+
+/* ---- Options ----------------------------------------------------------------------------- */
+typedef struct wtconv_options {
+    size_t struct_size;     /* the caller's sizeof(wtconv_options); set by wtconv_options_init */
+    wtconv_backend backend; /* default AUTO */
+    int batch;              /* N, default 1; must be >= 1 */
+    int num_threads;        /* CPU worker threads, 0 (default) = one per online core */
+    int stride;             /* output stride; 0 (default) = from the model file, else 1 */
+    const char *layer;      /* key prefix of one layer in a multi-layer file, e.g.
+                               "stages.2.blocks.0.dwconv."; NULL (default) = the whole file,
+                               which must then hold exactly one layer. Copied by create. */
+    /* New fields are only ever appended here. */
+} wtconv_options;
+
+/* Fills `opts` with the defaults. As a macro, it passes the caller's sizeof, so an older program
+ * never has bytes written past the struct it allocated. The function of the same name (for
+ * bindings that cannot use the macro) initialises the first version of the struct only. */
+WTCONV_API void wtconv_options_init(wtconv_options *opts);
+WTCONV_API void wtconv_options_init_sized(wtconv_options *opts, size_t struct_size);
+#define wtconv_options_init(opts) wtconv_options_init_sized((opts), sizeof(wtconv_options))
+
+/* ---- Contexts ---------------------------------------------------------------------------- */
+typedef struct wtconv_ctx wtconv_ctx;
+
+/* Loads the layer in `model_path` (a safetensors file; see README.md) for inputs of
+ * `channels` x `height` x `width`, plans the run and allocates everything it needs.
+ * On success *out_ctx is the new context; on failure it is set to NULL, a status is returned
+ * and wtconv_last_error() says why. Equivalent to wtconv_create_with_options(..., NULL, ...). */
+WTCONV_API wtconv_status wtconv_create(const char *model_path, int channels, int height,
+                                       int width, wtconv_ctx **out_ctx);
+
+/* As wtconv_create; `opts` may be NULL for the defaults. Only the first opts->struct_size
+ * bytes are read; a struct larger than this library knows is accepted if its unknown tail is
+ * all zero bytes. */
+WTCONV_API wtconv_status wtconv_create_with_options(const char *model_path, int channels,
+                                                    int height, int width,
+                                                    const wtconv_options *opts,
+                                                    wtconv_ctx **out_ctx);
+
+/* Runs the layer. `input` holds N*C*H*W floats and `output` N*C*H_out*W_out floats, both NCHW
+ * and contiguous. The two buffers must not overlap (in-place is refused with
+ * WTCONV_ERR_INVALID_ARGUMENT). Allocates nothing. The input is never written; the output is
+ * left untouched if the call fails. */
+WTCONV_API wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output);
+
+/* Frees the context and everything it owns. NULL is fine. */
+WTCONV_API void wtconv_destroy(wtconv_ctx *ctx);
+
+/* ---- Queries ----------------------------------------------------------------------------- */
+/* Output shape: N, C, H_out = ceil(H/stride), W_out = ceil(W/stride). Any pointer but ctx may
+ * be NULL. */
+WTCONV_API wtconv_status wtconv_output_shape(const wtconv_ctx *ctx, int *n, int *c, int *h,
+                                             int *w);
+/* Element counts of the input and output buffers (0 for a NULL ctx). */
+WTCONV_API size_t wtconv_input_size(const wtconv_ctx *ctx);
+WTCONV_API size_t wtconv_output_size(const wtconv_ctx *ctx);
+
+/* The loaded layer. Each returns 0 for a NULL ctx. */
+WTCONV_API int wtconv_kernel_size(const wtconv_ctx *ctx); /* k */
+WTCONV_API int wtconv_levels(const wtconv_ctx *ctx);      /* L, wavelet levels */
+WTCONV_API int wtconv_stride(const wtconv_ctx *ctx);      /* stride in effect */
+WTCONV_API int wtconv_has_bias(const wtconv_ctx *ctx);    /* 1 if the base conv has a bias */
+
+/* The backend in use: its enum value (AUTO for a NULL ctx) and a short name ("cpu"). */
+WTCONV_API wtconv_backend wtconv_backend_in_use(const wtconv_ctx *ctx);
+WTCONV_API const char *wtconv_backend_name(const wtconv_ctx *ctx); /* "" for NULL */
+
+/* Bytes of scratch memory the context holds for running (weights not included). */
+WTCONV_API size_t wtconv_workspace_size(const wtconv_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WTCONV_WTCONV_H */

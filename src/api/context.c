@@ -1,0 +1,159 @@
+/* The public entry points: argument checks, then model -> plan -> backend. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/error.h"
+#include "api/options.h"
+#include "backend/backend.h"
+#include "model/model.h"
+#include "plan/plan.h"
+
+struct wtconv_ctx {
+    const wtconv_backend_ops *backend;
+    void *backend_state;
+    wtconv_plan plan;
+    int has_bias;
+};
+
+static const char *backend_enum_name(wtconv_backend kind) {
+    switch (kind) {
+    case WTCONV_BACKEND_CPU:
+        return "CPU";
+    case WTCONV_BACKEND_METAL:
+        return "Metal";
+    case WTCONV_BACKEND_CUDA:
+        return "CUDA";
+    default:
+        return "AUTO";
+    }
+}
+
+int wtconv_backend_available(wtconv_backend backend) {
+    if (backend == WTCONV_BACKEND_AUTO)
+        return 1;
+    return wtconv_backend_lookup(backend) != NULL;
+}
+
+static wtconv_status check_size(const char *what, int value) {
+    if (value < 1)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "%s is %d; must be >= 1", what, value);
+    return WTCONV_OK;
+}
+
+wtconv_status wtconv_create_with_options(const char *model_path, int channels, int height,
+                                         int width, const wtconv_options *opts,
+                                         wtconv_ctx **out_ctx) {
+    wtconv_options options;
+    wtconv_model model;
+    wtconv_backend_config config;
+    const wtconv_backend_ops *backend;
+    wtconv_ctx *ctx;
+    wtconv_status status;
+    int stride;
+
+    if (!out_ctx)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "out_ctx is NULL");
+    *out_ctx = NULL;
+    if (!model_path)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "model_path is NULL");
+    if ((status = check_size("channels", channels)) != WTCONV_OK ||
+        (status = check_size("height", height)) != WTCONV_OK ||
+        (status = check_size("width", width)) != WTCONV_OK)
+        return status;
+    if ((status = wtconv_options_read(opts, &options)) != WTCONV_OK)
+        return status;
+    backend = wtconv_backend_lookup(options.backend);
+    if (!backend)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "the %s backend is not available in this build of libwtconv %s on "
+                           "this machine",
+                           backend_enum_name(options.backend), WTCONV_VERSION_STRING);
+
+    if ((status = wtconv_model_load(model_path, options.layer, &model)) != WTCONV_OK)
+        return status;
+    stride = options.stride ? options.stride : model.stride ? model.stride : 1;
+
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        wtconv_model_free(&model);
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a context");
+    }
+    ctx->backend = backend;
+    ctx->has_bias = model.has_bias;
+    config.num_threads = options.num_threads;
+    status = wtconv_plan_make(&model, options.batch, channels, height, width, stride, &ctx->plan);
+    if (status == WTCONV_OK)
+        status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
+    wtconv_model_free(&model);
+    if (status != WTCONV_OK) {
+        free(ctx);
+        return status;
+    }
+    *out_ctx = ctx;
+    return WTCONV_OK;
+}
+
+wtconv_status wtconv_create(const char *model_path, int channels, int height, int width,
+                            wtconv_ctx **out_ctx) {
+    return wtconv_create_with_options(model_path, channels, height, width, NULL, out_ctx);
+}
+
+/* True if [a, a+a_bytes) and [b, b+b_bytes) share a byte. Compared as integers, since
+ * relational comparison of pointers into different objects is undefined in C. */
+static int ranges_overlap(const void *a, size_t a_bytes, const void *b, size_t b_bytes) {
+    uintptr_t a0 = (uintptr_t)a, b0 = (uintptr_t)b;
+    return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
+}
+
+wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output) {
+    if (!ctx)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
+    if (!input)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "input is NULL");
+    if (!output)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "output is NULL");
+    if (ranges_overlap(input, ctx->plan.input_elements * sizeof(float), output,
+                       ctx->plan.output_elements * sizeof(float)))
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "input and output overlap; in-place runs are not supported");
+    return ctx->backend->run(ctx->backend_state, input, output);
+}
+
+void wtconv_destroy(wtconv_ctx *ctx) {
+    if (!ctx)
+        return;
+    ctx->backend->destroy(ctx->backend_state);
+    free(ctx);
+}
+
+wtconv_status wtconv_output_shape(const wtconv_ctx *ctx, int *n, int *c, int *h, int *w) {
+    if (!ctx)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
+    if (n)
+        *n = ctx->plan.batch;
+    if (c)
+        *c = ctx->plan.channels;
+    if (h)
+        *h = ctx->plan.out_height;
+    if (w)
+        *w = ctx->plan.out_width;
+    return WTCONV_OK;
+}
+
+size_t wtconv_input_size(const wtconv_ctx *ctx) { return ctx ? ctx->plan.input_elements : 0; }
+size_t wtconv_output_size(const wtconv_ctx *ctx) { return ctx ? ctx->plan.output_elements : 0; }
+int wtconv_kernel_size(const wtconv_ctx *ctx) { return ctx ? ctx->plan.kernel : 0; }
+int wtconv_levels(const wtconv_ctx *ctx) { return ctx ? ctx->plan.levels : 0; }
+int wtconv_stride(const wtconv_ctx *ctx) { return ctx ? ctx->plan.stride : 0; }
+int wtconv_has_bias(const wtconv_ctx *ctx) { return ctx ? ctx->has_bias : 0; }
+
+wtconv_backend wtconv_backend_in_use(const wtconv_ctx *ctx) {
+    return ctx ? ctx->backend->kind : WTCONV_BACKEND_AUTO;
+}
+
+const char *wtconv_backend_name(const wtconv_ctx *ctx) { return ctx ? ctx->backend->name : ""; }
+
+size_t wtconv_workspace_size(const wtconv_ctx *ctx) {
+    return ctx ? ctx->backend->workspace_size(ctx->backend_state) : 0;
+}

@@ -1,0 +1,65 @@
+#include "api/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(_MSC_VER)
+#define WTCONV_THREAD_LOCAL __declspec(thread)
+#else
+#define WTCONV_THREAD_LOCAL _Thread_local
+#endif
+
+/* Long enough for a message that lists several layer prefixes; longer ones are truncated. */
+#define WTCONV_ERROR_CAPACITY 1024
+
+static WTCONV_THREAD_LOCAL char last_error[WTCONV_ERROR_CAPACITY];
+
+wtconv_status wtconv_fail(wtconv_status status, const char *fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, args);
+    va_end(args);
+    return status;
+}
+
+void wtconv_error_prefix(const char *fmt, ...) {
+    char prefix[WTCONV_ERROR_CAPACITY];
+    size_t prefix_len, message_len;
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, args);
+    va_end(args);
+    prefix_len = strlen(prefix);
+    message_len = strlen(last_error);
+    /* Shift the message right to make room, truncating its end if the whole does not fit. */
+    if (prefix_len + message_len >= sizeof last_error)
+        message_len = prefix_len < sizeof last_error - 1 ? sizeof last_error - 1 - prefix_len : 0;
+    memmove(last_error + prefix_len, last_error, message_len);
+    last_error[prefix_len + message_len] = '\0';
+    memcpy(last_error, prefix, prefix_len < sizeof last_error ? prefix_len : sizeof last_error - 1);
+}
+
+const char *wtconv_last_error(void) { return last_error; }
+
+const char *wtconv_status_string(wtconv_status status) {
+    switch (status) {
+    case WTCONV_OK:
+        return "WTCONV_OK: success";
+    case WTCONV_ERR_INVALID_ARGUMENT:
+        return "WTCONV_ERR_INVALID_ARGUMENT: invalid argument";
+    case WTCONV_ERR_IO:
+        return "WTCONV_ERR_IO: model file missing or unreadable";
+    case WTCONV_ERR_MODEL_FORMAT:
+        return "WTCONV_ERR_MODEL_FORMAT: malformed, inconsistent or unsupported model file";
+    case WTCONV_ERR_SHAPE_MISMATCH:
+        return "WTCONV_ERR_SHAPE_MISMATCH: shape does not fit the model or the backend";
+    case WTCONV_ERR_OUT_OF_MEMORY:
+        return "WTCONV_ERR_OUT_OF_MEMORY: out of memory";
+    case WTCONV_ERR_BACKEND_UNAVAILABLE:
+        return "WTCONV_ERR_BACKEND_UNAVAILABLE: backend not available in this build or machine";
+    case WTCONV_ERR_BACKEND_FAILURE:
+        return "WTCONV_ERR_BACKEND_FAILURE: backend failed at run time";
+    }
+    return "WTCONV_ERR_UNKNOWN: unknown status code";
+}

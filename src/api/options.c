@@ -1,0 +1,89 @@
+#include "api/options.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "api/error.h"
+
+/* The size of the first published wtconv_options (through `layer`). It never changes: it is
+ * what the plain function wtconv_options_init, which cannot see its caller's sizeof, fills. */
+#define WTCONV_OPTIONS_SIZE_V1 (offsetof(wtconv_options, layer) + sizeof(const char *))
+
+static void set_defaults(wtconv_options *opts) {
+    opts->backend = WTCONV_BACKEND_AUTO;
+    opts->batch = 1;
+    opts->num_threads = 0;
+    opts->stride = 0;
+    opts->layer = NULL;
+}
+
+void wtconv_options_init_sized(wtconv_options *opts, size_t struct_size) {
+    wtconv_options defaults;
+    size_t n;
+    if (!opts || struct_size < sizeof(size_t))
+        return;
+    memset(&defaults, 0, sizeof defaults);
+    set_defaults(&defaults);
+    defaults.struct_size = struct_size;
+    /* Write only the caller's bytes: known fields from the defaults, any newer tail zeroed. */
+    n = struct_size < sizeof defaults ? struct_size : sizeof defaults;
+    memcpy(opts, &defaults, n);
+    if (struct_size > n)
+        memset((char *)opts + n, 0, struct_size - n);
+}
+
+/* The exported function behind the macro of the same name (the parentheses stop the macro). */
+void(wtconv_options_init)(wtconv_options *opts) {
+    wtconv_options_init_sized(opts, WTCONV_OPTIONS_SIZE_V1);
+}
+
+wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *out) {
+    size_t size;
+    memset(out, 0, sizeof *out);
+    set_defaults(out);
+    out->struct_size = sizeof *out;
+    if (!caller)
+        return WTCONV_OK;
+    size = caller->struct_size;
+    if (size < WTCONV_OPTIONS_SIZE_V1)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.struct_size is %zu, smaller than any wtconv_options (%zu); "
+                           "initialise options with wtconv_options_init()",
+                           size, (size_t)WTCONV_OPTIONS_SIZE_V1);
+    if (size > sizeof *out) {
+        /* A newer caller: fields this library does not know must be left at zero. */
+        const unsigned char *tail = (const unsigned char *)caller + sizeof *out;
+        for (size_t i = 0; i < size - sizeof *out; i++)
+            if (tail[i] != 0)
+                return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                                   "options byte %zu is set, but this libwtconv (%s) knows only "
+                                   "the first %zu bytes of wtconv_options",
+                                   sizeof *out + i, WTCONV_VERSION_STRING, sizeof *out);
+        size = sizeof *out;
+    }
+    memcpy(out, caller, size);
+    out->struct_size = sizeof *out;
+
+    switch (out->backend) {
+    case WTCONV_BACKEND_AUTO:
+    case WTCONV_BACKEND_CPU:
+    case WTCONV_BACKEND_METAL:
+    case WTCONV_BACKEND_CUDA:
+        break;
+    default:
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "options.backend is %d, not a backend",
+                           (int)out->backend);
+    }
+    if (out->batch < 1)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "options.batch is %d; must be >= 1",
+                           out->batch);
+    if (out->num_threads < 0)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.num_threads is %d; must be >= 0 (0 = one per core)",
+                           out->num_threads);
+    if (out->stride < 0)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.stride is %d; must be >= 1, or 0 for the model's",
+                           out->stride);
+    return WTCONV_OK;
+}

@@ -1,0 +1,31 @@
+/* Internal: one WTConv2d layer's weights, loaded and validated from a model file. */
+#ifndef WTCONV_MODEL_MODEL_H
+#define WTCONV_MODEL_MODEL_H
+
+#include "wtconv/wtconv.h"
+
+/* Deeper cascades only repeat 1x1 levels; the bound keeps per-level tables fixed-size. */
+#define WTCONV_MAX_LEVELS 32
+/* Far above any published WTConv kernel; keeps k*k and padding arithmetic small. */
+#define WTCONV_MAX_KERNEL 255
+
+typedef struct wtconv_model {
+    int channels; /* C */
+    int kernel;   /* k */
+    int levels;   /* L */
+    int has_bias;
+    int stride; /* from the file's "stride" metadata; 0 when absent */
+    float *base_weight;                        /* C*k*k   [C,1,k,k] */
+    float *base_bias;                          /* C, all zero without a bias */
+    float *base_scale;                         /* C       [1,C,1,1] */
+    float *wavelet_weight[WTCONV_MAX_LEVELS];  /* 4C*k*k  [4C,1,k,k]; channel 4c+s = subband s */
+    float *wavelet_scale[WTCONV_MAX_LEVELS];   /* 4C      [1,4C,1,1] */
+    float *storage;                            /* the one allocation behind every array */
+} wtconv_model;
+
+/* Loads the layer under key prefix `layer` (NULL: the file's only layer) from a safetensors
+ * file. Messages name the file and the offending tensor. */
+wtconv_status wtconv_model_load(const char *path, const char *layer, wtconv_model *model);
+void wtconv_model_free(wtconv_model *model);
+
+#endif
