@@ -1,0 +1,41 @@
+#define _POSIX_C_SOURCE 200809L
+
+#include "test_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int test_within_contract(const float *y, const float *ref, size_t count, double *max_err,
+                         double *bound) {
+    double err = 0, scale = 0, limit;
+    int finite = 1;
+    for (size_t i = 0; i < count; i++) {
+        double e = fabs((double)y[i] - (double)ref[i]);
+        if (!isfinite(y[i]))
+            finite = 0;
+        err = e > err ? e : err;
+        scale = fabs((double)ref[i]) > scale ? fabs((double)ref[i]) : scale;
+    }
+    limit = 1e-5 * scale + 1e-6;
+    if (max_err)
+        *max_err = err;
+    if (bound)
+        *bound = limit;
+    return finite && err <= limit;
+}
+
+void test_temp_path(char *out, size_t cap, const char *tag) {
+    const char *dir = getenv("TMPDIR");
+    snprintf(out, cap, "%s/wtconv-%ld-%s", dir && *dir ? dir : "/tmp", (long)getpid(), tag);
+}
+
+int test_write_file(const char *path, const void *data, size_t size) {
+    FILE *fp = fopen(path, "wb");
+    int ok;
+    if (!fp)
+        return -1;
+    ok = fwrite(data, 1, size, fp) == size;
+    return fclose(fp) == 0 && ok ? 0 : -1;
+}

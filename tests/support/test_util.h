@@ -1,0 +1,18 @@
+/* Small helpers shared by the C tests. */
+#ifndef WTCONV_TESTS_TEST_UTIL_H
+#define WTCONV_TESTS_TEST_UTIL_H
+
+#include <stddef.h>
+
+/* The accuracy contract: max|y - ref| <= 1e-5 * max|ref| + 1e-6. Returns 1 if it holds and
+ * reports the error and the bound through the pointers (either may be NULL). */
+int test_within_contract(const float *y, const float *ref, size_t count, double *max_err,
+                         double *bound);
+
+/* A path in the system's temporary folder unique to this process: <tmp>/wtconv-<pid>-<tag>. */
+void test_temp_path(char *out, size_t cap, const char *tag);
+
+/* Writes `size` bytes to `path`. Returns 0 on success. */
+int test_write_file(const char *path, const void *data, size_t size);
+
+#endif

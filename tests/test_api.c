@@ -1,0 +1,157 @@
+/* The API's contract apart from the numbers: versions, status strings, options struct
+ * versioning, queries, and the per-thread last error. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wtconv/wtconv.h>
+
+static int passed, failed;
+static const char *demo_model;
+
+static void check(int ok, const char *what) {
+    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+    ok ? passed++ : failed++;
+}
+
+static void test_versions_and_strings(void) {
+    char expected[32];
+    snprintf(expected, sizeof expected, "%d.%d.%d", WTCONV_VERSION_MAJOR, WTCONV_VERSION_MINOR,
+             WTCONV_VERSION_PATCH);
+    check(wtconv_version_number() == WTCONV_VERSION_NUMBER, "runtime version number = header's");
+    check(!strcmp(wtconv_version_string(), WTCONV_VERSION_STRING), "runtime version string");
+    check(!strcmp(WTCONV_VERSION_STRING, expected), "version string = MAJOR.MINOR.PATCH");
+    check(WTCONV_OK == 0 && WTCONV_ERR_INVALID_ARGUMENT == 1 && WTCONV_ERR_IO == 2 &&
+              WTCONV_ERR_MODEL_FORMAT == 3 && WTCONV_ERR_SHAPE_MISMATCH == 4 &&
+              WTCONV_ERR_OUT_OF_MEMORY == 5 && WTCONV_ERR_BACKEND_UNAVAILABLE == 6 &&
+              WTCONV_ERR_BACKEND_FAILURE == 7,
+          "status values are the published ones");
+    check(!strncmp(wtconv_status_string(WTCONV_ERR_IO), "WTCONV_ERR_IO", 13),
+          "status string names the code");
+    check(strstr(wtconv_status_string((wtconv_status)999), "unknown") != NULL,
+          "unknown status has a string");
+    check(wtconv_backend_available(WTCONV_BACKEND_AUTO) == 1, "AUTO is available");
+    check(wtconv_backend_available(WTCONV_BACKEND_CPU) == 1, "CPU is available");
+#if !defined(__APPLE__)
+    check(wtconv_backend_available(WTCONV_BACKEND_METAL) == 0, "Metal is not available here");
+#endif
+    check(wtconv_backend_available(WTCONV_BACKEND_CUDA) == 0, "CUDA is not available");
+}
+
+/* An "older" caller's struct: only the first version's fields, then bytes it owns. */
+typedef struct old_caller {
+    wtconv_options opts;
+    unsigned char guard[64];
+} old_caller;
+
+static void test_options_struct(void) {
+    old_caller oc;
+    wtconv_options opts;
+    unsigned char big[sizeof(wtconv_options) + 32];
+    wtconv_ctx *ctx = NULL;
+    const size_t v1_size = offsetof(wtconv_options, layer) + sizeof(const char *);
+
+    memset(&oc, 0xAB, sizeof oc);
+    (wtconv_options_init)(&oc.opts); /* the function, as a binding would call it */
+    check(oc.opts.struct_size == v1_size && oc.opts.batch == 1 && oc.opts.stride == 0 &&
+              oc.opts.layer == NULL && oc.opts.backend == WTCONV_BACKEND_AUTO,
+          "plain wtconv_options_init fills the first struct version");
+
+    memset(&oc, 0xAB, sizeof oc);
+    wtconv_options_init_sized(&oc.opts, 2 * sizeof(size_t));
+    check(oc.opts.struct_size == 2 * sizeof(size_t) &&
+              ((unsigned char *)&oc)[2 * sizeof(size_t)] == 0xAB,
+          "init never writes past the caller's struct_size");
+
+    wtconv_options_init(&opts);
+    check(opts.struct_size == sizeof opts && opts.num_threads == 0, "macro passes sizeof");
+
+    /* A newer caller: a larger struct whose unknown tail is zero is accepted... */
+    memset(big, 0, sizeof big);
+    wtconv_options_init_sized((wtconv_options *)(void *)big, sizeof big);
+    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big,
+                                     &ctx) == WTCONV_OK,
+          "larger options struct with a zero tail accepted");
+    wtconv_destroy(ctx);
+    ctx = NULL;
+    /* ...and one that sets a field this library does not know is refused. */
+    big[sizeof(wtconv_options) + 3] = 1;
+    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big,
+                                     &ctx) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "knows only") != NULL && ctx == NULL,
+          "unknown non-zero option bytes refused");
+}
+
+static void test_queries(void) {
+    wtconv_ctx *ctx = NULL;
+    wtconv_options opts;
+    int n = 0, c = 0, h = 0, w = 0;
+    wtconv_options_init(&opts);
+    opts.batch = 3;
+    opts.stride = 2;
+    opts.backend = WTCONV_BACKEND_CPU;
+    if (wtconv_create_with_options(demo_model, 32, 15, 8, &opts, &ctx) != WTCONV_OK) {
+        check(0, wtconv_last_error());
+        return;
+    }
+    wtconv_output_shape(ctx, &n, &c, &h, &w);
+    check(n == 3 && c == 32 && h == 8 && w == 4, "output shape N, C, ceil(H/2), ceil(W/2)");
+    check(wtconv_input_size(ctx) == (size_t)3 * 32 * 15 * 8, "input size");
+    check(wtconv_output_size(ctx) == (size_t)3 * 32 * 8 * 4, "output size");
+    check(wtconv_kernel_size(ctx) == 5 && wtconv_levels(ctx) == 2 && wtconv_stride(ctx) == 2 &&
+              wtconv_has_bias(ctx) == 1,
+          "layer info of the demo model (k=5, L=2, bias)");
+    check(wtconv_backend_in_use(ctx) == WTCONV_BACKEND_CPU &&
+              !strcmp(wtconv_backend_name(ctx), "cpu"),
+          "backend in use");
+    check(wtconv_workspace_size(ctx) > 0, "workspace size reported");
+    check(wtconv_output_shape(ctx, NULL, NULL, NULL, NULL) == WTCONV_OK, "NULL outputs fine");
+    wtconv_destroy(ctx);
+    wtconv_destroy(NULL);
+    check(wtconv_kernel_size(NULL) == 0 && wtconv_levels(NULL) == 0 && wtconv_stride(NULL) == 0 &&
+              wtconv_input_size(NULL) == 0 && !strcmp(wtconv_backend_name(NULL), "") &&
+              wtconv_workspace_size(NULL) == 0,
+          "queries on NULL are safe");
+}
+
+static void *fail_on_other_thread(void *arg) {
+    wtconv_ctx *ctx = NULL;
+    (void)arg;
+    wtconv_create("/nonexistent/other-thread.safetensors", 1, 1, 1, &ctx);
+    return strstr(wtconv_last_error(), "other-thread") ? (void *)1 : NULL;
+}
+
+static void test_thread_local_error(void) {
+    pthread_t thread;
+    void *result = NULL;
+    wtconv_ctx *ctx = NULL;
+    wtconv_create("/nonexistent/main-thread.safetensors", 1, 1, 1, &ctx);
+    if (pthread_create(&thread, NULL, fail_on_other_thread, NULL) != 0) {
+        check(0, "pthread_create");
+        return;
+    }
+    pthread_join(thread, &result);
+    check(result != NULL, "the other thread sees its own error");
+    check(strstr(wtconv_last_error(), "main-thread") != NULL,
+          "this thread's error is untouched by another thread's failure");
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_api DEMO_MODEL.safetensors\n");
+        return 2;
+    }
+    demo_model = argv[1];
+    check(wtconv_last_error() != NULL && wtconv_last_error()[0] == '\0',
+          "last error starts empty");
+    test_versions_and_strings();
+    test_options_struct();
+    test_queries();
+    test_thread_local_error();
+    printf("api: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
