@@ -7,8 +7,8 @@
 
 /* Files are little-endian whatever the host; convert one 4-byte group at a time. */
 static float decode_le(const unsigned char *p) {
-    uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                    (uint32_t)p[3] << 24;
+    uint32_t bits =
+        (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
     float value;
     memcpy(&value, &bits, sizeof value);
     return value;
@@ -44,9 +44,8 @@ int raw_f32_read(const char *path, float *dst, size_t count, char *error, size_t
     extra = fgetc(fp);
     fclose(fp);
     if (done != count || extra != EOF) {
-        snprintf(error, cap,
-                 "'%s' must hold exactly %zu float32 values (%zu bytes); it is %s", path, count,
-                 count * 4, done != count ? "shorter" : "longer");
+        snprintf(error, cap, "'%s' must hold exactly %zu float32 values (%zu bytes); it is %s",
+                 path, count, count * 4, done != count ? "shorter" : "longer");
         return -1;
     }
     return 0;

@@ -25,23 +25,22 @@ typedef struct cli_args {
 } cli_args;
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: wtconv-cli --model FILE.safetensors [options]\n"
-            "  --model PATH        model file (safetensors; see README.md)\n"
-            "  --channels C        input channels (default 32)\n"
-            "  --height H          input height (default 128)\n"
-            "  --width W           input width (default 128)\n"
-            "  --batch N           batch size (default 1)\n"
-            "  --input-f32 PATH    raw little-endian float32 input, N*C*H*W (NCHW);\n"
-            "                      default: a deterministic pseudo-random input\n"
-            "  --output-f32 PATH   write the output there, N*C*H_out*W_out float32\n"
-            "  --expect-f32 PATH   compare the output with this tensor; exit 1 on mismatch\n"
-            "  --backend NAME      auto (default), cpu, metal or cuda\n"
-            "  --threads T         CPU worker threads (0 = one per core, default)\n"
-            "  --layer PREFIX      the layer's key prefix in a multi-layer file\n"
-            "  --stride S          output stride (default: from the model file, else 1)\n"
-            "  --repeat R          timed runs after the first (default 10)\n"
-            "  --version           print the library version\n");
+    fprintf(out, "usage: wtconv-cli --model FILE.safetensors [options]\n"
+                 "  --model PATH        model file (safetensors; see README.md)\n"
+                 "  --channels C        input channels (default 32)\n"
+                 "  --height H          input height (default 128)\n"
+                 "  --width W           input width (default 128)\n"
+                 "  --batch N           batch size (default 1)\n"
+                 "  --input-f32 PATH    raw little-endian float32 input, N*C*H*W (NCHW);\n"
+                 "                      default: a deterministic pseudo-random input\n"
+                 "  --output-f32 PATH   write the output there, N*C*H_out*W_out float32\n"
+                 "  --expect-f32 PATH   compare the output with this tensor; exit 1 on mismatch\n"
+                 "  --backend NAME      auto (default), cpu, metal or cuda\n"
+                 "  --threads T         CPU worker threads (0 = one per core, default)\n"
+                 "  --layer PREFIX      the layer's key prefix in a multi-layer file\n"
+                 "  --stride S          output stride (default: from the model file, else 1)\n"
+                 "  --repeat R          timed runs after the first (default 10)\n"
+                 "  --version           print the library version\n");
 }
 
 static int parse_int(const char *flag, const char *text, int min, int *out) {
@@ -219,8 +218,8 @@ int main(int argc, char **argv) {
     in_count = wtconv_input_size(ctx);
     out_count = wtconv_output_size(ctx);
     printf("libwtconv %s, backend %s\n", wtconv_version_string(), wtconv_backend_name(ctx));
-    printf("layer: k=%d levels=%d stride=%d bias=%s\n", wtconv_kernel_size(ctx),
-           wtconv_levels(ctx), wtconv_stride(ctx), wtconv_has_bias(ctx) ? "yes" : "no");
+    printf("layer: k=%d levels=%d stride=%d bias=%s\n", wtconv_kernel_size(ctx), wtconv_levels(ctx),
+           wtconv_stride(ctx), wtconv_has_bias(ctx) ? "yes" : "no");
     printf("input [%d,%d,%d,%d] -> output [%d,%d,%d,%d], workspace %zu bytes\n", n, c, a.height,
            a.width, n, c, oh, ow, wtconv_workspace_size(ctx));
 

@@ -73,15 +73,15 @@ static void test_options_struct(void) {
     /* A newer caller: a larger struct whose unknown tail is zero is accepted... */
     memset(big, 0, sizeof big);
     wtconv_options_init_sized((wtconv_options *)(void *)big, sizeof big);
-    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big,
-                                     &ctx) == WTCONV_OK,
+    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big, &ctx) ==
+              WTCONV_OK,
           "larger options struct with a zero tail accepted");
     wtconv_destroy(ctx);
     ctx = NULL;
     /* ...and one that sets a field this library does not know is refused. */
     big[sizeof(wtconv_options) + 3] = 1;
-    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big,
-                                     &ctx) == WTCONV_ERR_INVALID_ARGUMENT &&
+    check(wtconv_create_with_options(demo_model, 32, 9, 7, (wtconv_options *)(void *)big, &ctx) ==
+                  WTCONV_ERR_INVALID_ARGUMENT &&
               strstr(wtconv_last_error(), "knows only") != NULL && ctx == NULL,
           "unknown non-zero option bytes refused");
 }
@@ -146,8 +146,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     demo_model = argv[1];
-    check(wtconv_last_error() != NULL && wtconv_last_error()[0] == '\0',
-          "last error starts empty");
+    check(wtconv_last_error() != NULL && wtconv_last_error()[0] == '\0', "last error starts empty");
     test_versions_and_strings();
     test_options_struct();
     test_queries();

@@ -43,10 +43,10 @@ static void write_model(const char *header, const void *data, size_t data_size) 
 static void expect(const char *what, wtconv_status got, wtconv_status want, const char *fragment) {
     const char *message = wtconv_last_error();
     int ok = got == want && (!fragment || strstr(message, fragment));
-    printf("%s %-46s -> %s | %s\n", ok ? "ok  " : "FAIL", what, wtconv_status_string(got),
-           message);
+    printf("%s %-46s -> %s | %s\n", ok ? "ok  " : "FAIL", what, wtconv_status_string(got), message);
     if (!ok)
-        printf("     wanted %s with \"%s\"\n", wtconv_status_string(want), fragment ? fragment : "");
+        printf("     wanted %s with \"%s\"\n", wtconv_status_string(want),
+               fragment ? fragment : "");
     ok ? passed++ : failed++;
 }
 
@@ -72,12 +72,12 @@ static void expect_model(const char *what, const char *header, const void *data,
 }
 
 /* The smallest valid layer: C=1, k=1, L=1, 40 bytes of data. */
-#define GOOD_TENSORS                                                                            \
-    "\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"     \
-    "\"base_scale.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[4,8]},"    \
-    "\"wavelet_convs.0.weight\":{\"dtype\":\"F32\",\"shape\":[4,1,1,1],\"data_offsets\":[8,"   \
-    "24]},"                                                                                     \
-    "\"wavelet_scale.0.weight\":{\"dtype\":\"F32\",\"shape\":[1,4,1,1],\"data_offsets\":[24,"  \
+#define GOOD_TENSORS                                                                               \
+    "\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"         \
+    "\"base_scale.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[4,8]},"        \
+    "\"wavelet_convs.0.weight\":{\"dtype\":\"F32\",\"shape\":[4,1,1,1],\"data_offsets\":[8,"       \
+    "24]},"                                                                                        \
+    "\"wavelet_scale.0.weight\":{\"dtype\":\"F32\",\"shape\":[1,4,1,1],\"data_offsets\":[24,"      \
     "40]}"
 
 static float good_data[10] = {1, 1, 1, 1, 1, 1, 0.1f, 0.1f, 0.1f, 0.1f};
@@ -87,18 +87,17 @@ static void test_arguments(void) {
     wtconv_ctx *ctx = SENTINEL_CTX;
     write_model("{" GOOD_TENSORS "}", good_data, sizeof good_data);
 
-    expect("out_ctx NULL", wtconv_create(model_path, 1, 8, 8, NULL),
-           WTCONV_ERR_INVALID_ARGUMENT, "out_ctx");
+    expect("out_ctx NULL", wtconv_create(model_path, 1, 8, 8, NULL), WTCONV_ERR_INVALID_ARGUMENT,
+           "out_ctx");
     expect_create("model_path NULL", NULL, 1, 8, 8, NULL, WTCONV_ERR_INVALID_ARGUMENT,
                   "model_path");
     expect_create("channels 0", model_path, 0, 8, 8, NULL, WTCONV_ERR_INVALID_ARGUMENT,
                   "channels is 0");
     expect_create("height -3", model_path, 1, -3, 8, NULL, WTCONV_ERR_INVALID_ARGUMENT,
                   "height is -3");
-    expect_create("width 0", model_path, 1, 8, 0, NULL, WTCONV_ERR_INVALID_ARGUMENT,
-                  "width is 0");
-    expect_create("channels not the model's", model_path, 3, 8, 8, NULL,
-                  WTCONV_ERR_SHAPE_MISMATCH, "C=1");
+    expect_create("width 0", model_path, 1, 8, 0, NULL, WTCONV_ERR_INVALID_ARGUMENT, "width is 0");
+    expect_create("channels not the model's", model_path, 3, 8, 8, NULL, WTCONV_ERR_SHAPE_MISMATCH,
+                  "C=1");
     wtconv_options_init(&opts);
     opts.batch = INT_MAX;
     expect_create("N*C*H*W overflows size_t", model_path, 1, INT_MAX, INT_MAX, &opts,
@@ -110,8 +109,8 @@ static void test_arguments(void) {
                   "batch");
     wtconv_options_init(&opts);
     opts.num_threads = -1;
-    expect_create("options.num_threads -1", model_path, 1, 8, 8, &opts,
-                  WTCONV_ERR_INVALID_ARGUMENT, "num_threads");
+    expect_create("options.num_threads -1", model_path, 1, 8, 8, &opts, WTCONV_ERR_INVALID_ARGUMENT,
+                  "num_threads");
     wtconv_options_init(&opts);
     opts.stride = -2;
     expect_create("options.stride -2", model_path, 1, 8, 8, &opts, WTCONV_ERR_INVALID_ARGUMENT,
@@ -122,8 +121,8 @@ static void test_arguments(void) {
                   "backend");
     wtconv_options_init(&opts);
     opts.struct_size = 0;
-    expect_create("options.struct_size 0", model_path, 1, 8, 8, &opts,
-                  WTCONV_ERR_INVALID_ARGUMENT, "struct_size");
+    expect_create("options.struct_size 0", model_path, 1, 8, 8, &opts, WTCONV_ERR_INVALID_ARGUMENT,
+                  "struct_size");
     wtconv_options_init(&opts);
     opts.backend = WTCONV_BACKEND_METAL;
     expect_create("Metal backend on this build", model_path, 1, 8, 8, &opts,
@@ -156,8 +155,8 @@ static void test_run_arguments(void) {
     expect("run input NULL", wtconv_run(ctx, NULL, y), WTCONV_ERR_INVALID_ARGUMENT, "input");
     expect("run output NULL", wtconv_run(ctx, x, NULL), WTCONV_ERR_INVALID_ARGUMENT, "output");
     expect("run in place", wtconv_run(ctx, x, x), WTCONV_ERR_INVALID_ARGUMENT, "overlap");
-    expect("run output overlapping input", wtconv_run(ctx, x + 8, x),
-           WTCONV_ERR_INVALID_ARGUMENT, "overlap");
+    expect("run output overlapping input", wtconv_run(ctx, x + 8, x), WTCONV_ERR_INVALID_ARGUMENT,
+           "overlap");
     expect("output untouched after failed runs", memcmp(y, sentinel, sizeof y) == 0 ? 0 : 1, 0,
            NULL);
     {
@@ -209,8 +208,7 @@ static void test_headers(void) {
     expect_model("header not JSON", "{\"a\":", NULL, 0, WTCONV_ERR_MODEL_FORMAT, "valid JSON");
     expect_model("header with trailing garbage", "{} x", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "after the JSON value");
-    expect_model("header an array", "[1,2]", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
-                 "not a JSON object");
+    expect_model("header an array", "[1,2]", NULL, 0, WTCONV_ERR_MODEL_FORMAT, "not a JSON object");
     expect_model("header nested 200 deep", deep, NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "nesting too deep");
     expect_model("header with invalid UTF-8", "{\"a\xff\":1}", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
@@ -221,15 +219,14 @@ static void test_headers(void) {
                  "no WTConv2d layer found");
     expect_model("tensor entry not an object", "{\"base_conv.weight\":3}", NULL, 0,
                  WTCONV_ERR_MODEL_FORMAT, "'base_conv.weight'");
-    expect_model("missing dtype",
-                 "{\"base_conv.weight\":{\"shape\":[1],\"data_offsets\":[0,4]}}", good_data, 4,
-                 WTCONV_ERR_MODEL_FORMAT, "dtype");
+    expect_model("missing dtype", "{\"base_conv.weight\":{\"shape\":[1],\"data_offsets\":[0,4]}}",
+                 good_data, 4, WTCONV_ERR_MODEL_FORMAT, "dtype");
     expect_model("negative shape",
-                 "{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", good_data,
-                 4, WTCONV_ERR_MODEL_FORMAT, "shape[0]");
+                 "{\"x\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", good_data, 4,
+                 WTCONV_ERR_MODEL_FORMAT, "shape[0]");
     expect_model("fractional offset",
-                 "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", good_data,
-                 4, WTCONV_ERR_MODEL_FORMAT, "data_offsets");
+                 "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4.0]}}", good_data, 4,
+                 WTCONV_ERR_MODEL_FORMAT, "data_offsets");
     expect_model("offsets past the data",
                  "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", good_data, 4,
                  WTCONV_ERR_MODEL_FORMAT, "past its end");

@@ -92,8 +92,8 @@ int main(int argc, char **argv) {
         golden_case gc;
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        if (sscanf(line, "%127s %127s %127s %d %d %d %d %d", gc.name, gc.model, gc.layer,
-                   &gc.batch, &gc.channels, &gc.height, &gc.width, &gc.stride) != 8) {
+        if (sscanf(line, "%127s %127s %127s %d %d %d %d %d", gc.name, gc.model, gc.layer, &gc.batch,
+                   &gc.channels, &gc.height, &gc.width, &gc.stride) != 8) {
             printf("FAIL malformed manifest line: %s", line);
             failed++;
             continue;

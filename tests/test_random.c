@@ -181,18 +181,22 @@ static double xat(const double *x, int H, int W, size_t plane_index, int i, int 
 static double haar_sign(int s, int r, int q) {
     double sr = r ? -1.0 : 1.0, sq = q ? -1.0 : 1.0;
     switch (s) {
-    case 0: return 1.0;
-    case 1: return sr;
-    case 2: return sq;
-    default: return sr * sq;
+    case 0:
+        return 1.0;
+    case 1:
+        return sr;
+    case 2:
+        return sq;
+    default:
+        return sr * sq;
     }
 }
 
 static int run_ref_and_compare(const char *label, const layer_data *d, int N, int H, int W,
                                int stride, const double *x, const double *expect) {
     ref_layer r = layer_ref(d);
-    size_t n = (size_t)N * (size_t)d->C * (size_t)ref_out_dim(H, stride) *
-               (size_t)ref_out_dim(W, stride);
+    size_t n =
+        (size_t)N * (size_t)d->C * (size_t)ref_out_dim(H, stride) * (size_t)ref_out_dim(W, stride);
     double *y = (double *)xcalloc(n, sizeof(double));
     double maxerr = 0.0, maxref = 0.0;
     int rc = ref_wtconv_forward(&r, N, H, W, stride, x, y);
@@ -462,8 +466,8 @@ static int write_layer(st_writer *w, const case_params *p, const layer_data *d,
     char name[128];
     int l;
     const int ref = p->names == NAMES_REF;
-    if (add_tensor(w, prefix, ref ? "base_conv.weight" : "base_weight", p->dtype, 4, shp_bw,
-                   d->bw, nbw))
+    if (add_tensor(w, prefix, ref ? "base_conv.weight" : "base_weight", p->dtype, 4, shp_bw, d->bw,
+                   nbw))
         return -1;
     if (d->bias && add_tensor(w, prefix, ref ? "base_conv.bias" : "base_bias", p->dtype, 1, shp_b,
                               d->bb, (size_t)C))
@@ -546,14 +550,30 @@ static void draw_case(int index, case_params *p) {
     p->decoy = p->prefix != NULL && rng_int(0, 1);
     /* A few fixed corner cases first. */
     if (index == 0) { /* the smallest layer: 1x1 image, 1x1 kernel */
-        p->C = 1; p->H = 1; p->W = 1; p->k = 1; p->L = 1; p->stride = 1;
+        p->C = 1;
+        p->H = 1;
+        p->W = 1;
+        p->k = 1;
+        p->L = 1;
+        p->stride = 1;
         p->stride_mode = STRIDE_OPT;
     } else if (index == 1) { /* the largest: deep, big even kernel, stride 3 */
-        p->C = 9; p->H = 40; p->W = 40; p->k = 8; p->L = 5; p->stride = 3;
+        p->C = 9;
+        p->H = 40;
+        p->W = 40;
+        p->k = 8;
+        p->L = 5;
+        p->stride = 3;
     } else if (index == 2) { /* one row, deep cascade on a 1-high image, even kernel */
-        p->H = 1; p->W = 37; p->k = 2; p->L = 4;
+        p->H = 1;
+        p->W = 37;
+        p->k = 2;
+        p->L = 4;
     } else if (index == 3) { /* kernel larger than the image */
-        p->H = 3; p->W = 2; p->k = 7; p->L = 2;
+        p->H = 3;
+        p->W = 2;
+        p->k = 7;
+        p->L = 2;
     }
     if (p->stride > 1 && p->stride_mode == STRIDE_DEFAULT)
         p->stride_mode = STRIDE_META;

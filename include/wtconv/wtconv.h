@@ -51,7 +51,7 @@ extern "C" {
 #define WTCONV_VERSION_MINOR 1
 #define WTCONV_VERSION_PATCH 0
 /* MAJOR*10000 + MINOR*100 + PATCH, as in zstd. */
-#define WTCONV_VERSION_NUMBER                                                                   \
+#define WTCONV_VERSION_NUMBER                                                                      \
     (WTCONV_VERSION_MAJOR * 10000 + WTCONV_VERSION_MINOR * 100 + WTCONV_VERSION_PATCH)
 #define WTCONV_VERSION_STRING "0.1.0"
 
@@ -117,8 +117,8 @@ typedef struct wtconv_ctx wtconv_ctx;
  * `channels` x `height` x `width`, plans the run and allocates everything it needs.
  * On success *out_ctx is the new context; on failure it is set to NULL, a status is returned
  * and wtconv_last_error() says why. Equivalent to wtconv_create_with_options(..., NULL, ...). */
-WTCONV_API wtconv_status wtconv_create(const char *model_path, int channels, int height,
-                                       int width, wtconv_ctx **out_ctx);
+WTCONV_API wtconv_status wtconv_create(const char *model_path, int channels, int height, int width,
+                                       wtconv_ctx **out_ctx);
 
 /* As wtconv_create; `opts` may be NULL for the defaults. Only the first opts->struct_size
  * bytes are read; a struct larger than this library knows is accepted if its unknown tail is
@@ -140,8 +140,7 @@ WTCONV_API void wtconv_destroy(wtconv_ctx *ctx);
 /* ---- Queries ----------------------------------------------------------------------------- */
 /* Output shape: N, C, H_out = ceil(H/stride), W_out = ceil(W/stride). Any pointer but ctx may
  * be NULL. */
-WTCONV_API wtconv_status wtconv_output_shape(const wtconv_ctx *ctx, int *n, int *c, int *h,
-                                             int *w);
+WTCONV_API wtconv_status wtconv_output_shape(const wtconv_ctx *ctx, int *n, int *c, int *h, int *w);
 /* Element counts of the input and output buffers (0 for a NULL ctx). */
 WTCONV_API size_t wtconv_input_size(const wtconv_ctx *ctx);
 WTCONV_API size_t wtconv_output_size(const wtconv_ctx *ctx);

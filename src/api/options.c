@@ -83,7 +83,6 @@ wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *
                            out->num_threads);
     if (out->stride < 0)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
-                           "options.stride is %d; must be >= 1, or 0 for the model's",
-                           out->stride);
+                           "options.stride is %d; must be >= 1, or 0 for the model's", out->stride);
     return WTCONV_OK;
 }

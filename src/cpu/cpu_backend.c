@@ -15,10 +15,10 @@ typedef struct cpu_state {
     int num_threads; /* recorded; this backend currently runs on the calling thread */
     /* Weights with the scales folded in at create time:
      * base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: conv(x, scale*w). */
-    float *base_weight; /* C*k*k */
-    float *base_bias;   /* C */
+    float *base_weight;                       /* C*k*k */
+    float *base_bias;                         /* C */
     float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each */
-    float *weights;     /* the allocation behind the arrays above */
+    float *weights;                           /* the allocation behind the arrays above */
     /* Per-plane workspace: every level's raw Haar coefficients, the filtered coefficients of
      * the level being reconstructed, and the reconstruction passed up the cascade. */
     float *coeffs[WTCONV_MAX_LEVELS]; /* 4 * half_plane_i each */
@@ -140,11 +140,10 @@ static void run_plane(cpu_state *s, int c, const float *x, float *y) {
         const wtconv_level_plan *lv = &plan->level[i];
         const size_t hp = lv->half_plane;
         for (int band = 0; band < 4; band++)
-            wtconv_cpu_dwconv_plane(s->coeffs[i] + (size_t)band * hp, lv->half_height,
-                                    lv->half_width,
-                                    s->wavelet_weight[i] + ((size_t)c * 4 + (size_t)band) * kk,
-                                    k, 0.0f, 1, s->filtered + (size_t)band * hp,
-                                    lv->half_height, lv->half_width);
+            wtconv_cpu_dwconv_plane(
+                s->coeffs[i] + (size_t)band * hp, lv->half_height, lv->half_width,
+                s->wavelet_weight[i] + ((size_t)c * 4 + (size_t)band) * kk, k, 0.0f, 1,
+                s->filtered + (size_t)band * hp, lv->half_height, lv->half_width);
         if (i < L - 1) /* `next` holds level i+1's output, exactly half_height x half_width */
             for (size_t p = 0; p < hp; p++)
                 s->filtered[p] += s->next[p];
@@ -155,8 +154,7 @@ static void run_plane(cpu_state *s, int c, const float *x, float *y) {
     /* Base branch written straight into the output at the strided positions, then the
      * wavelet branch added at the same positions. */
     wtconv_cpu_dwconv_plane(x, plan->height, plan->width, s->base_weight + (size_t)c * kk, k,
-                            s->base_bias[c], plan->stride, y, plan->out_height,
-                            plan->out_width);
+                            s->base_bias[c], plan->stride, y, plan->out_height, plan->out_width);
     for (int oy = 0; oy < plan->out_height; oy++) {
         float *row_out = y + (size_t)oy * (size_t)plan->out_width;
         const float *row_next = s->next + (size_t)oy * (size_t)plan->stride * (size_t)plan->width;
@@ -182,6 +180,5 @@ static size_t cpu_workspace_size(const void *opaque) {
 }
 
 const wtconv_backend_ops wtconv_cpu_backend = {
-    "cpu", WTCONV_BACKEND_CPU, cpu_available, cpu_create, cpu_run, cpu_workspace_size,
-    cpu_destroy,
+    "cpu", WTCONV_BACKEND_CPU, cpu_available, cpu_create, cpu_run, cpu_workspace_size, cpu_destroy,
 };

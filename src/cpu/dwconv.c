@@ -16,8 +16,8 @@ static int end_valid(int offset, int stride, int size, int limit) {
     return end < limit ? end : limit;
 }
 
-void wtconv_cpu_dwconv_plane(const float *in, int h, int w, const float *kernel, int k,
-                             float bias, int stride, float *out, int out_h, int out_w) {
+void wtconv_cpu_dwconv_plane(const float *in, int h, int w, const float *kernel, int k, float bias,
+                             int stride, float *out, int out_h, int out_w) {
     const int pad = (k - 1) / 2;
     for (int oy = 0; oy < out_h; oy++) {
         float *row_out = out + (ptrdiff_t)oy * out_w;

@@ -6,7 +6,7 @@
  * with PyTorch's zero 'same' padding ((k-1)/2 before, k/2 after), evaluated at every
  * `stride`-th row and column: out[oy][ox] is the 'same' result at (oy*stride, ox*stride).
  * Borders are handled by clipping each tap's range of outputs, not by padded copies. */
-void wtconv_cpu_dwconv_plane(const float *in, int h, int w, const float *kernel, int k,
-                             float bias, int stride, float *out, int out_h, int out_w);
+void wtconv_cpu_dwconv_plane(const float *in, int h, int w, const float *kernel, int k, float bias,
+                             int stride, float *out, int out_h, int out_w);
 
 #endif

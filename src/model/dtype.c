@@ -31,8 +31,8 @@ static uint16_t load_u16_le(const unsigned char *p) {
 void wtconv_decode_f32_le(const unsigned char *src, size_t count, float *dst) {
     for (size_t i = 0; i < count; i++) {
         const unsigned char *p = src + 4 * i;
-        uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                        (uint32_t)p[3] << 24;
+        uint32_t bits =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
         dst[i] = float_from_bits(bits);
     }
 }

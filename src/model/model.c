@@ -141,12 +141,10 @@ static wtconv_status collect_tensors(const st_file *st, const char *prefix, size
             continue;
         }
         if (*slot)
-            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "tensors '%s' and '%s' both give the %s%s", (*slot)->name,
-                               t->name, wtconv_param_description(kind),
-                               kind == PARAM_WAVELET_WEIGHT || kind == PARAM_WAVELET_SCALE
-                                   ? " of one level"
-                                   : "");
+            return wtconv_fail(
+                WTCONV_ERR_MODEL_FORMAT, "tensors '%s' and '%s' both give the %s%s", (*slot)->name,
+                t->name, wtconv_param_description(kind),
+                kind == PARAM_WAVELET_WEIGHT || kind == PARAM_WAVELET_SCALE ? " of one level" : "");
         *slot = t;
     }
     return WTCONV_OK;
@@ -215,8 +213,8 @@ static wtconv_status check_layer_shapes(const layer_tensors *lt, const char *pre
                            (int)plen, prefix, (int)plen, prefix);
     {
         const uint64_t shape[4] = {1, (uint64_t)m->channels, 1, 1};
-        snprintf(expected, sizeof expected, "[1,%d,1,1] (C=%d from '%s')", m->channels,
-                 m->channels, bw->name);
+        snprintf(expected, sizeof expected, "[1,%d,1,1] (C=%d from '%s')", m->channels, m->channels,
+                 bw->name);
         if ((status = expect_shape(lt->base_scale, shape, 4, expected)) != WTCONV_OK)
             return status;
     }
@@ -253,15 +251,15 @@ static wtconv_status check_layer_shapes(const layer_tensors *lt, const char *pre
                  (unsigned long long)c4, m->kernel, m->kernel, bw->name);
         if ((status = expect_shape(lt->wavelet_weight[i], wshape, 4, expected)) != WTCONV_OK)
             return status;
-        snprintf(expected, sizeof expected, "[1,%llu,1,1] (4C from '%s')",
-                 (unsigned long long)c4, bw->name);
+        snprintf(expected, sizeof expected, "[1,%llu,1,1] (4C from '%s')", (unsigned long long)c4,
+                 bw->name);
         if ((status = expect_shape(lt->wavelet_scale[i], sshape, 4, expected)) != WTCONV_OK)
             return status;
     }
     {
         const uint64_t fshape[4] = {c4, 1, 2, 2};
-        snprintf(expected, sizeof expected, "[%llu,1,2,2] (4C from '%s')",
-                 (unsigned long long)c4, bw->name);
+        snprintf(expected, sizeof expected, "[%llu,1,2,2] (4C from '%s')", (unsigned long long)c4,
+                 bw->name);
         if (lt->wt_filter && (status = expect_shape(lt->wt_filter, fshape, 4, expected)))
             return status;
         if (lt->iwt_filter && (status = expect_shape(lt->iwt_filter, fshape, 4, expected)))
@@ -279,16 +277,15 @@ static wtconv_status read_finite(st_file *st, const st_tensor *t, float *dst) {
     for (uint64_t i = 0; i < t->element_count; i++)
         if (!isfinite(dst[i]))
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "tensor '%s' holds a non-finite value (%s) at element %llu",
-                               t->name, isnan(dst[i]) ? "NaN" : "Inf", (unsigned long long)i);
+                               "tensor '%s' holds a non-finite value (%s) at element %llu", t->name,
+                               isnan(dst[i]) ? "NaN" : "Inf", (unsigned long long)i);
     return WTCONV_OK;
 }
 
 /* The only wavelet supported is Haar (db1): both filter banks are, per channel c and subband
  * s, the 2x2 taps below times 1/2 (stored as fp32(1/sqrt2)^2 by the reference). */
 static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
-    static const float sign[4][4] = {
-        {1, 1, 1, 1}, {1, 1, -1, -1}, {1, -1, 1, -1}, {1, -1, -1, 1}};
+    static const float sign[4][4] = {{1, 1, 1, 1}, {1, 1, -1, -1}, {1, -1, 1, -1}, {1, -1, -1, 1}};
     size_t count = (size_t)t->element_count;
     float *taps = malloc(count * sizeof *taps);
     wtconv_status status;

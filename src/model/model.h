@@ -14,13 +14,13 @@ typedef struct wtconv_model {
     int kernel;   /* k */
     int levels;   /* L */
     int has_bias;
-    int stride; /* from the file's "stride" metadata; 0 when absent */
-    float *base_weight;                        /* C*k*k   [C,1,k,k] */
-    float *base_bias;                          /* C, all zero without a bias */
-    float *base_scale;                         /* C       [1,C,1,1] */
-    float *wavelet_weight[WTCONV_MAX_LEVELS];  /* 4C*k*k  [4C,1,k,k]; channel 4c+s = subband s */
-    float *wavelet_scale[WTCONV_MAX_LEVELS];   /* 4C      [1,4C,1,1] */
-    float *storage;                            /* the one allocation behind every array */
+    int stride;                               /* from the file's "stride" metadata; 0 when absent */
+    float *base_weight;                       /* C*k*k   [C,1,k,k] */
+    float *base_bias;                         /* C, all zero without a bias */
+    float *base_scale;                        /* C       [1,C,1,1] */
+    float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k  [4C,1,k,k]; channel 4c+s = subband s */
+    float *wavelet_scale[WTCONV_MAX_LEVELS];  /* 4C      [1,4C,1,1] */
+    float *storage;                           /* the one allocation behind every array */
 } wtconv_model;
 
 /* Loads the layer under key prefix `layer` (NULL: the file's only layer) from a safetensors

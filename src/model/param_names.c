@@ -22,10 +22,8 @@ static const struct {
     const char *suffix;
     wtconv_param_kind kind;
 } level_names[] = {
-    {"wavelet_convs.", ".weight", PARAM_WAVELET_WEIGHT},
-    {"wt_weights.", "", PARAM_WAVELET_WEIGHT},
-    {"wavelet_scale.", ".weight", PARAM_WAVELET_SCALE},
-    {"wt_scales.", "", PARAM_WAVELET_SCALE},
+    {"wavelet_convs.", ".weight", PARAM_WAVELET_WEIGHT}, {"wt_weights.", "", PARAM_WAVELET_WEIGHT},
+    {"wavelet_scale.", ".weight", PARAM_WAVELET_SCALE},  {"wt_scales.", "", PARAM_WAVELET_SCALE},
     {"wavelet_scales.", "", PARAM_WAVELET_SCALE},
 };
 

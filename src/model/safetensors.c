@@ -15,13 +15,20 @@ typedef struct dtype_info {
 /* Every dtype of the safetensors format: those weights may use, then the rest, whose sizes
  * still let the whole header be validated. */
 static const dtype_info dtype_table[] = {
-    {"F32", ST_DTYPE_F32, 4},         {"F16", ST_DTYPE_F16, 2},
-    {"BF16", ST_DTYPE_BF16, 2},       {"F64", ST_DTYPE_OTHER_KNOWN, 8},
-    {"I64", ST_DTYPE_OTHER_KNOWN, 8}, {"U64", ST_DTYPE_OTHER_KNOWN, 8},
-    {"I32", ST_DTYPE_OTHER_KNOWN, 4}, {"U32", ST_DTYPE_OTHER_KNOWN, 4},
-    {"I16", ST_DTYPE_OTHER_KNOWN, 2}, {"U16", ST_DTYPE_OTHER_KNOWN, 2},
-    {"I8", ST_DTYPE_OTHER_KNOWN, 1},  {"U8", ST_DTYPE_OTHER_KNOWN, 1},
-    {"BOOL", ST_DTYPE_OTHER_KNOWN, 1}, {"F8_E4M3", ST_DTYPE_OTHER_KNOWN, 1},
+    {"F32", ST_DTYPE_F32, 4},
+    {"F16", ST_DTYPE_F16, 2},
+    {"BF16", ST_DTYPE_BF16, 2},
+    {"F64", ST_DTYPE_OTHER_KNOWN, 8},
+    {"I64", ST_DTYPE_OTHER_KNOWN, 8},
+    {"U64", ST_DTYPE_OTHER_KNOWN, 8},
+    {"I32", ST_DTYPE_OTHER_KNOWN, 4},
+    {"U32", ST_DTYPE_OTHER_KNOWN, 4},
+    {"I16", ST_DTYPE_OTHER_KNOWN, 2},
+    {"U16", ST_DTYPE_OTHER_KNOWN, 2},
+    {"I8", ST_DTYPE_OTHER_KNOWN, 1},
+    {"U8", ST_DTYPE_OTHER_KNOWN, 1},
+    {"BOOL", ST_DTYPE_OTHER_KNOWN, 1},
+    {"F8_E4M3", ST_DTYPE_OTHER_KNOWN, 1},
     {"F8_E5M2", ST_DTYPE_OTHER_KNOWN, 1},
 };
 
@@ -160,14 +167,13 @@ static wtconv_status check_no_overlap(st_file *st) {
             if (order[i]->begin == order[i]->end)
                 continue;
             if (previous && order[i]->begin < previous->end) {
-                status = wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                                     "tensors '%s' and '%s' overlap in the data section (bytes "
-                                     "%llu..%llu and %llu..%llu)",
-                                     previous->name, order[i]->name,
-                                     (unsigned long long)previous->begin,
-                                     (unsigned long long)previous->end,
-                                     (unsigned long long)order[i]->begin,
-                                     (unsigned long long)order[i]->end);
+                status = wtconv_fail(
+                    WTCONV_ERR_MODEL_FORMAT,
+                    "tensors '%s' and '%s' overlap in the data section (bytes "
+                    "%llu..%llu and %llu..%llu)",
+                    previous->name, order[i]->name, (unsigned long long)previous->begin,
+                    (unsigned long long)previous->end, (unsigned long long)order[i]->begin,
+                    (unsigned long long)order[i]->end);
                 break;
             }
             previous = order[i];
@@ -220,8 +226,9 @@ static wtconv_status parse_header(st_file *st, const char *text, size_t len) {
                            len);
     case JSON_SYNTAX_ERROR:
         /* +8: report offsets within the file, where the header starts after its length. */
-        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "header is not valid JSON: %s at byte offset %zu",
-                           error_what, error_offset + 8);
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "header is not valid JSON: %s at byte offset %zu", error_what,
+                           error_offset + 8);
     }
     root = &st->header.nodes[0];
     if (root->type != JSON_OBJECT)

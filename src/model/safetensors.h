@@ -27,7 +27,7 @@ typedef enum st_dtype {
 } st_dtype;
 
 typedef struct st_tensor {
-    const char *name;  /* NUL-terminated, in the header's string pool */
+    const char *name; /* NUL-terminated, in the header's string pool */
     const char *dtype_name;
     st_dtype dtype;
     size_t element_size; /* bytes; 0 for ST_DTYPE_UNKNOWN */

@@ -35,8 +35,7 @@ wtconv_status wtconv_plan_make(const wtconv_model *model, int batch, int channel
 
     planes = wtconv_mul_size((size_t)batch, (size_t)channels, &overflow);
     plan->plane = wtconv_mul_size((size_t)height, (size_t)width, &overflow);
-    plan->out_plane =
-        wtconv_mul_size((size_t)plan->out_height, (size_t)plan->out_width, &overflow);
+    plan->out_plane = wtconv_mul_size((size_t)plan->out_height, (size_t)plan->out_width, &overflow);
     plan->input_elements = wtconv_mul_size(planes, plan->plane, &overflow);
     plan->output_elements = wtconv_mul_size(planes, plan->out_plane, &overflow);
     /* Buffers are indexed with ptrdiff_t and sized in bytes: both must fit. */

@@ -8,9 +8,9 @@
 #include "wtconv/wtconv.h"
 
 typedef struct wtconv_level_plan {
-    int height, width;            /* this level's input (h_i, w_i) */
-    int half_height, half_width;  /* its coefficients: ceil(h_i/2) x ceil(w_i/2) */
-    size_t half_plane;            /* half_height * half_width */
+    int height, width;           /* this level's input (h_i, w_i) */
+    int half_height, half_width; /* its coefficients: ceil(h_i/2) x ceil(w_i/2) */
+    size_t half_plane;           /* half_height * half_width */
 } wtconv_level_plan;
 
 typedef struct wtconv_plan {

@@ -57,8 +57,8 @@ wtconv_status wtconv_file_open(const char *path, wtconv_file *file) {
 
 wtconv_status wtconv_file_read_at(wtconv_file *file, uint64_t offset, void *dst, size_t size) {
     if (offset > file->size || size > file->size - offset)
-        return wtconv_fail(WTCONV_ERR_IO, "read of %zu bytes at offset %llu is past the end",
-                           size, (unsigned long long)offset);
+        return wtconv_fail(WTCONV_ERR_IO, "read of %zu bytes at offset %llu is past the end", size,
+                           (unsigned long long)offset);
     if (offset > (uint64_t)INT64_MAX || seek64(file->fp, offset) != 0)
         return wtconv_fail(WTCONV_ERR_IO, "cannot seek to byte offset %llu",
                            (unsigned long long)offset);

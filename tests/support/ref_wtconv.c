@@ -96,12 +96,12 @@ int ref_haar_inverse(const double *const bands[4], int h, int w, double *out) {
 
 /* Per-plane working memory. */
 typedef struct plane_work {
-    double *base;                          /* H*W */
-    double *recon;                         /* H*W: the wavelet branch's output ("next" at level 0) */
-    double *cur[REF_MAX_LEVELS + 1];       /* level inputs: cur[i] is h_i x w_i; cur[0] copies x */
-    double *f[REF_MAX_LEVELS][4];          /* filtered subbands of level i */
-    double *next[REF_MAX_LEVELS + 1];      /* next[i]: reconstruction of level i, h_i x w_i */
-    double *raw[4];                        /* raw Haar coefficients of the current level */
+    double *base;                     /* H*W */
+    double *recon;                    /* H*W: the wavelet branch's output ("next" at level 0) */
+    double *cur[REF_MAX_LEVELS + 1];  /* level inputs: cur[i] is h_i x w_i; cur[0] copies x */
+    double *f[REF_MAX_LEVELS][4];     /* filtered subbands of level i */
+    double *next[REF_MAX_LEVELS + 1]; /* next[i]: reconstruction of level i, h_i x w_i */
+    double *raw[4];                   /* raw Haar coefficients of the current level */
 } plane_work;
 
 static void free_work(plane_work *pw) {
@@ -169,8 +169,7 @@ static int forward_plane(const ref_layer *L, int c, int H, int W, const double *
             if (i + 1 < L->levels) /* LL band += reconstruction of the level below */
                 for (p = 0; p < n; p++)
                     pw->f[i][0][p] += pw->next[i + 1][p];
-            if (ref_haar_inverse((const double *const *)pw->f[i], hs[i], ws[i], pw->next[i]) !=
-                0)
+            if (ref_haar_inverse((const double *const *)pw->f[i], hs[i], ws[i], pw->next[i]) != 0)
                 return -1;
         }
         memcpy(pw->recon, pw->next[0], (size_t)H * (size_t)W * sizeof(double));
@@ -246,7 +245,8 @@ int ref_wtconv_forward(const ref_layer *layer, int batch, int height, int width,
             /* y = base + wavelet branch, then y[::stride, ::stride]. */
             for (oi = 0; oi < ho; oi++)
                 for (oj = 0; oj < wo; oj++) {
-                    const size_t src = (size_t)(oi * stride) * (size_t)width + (size_t)(oj * stride);
+                    const size_t src =
+                        (size_t)(oi * stride) * (size_t)width + (size_t)(oj * stride);
                     yfull[idx * oplane + (size_t)oi * (size_t)wo + (size_t)oj] =
                         pw.base[src] + pw.recon[src];
                 }

@@ -10,10 +10,10 @@
 #define REF_MAX_LEVELS 16
 
 typedef struct ref_layer {
-    int channels; /* C */
-    int kernel;   /* k (>= 1; odd or even) */
-    int levels;   /* L (0..REF_MAX_LEVELS; 0 = base branch only) */
-    int has_bias; /* 1 if base_bias is used */
+    int channels;                                 /* C */
+    int kernel;                                   /* k (>= 1; odd or even) */
+    int levels;                                   /* L (0..REF_MAX_LEVELS; 0 = base branch only) */
+    int has_bias;                                 /* 1 if base_bias is used */
     const double *base_weight;                    /* C*k*k      ([C,1,k,k]) */
     const double *base_bias;                      /* C, or NULL when !has_bias */
     const double *base_scale;                     /* C          ([1,C,1,1]) */

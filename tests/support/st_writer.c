@@ -150,10 +150,10 @@ int st_encode_f16(float value, unsigned short *bits) {
     }
     m = frexp(a, &e); /* a = m * 2^e, m in [0.5, 1) */
     (void)m;
-    e -= 1;           /* a = 1.f * 2^e */
+    e -= 1; /* a = 1.f * 2^e */
     if (e > 15)
-        return -1;    /* too large for F16 */
-    if (e >= -14) {   /* normal: a = (t / 1024) * 2^e with t in [1024, 2048) */
+        return -1;  /* too large for F16 */
+    if (e >= -14) { /* normal: a = (t / 1024) * 2^e with t in [1024, 2048) */
         t = ldexp(a, 10 - e);
         if (t != floor(t))
             return -1;
@@ -297,8 +297,8 @@ int st_writer_add(st_writer *w, const char *name, const char *dtype, int ndim,
         else {
             rc = (kind == 1) ? st_encode_f16(data[i], &h) : st_encode_bf16(data[i], &h);
             if (rc != 0) {
-                set_error(w, "st_writer: tensor '%s' element %zu = %.9g is not exact in %s",
-                          name, i, (double)data[i], dtype);
+                set_error(w, "st_writer: tensor '%s' element %zu = %.9g is not exact in %s", name,
+                          i, (double)data[i], dtype);
                 free(bytes);
                 return -1;
             }
@@ -389,8 +389,8 @@ int st_writer_serialize(st_writer *w, unsigned char **out_bytes, size_t *out_siz
             snprintf(tmp, sizeof(tmp), "%s%lld", d ? ", " : "", e->shape[d]);
             buf_str(&hdr, tmp);
         }
-        snprintf(tmp, sizeof(tmp), "], \"data_offsets\": [%llu, %llu]}",
-                 (unsigned long long)offset, (unsigned long long)(offset + e->nbytes));
+        snprintf(tmp, sizeof(tmp), "], \"data_offsets\": [%llu, %llu]}", (unsigned long long)offset,
+                 (unsigned long long)(offset + e->nbytes));
         buf_str(&hdr, tmp);
         offset += e->nbytes;
     }

@@ -68,8 +68,8 @@ static void test_decoders(void) {
     const unsigned char f32[] = {0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xBF};
     float out[5];
     wtconv_decode_f16_le(f16, 5, out);
-    check(out[0] == 1.0f && out[1] == 65504.0f && out[2] == ldexpf(1.0f, -24) &&
-              out[3] == -2.0f && isinf(out[4]),
+    check(out[0] == 1.0f && out[1] == 65504.0f && out[2] == ldexpf(1.0f, -24) && out[3] == -2.0f &&
+              isinf(out[4]),
           "F16: 1, max normal, smallest subnormal, -2, +Inf");
     wtconv_decode_bf16_le(bf16, 3, out);
     check(out[0] == 1.0f && out[1] == -2.0f && out[2] == 3.140625f, "BF16: 1, -2, 3.140625");
