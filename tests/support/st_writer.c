@@ -32,6 +32,14 @@ struct st_writer {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
+#if defined(__GNUC__)
+#define ST_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define ST_PRINTF(fmt_index, first_arg)
+#endif
+
+static void set_error(st_writer *w, const char *fmt, ...) ST_PRINTF(2, 3);
+
 static void set_error(st_writer *w, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
