@@ -254,7 +254,8 @@ static wtconv_status parse_header(st_file *st, const char *text, size_t len) {
         n++;
     }
     st->tensor_count = n;
-    qsort(st->tensors, n, sizeof *st->tensors, compare_by_name);
+    if (n > 1) /* qsort must not see the NULL array of an empty header */
+        qsort(st->tensors, n, sizeof *st->tensors, compare_by_name);
     for (size_t i = 1; i < n; i++)
         if (!strcmp(st->tensors[i - 1].name, st->tensors[i].name))
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "header lists tensor '%s' twice",
