@@ -118,6 +118,58 @@ static void test_queries(void) {
           "queries on NULL are safe");
 }
 
+/* Planes are shared out between workers but each is computed the same way, so any thread
+ * count must give bit-identical results. */
+static void test_thread_counts(void) {
+    const int counts[] = {1, 2, 3, 0, 7};
+    float *x = NULL, *reference = NULL, *y = NULL;
+    size_t in_count = 0, out_count = 0;
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        wtconv_ctx *ctx = NULL;
+        wtconv_options opts;
+        char what[96];
+        wtconv_options_init(&opts);
+        opts.batch = 2;
+        opts.num_threads = counts[i];
+        if (wtconv_create_with_options(demo_model, 32, 23, 17, &opts, &ctx) != WTCONV_OK) {
+            check(0, wtconv_last_error());
+            break;
+        }
+        if (!x) {
+            in_count = wtconv_input_size(ctx);
+            out_count = wtconv_output_size(ctx);
+            x = malloc(in_count * sizeof *x);
+            reference = malloc(out_count * sizeof *reference);
+            y = malloc(out_count * sizeof *y);
+            if (!x || !reference || !y) {
+                check(0, "out of memory");
+                wtconv_destroy(ctx);
+                break;
+            }
+            for (size_t j = 0; j < in_count; j++)
+                x[j] = (float)((j * 7919) % 1000) / 500.0f - 1.0f;
+        }
+        if (wtconv_run(ctx, x, i == 0 ? reference : y) != WTCONV_OK) {
+            check(0, wtconv_last_error());
+        } else if (i > 0) {
+            snprintf(what, sizeof what, "num_threads=%d gives the same bits as 1 thread",
+                     counts[i]);
+            check(memcmp(y, reference, out_count * sizeof *y) == 0, what);
+            /* Run again on the same context: the pool is reused, not recreated. */
+            memset(y, 0, out_count * sizeof *y);
+            snprintf(what, sizeof what, "num_threads=%d, second run on the same context",
+                     counts[i]);
+            check(wtconv_run(ctx, x, y) == WTCONV_OK &&
+                      memcmp(y, reference, out_count * sizeof *y) == 0,
+                  what);
+        }
+        wtconv_destroy(ctx);
+    }
+    free(x);
+    free(reference);
+    free(y);
+}
+
 static void *fail_on_other_thread(void *arg) {
     wtconv_ctx *ctx = NULL;
     (void)arg;
@@ -150,6 +202,7 @@ int main(int argc, char **argv) {
     test_versions_and_strings();
     test_options_struct();
     test_queries();
+    test_thread_counts();
     test_thread_local_error();
     printf("api: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -1,5 +1,6 @@
-/* The CPU backend: each (n, c) plane is independent (the layer is depthwise), so a run is a
- * loop over planes, each going through the whole cascade in a per-plane workspace. */
+/* The CPU backend: each (n, c) plane is independent (the layer is depthwise), so a run splits
+ * the planes between the pool's workers, and each worker takes its planes one at a time through
+ * the whole cascade in a workspace of its own. */
 #include "cpu/cpu_backend.h"
 
 #include <stdint.h>
@@ -9,23 +10,36 @@
 #include "api/error.h"
 #include "cpu/dwconv.h"
 #include "cpu/haar.h"
+#include "cpu/thread_pool.h"
+#include "platform/threads.h"
+
+/* More workers than this gain nothing on a depthwise layer's memory traffic. */
+#define CPU_MAX_THREADS 256
+
+/* One worker's scratch: every level's raw Haar coefficients, the filtered coefficients of the
+ * level being reconstructed, and the reconstruction passed up the cascade. */
+typedef struct cpu_workspace {
+    float *coeffs[WTCONV_MAX_LEVELS]; /* 4 * half_plane_i each */
+    float *filtered;                  /* 4 * half_plane_0 */
+    float *next;                      /* H*W */
+} cpu_workspace;
 
 typedef struct cpu_state {
     wtconv_plan plan;
-    int num_threads; /* recorded; this backend currently runs on the calling thread */
     /* Weights with the scales folded in at create time:
      * base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: conv(x, scale*w). */
     float *base_weight;                       /* C*k*k */
     float *base_bias;                         /* C */
     float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each */
     float *weights;                           /* the allocation behind the arrays above */
-    /* Per-plane workspace: every level's raw Haar coefficients, the filtered coefficients of
-     * the level being reconstructed, and the reconstruction passed up the cascade. */
-    float *coeffs[WTCONV_MAX_LEVELS]; /* 4 * half_plane_i each */
-    float *filtered;                  /* 4 * half_plane_0 */
-    float *next;                      /* H*W */
-    float *workspace;
+    wtconv_thread_pool *pool;
+    int threads;
+    cpu_workspace *workspaces; /* one per thread */
+    float *workspace;          /* the allocation behind them */
     size_t workspace_bytes;
+    /* The buffers of the run in progress, for the workers. */
+    const float *input;
+    float *output;
 } cpu_state;
 
 static int cpu_available(void) { return 1; }
@@ -34,6 +48,8 @@ static void cpu_destroy(void *opaque) {
     cpu_state *s = opaque;
     if (!s)
         return;
+    wtconv_pool_destroy(s->pool);
+    free(s->workspaces);
     free(s->weights);
     free(s->workspace);
     free(s);
@@ -66,39 +82,58 @@ static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     return WTCONV_OK;
 }
 
-static wtconv_status allocate_workspace(cpu_state *s) {
+static wtconv_status allocate_workspaces(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
-    size_t floats = 0, offset = 0;
+    size_t per_thread = 0, total, offset = 0;
     int overflow = 0;
     size_t coeff_floats[WTCONV_MAX_LEVELS];
     size_t filtered_floats = wtconv_mul_size(4, plan->level[0].half_plane, &overflow);
     for (int i = 0; i < plan->levels; i++) {
         coeff_floats[i] = wtconv_mul_size(4, plan->level[i].half_plane, &overflow);
-        if (SIZE_MAX - floats < coeff_floats[i])
+        if (SIZE_MAX - per_thread < coeff_floats[i])
             overflow = 1;
-        floats += coeff_floats[i];
+        per_thread += coeff_floats[i];
     }
-    if (SIZE_MAX - floats < filtered_floats || SIZE_MAX - floats - filtered_floats < plan->plane)
+    if (SIZE_MAX - per_thread < filtered_floats ||
+        SIZE_MAX - per_thread - filtered_floats < plan->plane)
         overflow = 1;
-    floats += filtered_floats + plan->plane;
-    if (overflow || floats > SIZE_MAX / sizeof(float))
+    per_thread += filtered_floats + plan->plane;
+    total = wtconv_mul_size(per_thread, (size_t)s->threads, &overflow);
+    if (overflow || total > SIZE_MAX / sizeof(float))
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
-                           "the CPU workspace for a %dx%d plane overflows the address range",
-                           plan->height, plan->width);
-    s->workspace = malloc(floats * sizeof(float));
-    if (!s->workspace)
+                           "the CPU workspace for %d threads on %dx%d planes overflows the "
+                           "address range",
+                           s->threads, plan->height, plan->width);
+    s->workspaces = calloc((size_t)s->threads, sizeof *s->workspaces);
+    s->workspace = malloc(total * sizeof(float));
+    if (!s->workspaces || !s->workspace)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes)",
-                           floats * sizeof(float));
-    s->workspace_bytes = floats * sizeof(float);
-    for (int i = 0; i < plan->levels; i++) {
-        s->coeffs[i] = s->workspace + offset;
-        offset += coeff_floats[i];
+                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
+                           total * sizeof(float), s->threads);
+    s->workspace_bytes = total * sizeof(float);
+    for (int t = 0; t < s->threads; t++) {
+        cpu_workspace *ws = &s->workspaces[t];
+        for (int i = 0; i < plan->levels; i++) {
+            ws->coeffs[i] = s->workspace + offset;
+            offset += coeff_floats[i];
+        }
+        ws->filtered = s->workspace + offset;
+        offset += filtered_floats;
+        ws->next = s->workspace + offset;
+        offset += plan->plane;
     }
-    s->filtered = s->workspace + offset;
-    offset += filtered_floats;
-    s->next = s->workspace + offset;
     return WTCONV_OK;
+}
+
+/* num_threads 0 means one per online core; never more threads than planes to share out. */
+static int choose_threads(int requested, const wtconv_plan *plan) {
+    size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    int threads = requested > 0 ? requested : wtconv_online_cpus();
+    if (threads > CPU_MAX_THREADS)
+        threads = CPU_MAX_THREADS;
+    if ((size_t)threads > planes)
+        threads = (int)planes;
+    return threads;
 }
 
 static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *plan,
@@ -108,10 +143,12 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     if (!s)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating the CPU backend");
     s->plan = *plan;
-    s->num_threads = config->num_threads;
+    s->threads = choose_threads(config->num_threads, plan);
     status = fold_weights(s, model);
     if (status == WTCONV_OK)
-        status = allocate_workspace(s);
+        status = allocate_workspaces(s);
+    if (status == WTCONV_OK)
+        status = wtconv_pool_create(s->threads, &s->pool);
     if (status != WTCONV_OK) {
         cpu_destroy(s);
         return status;
@@ -121,7 +158,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
 }
 
 /* The whole layer for one (n, c) plane. */
-static void run_plane(cpu_state *s, int c, const float *x, float *y) {
+static void run_plane(const cpu_state *s, cpu_workspace *ws, int c, const float *x, float *y) {
     const wtconv_plan *plan = &s->plan;
     const int k = plan->kernel, L = plan->levels;
     const size_t kk = (size_t)k * (size_t)k;
@@ -130,8 +167,8 @@ static void run_plane(cpu_state *s, int c, const float *x, float *y) {
     const float *level_in = x;
     for (int i = 0; i < L; i++) {
         const wtconv_level_plan *lv = &plan->level[i];
-        wtconv_cpu_haar_forward_plane(level_in, lv->height, lv->width, s->coeffs[i]);
-        level_in = s->coeffs[i]; /* its first plane is LL */
+        wtconv_cpu_haar_forward_plane(level_in, lv->height, lv->width, ws->coeffs[i]);
+        level_in = ws->coeffs[i]; /* its first plane is LL */
     }
 
     /* Inverse cascade, deepest first: filter the level's four bands, add the reconstruction
@@ -141,13 +178,13 @@ static void run_plane(cpu_state *s, int c, const float *x, float *y) {
         const size_t hp = lv->half_plane;
         for (int band = 0; band < 4; band++)
             wtconv_cpu_dwconv_plane(
-                s->coeffs[i] + (size_t)band * hp, lv->half_height, lv->half_width,
+                ws->coeffs[i] + (size_t)band * hp, lv->half_height, lv->half_width,
                 s->wavelet_weight[i] + ((size_t)c * 4 + (size_t)band) * kk, k, 0.0f, 1,
-                s->filtered + (size_t)band * hp, lv->half_height, lv->half_width);
+                ws->filtered + (size_t)band * hp, lv->half_height, lv->half_width);
         if (i < L - 1) /* `next` holds level i+1's output, exactly half_height x half_width */
             for (size_t p = 0; p < hp; p++)
-                s->filtered[p] += s->next[p];
-        wtconv_cpu_haar_inverse_plane(s->filtered, lv->half_height, lv->half_width, s->next,
+                ws->filtered[p] += ws->next[p];
+        wtconv_cpu_haar_inverse_plane(ws->filtered, lv->half_height, lv->half_width, ws->next,
                                       lv->height, lv->width);
     }
 
@@ -157,21 +194,31 @@ static void run_plane(cpu_state *s, int c, const float *x, float *y) {
                             s->base_bias[c], plan->stride, y, plan->out_height, plan->out_width);
     for (int oy = 0; oy < plan->out_height; oy++) {
         float *row_out = y + (size_t)oy * (size_t)plan->out_width;
-        const float *row_next = s->next + (size_t)oy * (size_t)plan->stride * (size_t)plan->width;
+        const float *row_next = ws->next + (size_t)oy * (size_t)plan->stride * (size_t)plan->width;
         for (int ox = 0; ox < plan->out_width; ox++)
             row_out[ox] += row_next[(size_t)ox * (size_t)plan->stride];
     }
 }
 
-static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
+/* One worker's share of a run: a contiguous range of the N*C planes. */
+static void run_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    for (int n = 0; n < plan->batch; n++) {
-        for (int c = 0; c < plan->channels; c++) {
-            const size_t index = (size_t)n * (size_t)plan->channels + (size_t)c;
-            run_plane(s, c, input + index * plan->plane, output + index * plan->out_plane);
-        }
-    }
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t begin = planes * (size_t)worker / (size_t)workers;
+    const size_t end = planes * ((size_t)worker + 1) / (size_t)workers;
+    for (size_t p = begin; p < end; p++)
+        run_plane(s, &s->workspaces[worker], (int)(p % (size_t)plan->channels),
+                  s->input + p * plan->plane, s->output + p * plan->out_plane);
+}
+
+static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
+    cpu_state *s = opaque;
+    s->input = input;
+    s->output = output;
+    wtconv_pool_run(s->pool, run_planes, s);
+    s->input = NULL;
+    s->output = NULL;
     return WTCONV_OK;
 }
 

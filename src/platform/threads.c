@@ -1,0 +1,104 @@
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "platform/threads.h"
+
+#include <stdlib.h>
+
+typedef struct thread_start {
+    void (*body)(void *);
+    void *arg;
+} thread_start;
+
+#if defined(_WIN32)
+
+static DWORD WINAPI thread_main(LPVOID opaque) {
+    thread_start start = *(thread_start *)opaque;
+    free(opaque);
+    start.body(start.arg);
+    return 0;
+}
+
+int wtconv_thread_start(wtconv_thread *thread, void (*body)(void *), void *arg) {
+    thread_start *start = malloc(sizeof *start);
+    if (!start)
+        return -1;
+    start->body = body;
+    start->arg = arg;
+    *thread = CreateThread(NULL, 0, thread_main, start, 0, NULL);
+    if (!*thread) {
+        free(start);
+        return -1;
+    }
+    return 0;
+}
+
+void wtconv_thread_join(wtconv_thread thread) {
+    WaitForSingleObject(thread, INFINITE);
+    CloseHandle(thread);
+}
+
+int wtconv_mutex_init(wtconv_mutex *mutex) {
+    InitializeSRWLock(mutex);
+    return 0;
+}
+void wtconv_mutex_destroy(wtconv_mutex *mutex) { (void)mutex; }
+void wtconv_mutex_lock(wtconv_mutex *mutex) { AcquireSRWLockExclusive(mutex); }
+void wtconv_mutex_unlock(wtconv_mutex *mutex) { ReleaseSRWLockExclusive(mutex); }
+int wtconv_cond_init(wtconv_cond *cond) {
+    InitializeConditionVariable(cond);
+    return 0;
+}
+void wtconv_cond_destroy(wtconv_cond *cond) { (void)cond; }
+void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) {
+    SleepConditionVariableSRW(cond, mutex, INFINITE, 0);
+}
+void wtconv_cond_broadcast(wtconv_cond *cond) { WakeAllConditionVariable(cond); }
+
+int wtconv_online_cpus(void) {
+    SYSTEM_INFO info;
+    GetSystemInfo(&info);
+    return info.dwNumberOfProcessors > 0 ? (int)info.dwNumberOfProcessors : 1;
+}
+
+#else
+
+#include <unistd.h>
+
+static void *thread_main(void *opaque) {
+    thread_start start = *(thread_start *)opaque;
+    free(opaque);
+    start.body(start.arg);
+    return NULL;
+}
+
+int wtconv_thread_start(wtconv_thread *thread, void (*body)(void *), void *arg) {
+    thread_start *start = malloc(sizeof *start);
+    if (!start)
+        return -1;
+    start->body = body;
+    start->arg = arg;
+    if (pthread_create(thread, NULL, thread_main, start) != 0) {
+        free(start);
+        return -1;
+    }
+    return 0;
+}
+
+void wtconv_thread_join(wtconv_thread thread) { pthread_join(thread, NULL); }
+int wtconv_mutex_init(wtconv_mutex *mutex) { return pthread_mutex_init(mutex, NULL); }
+void wtconv_mutex_destroy(wtconv_mutex *mutex) { pthread_mutex_destroy(mutex); }
+void wtconv_mutex_lock(wtconv_mutex *mutex) { pthread_mutex_lock(mutex); }
+void wtconv_mutex_unlock(wtconv_mutex *mutex) { pthread_mutex_unlock(mutex); }
+int wtconv_cond_init(wtconv_cond *cond) { return pthread_cond_init(cond, NULL); }
+void wtconv_cond_destroy(wtconv_cond *cond) { pthread_cond_destroy(cond); }
+void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) { pthread_cond_wait(cond, mutex); }
+void wtconv_cond_broadcast(wtconv_cond *cond) { pthread_cond_broadcast(cond); }
+
+int wtconv_online_cpus(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (n > 1024 ? 1024 : (int)n) : 1;
+}
+
+#endif

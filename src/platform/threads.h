@@ -1,0 +1,34 @@
+/* Internal: the few threading primitives the CPU backend needs, over POSIX threads or Win32.
+ * (C11 <threads.h> would do, but macOS does not ship it.) */
+#ifndef WTCONV_PLATFORM_THREADS_H
+#define WTCONV_PLATFORM_THREADS_H
+
+#if defined(_WIN32)
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+typedef HANDLE wtconv_thread;
+typedef SRWLOCK wtconv_mutex;
+typedef CONDITION_VARIABLE wtconv_cond;
+#else
+#include <pthread.h>
+typedef pthread_t wtconv_thread;
+typedef pthread_mutex_t wtconv_mutex;
+typedef pthread_cond_t wtconv_cond;
+#endif
+
+/* Each returns 0 on success. */
+int wtconv_thread_start(wtconv_thread *thread, void (*body)(void *), void *arg);
+void wtconv_thread_join(wtconv_thread thread);
+int wtconv_mutex_init(wtconv_mutex *mutex);
+void wtconv_mutex_destroy(wtconv_mutex *mutex);
+void wtconv_mutex_lock(wtconv_mutex *mutex);
+void wtconv_mutex_unlock(wtconv_mutex *mutex);
+int wtconv_cond_init(wtconv_cond *cond);
+void wtconv_cond_destroy(wtconv_cond *cond);
+void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex);
+void wtconv_cond_broadcast(wtconv_cond *cond);
+
+/* Logical processors online, at least 1. */
+int wtconv_online_cpus(void);
+
+#endif
