@@ -1,5 +1,6 @@
 # Installs libwtconv (shared, then static) into a temporary prefix and builds a separate
-# project against it twice: with find_package(wtconv) and with pkg-config. Run with
+# project against it twice: with find_package(wtconv) and with pkg-config; then builds the
+# same project with libwtconv as a subproject (add_subdirectory). Run with
 #   cmake -DSOURCE_DIR=... -DWORK_DIR=... -DC_COMPILER=... -P run_consumer_test.cmake
 
 foreach(var SOURCE_DIR WORK_DIR C_COMPILER)
@@ -71,4 +72,13 @@ foreach(kind shared static)
   run("${exe}" "${DEMO_MODEL}" "${DEMO_INPUT}" "${DEMO_OUTPUT}")
   message(STATUS "  ${RUN_OUTPUT}")
 endforeach()
-message(STATUS "consumer test: 4 passed, 0 failed")
+message(STATUS "[subproject] add_subdirectory(libwtconv) consumer")
+run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-subproject"
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=${C_COMPILER} -DWTCONV_SOURCE_DIR=${SOURCE_DIR})
+run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-subproject" -j 2)
+if(EXISTS "${WORK_DIR}/consumer-subproject/wtconv-build/tests")
+  message(FATAL_ERROR "a subproject build must not build libwtconv's tests")
+endif()
+run("${WORK_DIR}/consumer-subproject/consumer" "${DEMO_MODEL}" "${DEMO_INPUT}" "${DEMO_OUTPUT}")
+message(STATUS "  ${RUN_OUTPUT}")
+message(STATUS "consumer test: 5 passed, 0 failed")
