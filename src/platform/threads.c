@@ -11,21 +11,33 @@ typedef struct thread_start {
     void *arg;
 } thread_start;
 
-#if defined(_WIN32)
+/* The platforms' thread entry points have different signatures; both go through these. */
+static thread_start *new_start(void (*body)(void *), void *arg) {
+    thread_start *start = malloc(sizeof *start);
+    if (start) {
+        start->body = body;
+        start->arg = arg;
+    }
+    return start;
+}
 
-static DWORD WINAPI thread_main(LPVOID opaque) {
+static void run_start(void *opaque) {
     thread_start start = *(thread_start *)opaque;
     free(opaque);
     start.body(start.arg);
+}
+
+#if defined(_WIN32)
+
+static DWORD WINAPI thread_main(LPVOID opaque) {
+    run_start(opaque);
     return 0;
 }
 
 int wtconv_thread_start(wtconv_thread *thread, void (*body)(void *), void *arg) {
-    thread_start *start = malloc(sizeof *start);
+    thread_start *start = new_start(body, arg);
     if (!start)
         return -1;
-    start->body = body;
-    start->arg = arg;
     *thread = CreateThread(NULL, 0, thread_main, start, 0, NULL);
     if (!*thread) {
         free(start);
@@ -67,18 +79,14 @@ int wtconv_online_cpus(void) {
 #include <unistd.h>
 
 static void *thread_main(void *opaque) {
-    thread_start start = *(thread_start *)opaque;
-    free(opaque);
-    start.body(start.arg);
+    run_start(opaque);
     return NULL;
 }
 
 int wtconv_thread_start(wtconv_thread *thread, void (*body)(void *), void *arg) {
-    thread_start *start = malloc(sizeof *start);
+    thread_start *start = new_start(body, arg);
     if (!start)
         return -1;
-    start->body = body;
-    start->arg = arg;
     if (pthread_create(thread, NULL, thread_main, start) != 0) {
         free(start);
         return -1;
