@@ -1,0 +1,28 @@
+# Fails unless every symbol the shared library defines for dynamic linking is a wtconv_*
+# function of the public API (plus the version node of the linker script).
+#   cmake -DNM=nm -DLIBRARY=libwtconv.so -DHEADER=wtconv.h -P check_exports.cmake
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY} OUTPUT_VARIABLE symbols
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
+endif()
+file(READ ${HEADER} header)
+string(REPLACE "\n" ";" lines "${symbols}")
+set(count 0)
+foreach(line IN LISTS lines)
+  if(line MATCHES "^[0-9a-fA-F]+ ([A-Za-z]) ([^@ ]+)")
+    set(kind ${CMAKE_MATCH_1})
+    set(name ${CMAKE_MATCH_2})
+    if(kind STREQUAL "A" AND name STREQUAL "WTCONV_0")
+      continue()
+    endif()
+    if(NOT name MATCHES "^wtconv_[a-z0-9_]+$" OR NOT header MATCHES "[ *\\(]${name}\\(")
+      message(FATAL_ERROR "exported symbol '${name}' is not a function of the public header")
+    endif()
+    math(EXPR count "${count} + 1")
+  endif()
+endforeach()
+if(count LESS 20)
+  message(FATAL_ERROR "only ${count} exported functions found; is ${LIBRARY} the library?")
+endif()
+message(STATUS "exports: ${count} passed, 0 failed")
