@@ -257,6 +257,9 @@ static void test_headers(void) {
     expect_model("stride metadata not a number",
                  "{\"__metadata__\":{\"stride\":\"two\"}," GOOD_TENSORS "}", good_data,
                  sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "\"stride\" is \"two\"");
+    expect_model("metadata value with a NUL",
+                 "{\"__metadata__\":{\"stride\":\"2\\u0000x\"}," GOOD_TENSORS "}", good_data,
+                 sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "contains a NUL");
     expect_model("stride metadata 0", "{\"__metadata__\":{\"stride\":\"0\"}," GOOD_TENSORS "}",
                  good_data, sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "\"stride\" is \"0\"");
 }

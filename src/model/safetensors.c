@@ -198,6 +198,11 @@ static wtconv_status parse_metadata(st_file *st, const json_node *meta) {
         if (child->type != JSON_STRING)
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                                "\"__metadata__\" value of '%s' is not a string", key);
+        /* Keys and values are compared as C strings: an embedded NUL would alias them. */
+        if (strlen(key) != child->key_len ||
+            strlen(json_string(&st->header, child)) != child->str_len)
+            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                               "\"__metadata__\" entry '%s' contains a NUL character", key);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(st->metadata[j].key, key))
                 return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
