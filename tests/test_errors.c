@@ -104,6 +104,13 @@ static void test_arguments(void) {
                   WTCONV_ERR_SHAPE_MISMATCH, "too large");
 
     wtconv_options_init(&opts);
+    opts.batch = INT_MAX;
+    expect_create("N*C*H*W overflows at the largest sides", model_path, 1, 1 << 30, 1 << 30, &opts,
+                  WTCONV_ERR_SHAPE_MISMATCH, "N*C*H*W floats overflow");
+    expect_create("height past the supported maximum", model_path, 1, (1 << 30) + 1, 8, NULL,
+                  WTCONV_ERR_SHAPE_MISMATCH, "height is 1073741825: too large");
+
+    wtconv_options_init(&opts);
     opts.batch = 0;
     expect_create("options.batch 0", model_path, 1, 8, 8, &opts, WTCONV_ERR_INVALID_ARGUMENT,
                   "batch");
@@ -205,6 +212,12 @@ static void test_headers(void) {
     deep[0] = '{';
     memcpy(deep + 1, "\"a\":", 4);
     deep[299] = '\0';
+    test_write_file(model_path, "PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0", 16);
+    expect_create("a torch.save zip checkpoint", model_path, 1, 8, 8, NULL, WTCONV_ERR_MODEL_FORMAT,
+                  "zip archive, as torch.save writes");
+    test_write_file(model_path, "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20", 10);
+    expect_create("an old-style pickled checkpoint", model_path, 1, 8, 8, NULL,
+                  WTCONV_ERR_MODEL_FORMAT, "Python pickle");
     expect_model("header not JSON", "{\"a\":", NULL, 0, WTCONV_ERR_MODEL_FORMAT, "valid JSON");
     expect_model("header with trailing garbage", "{} x", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "after the JSON value");
@@ -260,8 +273,35 @@ static void test_headers(void) {
     expect_model("metadata value with a NUL",
                  "{\"__metadata__\":{\"stride\":\"2\\u0000x\"}," GOOD_TENSORS "}", good_data,
                  sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "contains a NUL");
+    expect_model("stride metadata past INT_MAX",
+                 "{\"__metadata__\":{\"stride\":\"99999999999\"}," GOOD_TENSORS "}", good_data,
+                 sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "larger than the maximum");
     expect_model("stride metadata 0", "{\"__metadata__\":{\"stride\":\"0\"}," GOOD_TENSORS "}",
                  good_data, sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "\"stride\" is \"0\"");
+}
+
+/* A header within the format's size limit but with millions of values must be refused
+ * without using memory in proportion to it. */
+static void test_header_too_complex(void) {
+    const size_t values = (1u << 22) + 8;
+    size_t len = 7 + 2 * values, n = 0; /* {"a":[ then "0," per value, then } */
+    char *header = malloc(len + 1);
+    if (!header) {
+        printf("FAIL out of memory\n");
+        failed++;
+        return;
+    }
+    memcpy(header, "{\"a\":[", 6);
+    n = 6;
+    for (size_t i = 0; i < values; i++) {
+        header[n++] = '0';
+        header[n++] = i + 1 < values ? ',' : ']';
+    }
+    header[n++] = '}';
+    header[n] = '\0';
+    expect_model("header with 4 million values", header, NULL, 0, WTCONV_ERR_MODEL_FORMAT,
+                 "too many values");
+    free(header);
 }
 
 static void test_layers(void) {
@@ -291,6 +331,24 @@ static void test_layers(void) {
                  "\"wavelet_scale.0.weight\":{\"dtype\":\"F32\",\"shape\":[1,4,1,1],"
                  "\"data_offsets\":[24,40]}}",
                  good_data, sizeof good_data, WTCONV_ERR_MODEL_FORMAT, "dtype Q4");
+    /* A dtype the reader cannot size lets a shape claim anything; it must be refused before
+     * anything is allocated from that shape (16 GiB here for a 0-byte tensor). */
+    expect_model("F32 tensor with a huge shape and no bytes",
+                 "{\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[536870911,1,1,1],"
+                 "\"data_offsets\":[0,0]}}",
+                 good_data, 4, WTCONV_ERR_MODEL_FORMAT, "needs 2147483644 bytes");
+    expect_model("unknown dtype with a huge shape",
+                 "{\"base_conv.weight\":{\"dtype\":\"XX\",\"shape\":[536870911,1,5,5],"
+                 "\"data_offsets\":[0,0]},"
+                 "\"base_scale.weight\":{\"dtype\":\"XX\",\"shape\":[1,536870911,1,1],"
+                 "\"data_offsets\":[0,0]},"
+                 "\"wavelet_convs.0.weight\":{\"dtype\":\"XX\",\"shape\":[2147483644,1,5,5],"
+                 "\"data_offsets\":[0,0]},"
+                 "\"wavelet_scale.0.weight\":{\"dtype\":\"XX\",\"shape\":[1,2147483644,1,1],"
+                 "\"data_offsets\":[0,0]},"
+                 "\"wt_filter\":{\"dtype\":\"XX\",\"shape\":[2147483644,1,2,2],"
+                 "\"data_offsets\":[0,0]}}",
+                 good_data, 4, WTCONV_ERR_MODEL_FORMAT, "has dtype XX; weights must be");
     expect_model("base kernel not square",
                  "{\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,2],"
                  "\"data_offsets\":[0,8]}}",
@@ -365,6 +423,16 @@ static void test_layers(void) {
                  good_data, 8, WTCONV_ERR_MODEL_FORMAT, "prefixes found: 'a.', 'b.c.'");
     {
         float data[14] = {1, 1, 1, 1, 1, 1, 0.1f, 0.1f, 0.1f, 0.1f};
+        {
+            wtconv_options opts;
+            write_model("{\"blk.1.base_weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],"
+                        "\"data_offsets\":[0,4]}}",
+                        good_data, 4);
+            wtconv_options_init(&opts);
+            opts.layer = "blk.1";
+            expect_create("layer prefix without its trailing dot", model_path, 1, 8, 8, &opts,
+                          WTCONV_ERR_MODEL_FORMAT, "did you mean 'blk.1.'");
+        }
         expect_model("level index too deep",
                      "{" GOOD_TENSORS ",\"wavelet_convs.99.weight\":{\"dtype\":\"F32\",\"shape\":"
                      "[4,1,1,1],\"data_offsets\":[40,56]}}",
@@ -411,6 +479,7 @@ int main(void) {
     test_files();
     test_headers();
     test_layers();
+    test_header_too_complex();
     test_truncation();
     remove(model_path);
     printf("errors: %d passed, %d failed\n", passed, failed);

@@ -95,7 +95,8 @@ typedef struct wtconv_options {
     size_t struct_size;     /* the caller's sizeof(wtconv_options); set by wtconv_options_init */
     wtconv_backend backend; /* default AUTO */
     int batch;              /* N, default 1; must be >= 1 */
-    int num_threads;        /* CPU worker threads, 0 (default) = one per online core */
+    int num_threads;        /* CPU threads, 0 (default) = one per online core; capped at
+                               N*C (one plane each at most) and at 256 */
     int stride;             /* output stride; 0 (default) = from the model file, else 1 */
     const char *layer;      /* key prefix of one layer in a multi-layer file, e.g.
                                "stages.2.blocks.0.dwconv."; NULL (default) = the whole file,
@@ -120,9 +121,9 @@ typedef struct wtconv_ctx wtconv_ctx;
 WTCONV_API wtconv_status wtconv_create(const char *model_path, int channels, int height, int width,
                                        wtconv_ctx **out_ctx);
 
-/* As wtconv_create; `opts` may be NULL for the defaults. Only the first opts->struct_size
- * bytes are read; a struct larger than this library knows is accepted if its unknown tail is
- * all zero bytes. */
+/* As wtconv_create; `opts` may be NULL for the defaults, and must otherwise have been set up
+ * by wtconv_options_init. Only the first opts->struct_size bytes are read; a struct larger
+ * than this library knows is accepted if its unknown tail is all zero bytes. */
 WTCONV_API wtconv_status wtconv_create_with_options(const char *model_path, int channels,
                                                     int height, int width,
                                                     const wtconv_options *opts,

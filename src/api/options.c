@@ -8,6 +8,8 @@
 /* The size of the first published wtconv_options (through `layer`). It never changes: it is
  * what the plain function wtconv_options_init, which cannot see its caller's sizeof, fills. */
 #define WTCONV_OPTIONS_SIZE_V1 (offsetof(wtconv_options, layer) + sizeof(const char *))
+/* Larger sizes are refused as uninitialised memory rather than scanned. */
+#define WTCONV_OPTIONS_MAX_SIZE 1024
 
 static void set_defaults(wtconv_options *opts) {
     opts->backend = WTCONV_BACKEND_AUTO;
@@ -45,11 +47,16 @@ wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *
     if (!caller)
         return WTCONV_OK;
     size = caller->struct_size;
-    if (size < WTCONV_OPTIONS_SIZE_V1)
+    /* Every version of the struct is a whole number of pointers and far below the bound; a
+     * size that is not is garbage from options never initialised, and must not be used to
+     * read the caller's memory. */
+    if (size < WTCONV_OPTIONS_SIZE_V1 || size > WTCONV_OPTIONS_MAX_SIZE ||
+        size % sizeof(void *) != 0)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
-                           "options.struct_size is %zu, smaller than any wtconv_options (%zu); "
-                           "initialise options with wtconv_options_init()",
-                           size, (size_t)WTCONV_OPTIONS_SIZE_V1);
+                           "options.struct_size is %zu, not the size of any wtconv_options "
+                           "(this library's is %zu): were the options initialised with "
+                           "wtconv_options_init()?",
+                           size, sizeof *out);
     if (size > sizeof *out) {
         /* A newer caller: fields this library does not know must be left at zero. */
         const unsigned char *tail = (const unsigned char *)caller + sizeof *out;
@@ -57,7 +64,9 @@ wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *
             if (tail[i] != 0)
                 return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                                    "options byte %zu is set, but this libwtconv (%s) knows only "
-                                   "the first %zu bytes of wtconv_options",
+                                   "the first %zu bytes of wtconv_options (initialise options "
+                                   "with wtconv_options_init() and set only fields this "
+                                   "version has)",
                                    sizeof *out + i, WTCONV_VERSION_STRING, sizeof *out);
         size = sizeof *out;
     }

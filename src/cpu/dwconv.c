@@ -2,9 +2,10 @@
 
 #include <stddef.h>
 
-/* First output index o >= 0 with o*stride + offset >= 0. */
+/* First output index o >= 0 with o*stride + offset >= 0 (ceil(-offset/stride), written so
+ * that no intermediate overflows for any stride). */
 static int first_valid(int offset, int stride) {
-    return offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    return offset >= 0 ? 0 : (-offset - 1) / stride + 1;
 }
 
 /* One past the last output index o < limit with o*stride + offset <= size - 1. */

@@ -27,16 +27,18 @@ static void skip_space(parser *p) {
     }
 }
 
-static size_t new_node(parser *p, json_type type) {
+static uint32_t new_node(parser *p, json_type type) {
     json_doc *doc = p->doc;
+    if (doc->node_count == JSON_MAX_NODES) {
+        fail(p, "too many values (the limit is 4194304)");
+        return JSON_NONE;
+    }
     if (doc->node_count == doc->node_capacity) {
-        size_t capacity = doc->node_capacity ? doc->node_capacity * 2 : 64;
+        uint32_t capacity = doc->node_capacity ? doc->node_capacity * 2 : 64;
         json_node *grown;
-        if (capacity > SIZE_MAX / sizeof(json_node)) {
-            p->out_of_memory = 1;
-            return JSON_NONE;
-        }
-        grown = realloc(doc->nodes, capacity * sizeof(json_node));
+        if (capacity > JSON_MAX_NODES)
+            capacity = JSON_MAX_NODES;
+        grown = realloc(doc->nodes, (size_t)capacity * sizeof(json_node));
         if (!grown) {
             p->out_of_memory = 1;
             return JSON_NONE;
@@ -45,7 +47,7 @@ static size_t new_node(parser *p, json_type type) {
         doc->node_capacity = capacity;
     }
     memset(&doc->nodes[doc->node_count], 0, sizeof(json_node));
-    doc->nodes[doc->node_count].type = type;
+    doc->nodes[doc->node_count].type = (uint8_t)type;
     doc->nodes[doc->node_count].key = JSON_NONE;
     doc->nodes[doc->node_count].str = JSON_NONE;
     doc->nodes[doc->node_count].first_child = JSON_NONE;
@@ -132,7 +134,7 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t avail) {
 /* Parses a string at p->pos (which is at the opening quote) into the pool. Decoded text is
  * never longer than its JSON spelling, and the quotes leave room for the NUL, so a pool the
  * size of the input always suffices. */
-static int parse_string(parser *p, size_t *offset, size_t *length) {
+static int parse_string(parser *p, uint32_t *offset, uint32_t *length) {
     json_doc *doc = p->doc;
     char *out = doc->pool + doc->pool_used;
     size_t n = 0;
@@ -212,8 +214,8 @@ static int parse_string(parser *p, size_t *offset, size_t *length) {
     }
     out[n] = '\0';
     *offset = doc->pool_used;
-    *length = n;
-    doc->pool_used += n + 1;
+    *length = (uint32_t)n; /* n < len <= JSON_MAX_TEXT */
+    doc->pool_used += (uint32_t)n + 1;
     return 1;
 }
 
@@ -259,7 +261,7 @@ static int parse_number(parser *p, json_node *node) {
         while (p->pos < p->len && is_digit(p->text[p->pos]))
             p->pos++;
     }
-    node->is_uint = plain && !overflow;
+    node->is_uint = (uint8_t)(plain && !overflow);
     node->uint_value = node->is_uint ? value : 0;
     return 1;
 }
@@ -272,11 +274,11 @@ static int match_literal(parser *p, const char *word) {
     return 1;
 }
 
-static int parse_value(parser *p, size_t *out_index, int depth);
+static int parse_value(parser *p, uint32_t *out_index, int depth);
 
 /* Parses the members of an array or object after its opening bracket. */
-static int parse_container(parser *p, size_t index, int is_object, int depth) {
-    size_t last = JSON_NONE;
+static int parse_container(parser *p, uint32_t index, int is_object, int depth) {
+    uint32_t last = JSON_NONE;
     unsigned char close = is_object ? '}' : ']';
     p->pos++;
     skip_space(p);
@@ -285,7 +287,7 @@ static int parse_container(parser *p, size_t index, int is_object, int depth) {
         return 1;
     }
     for (;;) {
-        size_t key = JSON_NONE, key_len = 0, child;
+        uint32_t key = JSON_NONE, key_len = 0, child;
         skip_space(p);
         if (is_object) {
             if (p->pos >= p->len || p->text[p->pos] != '"')
@@ -322,8 +324,8 @@ static int parse_container(parser *p, size_t index, int is_object, int depth) {
     }
 }
 
-static int parse_value(parser *p, size_t *out_index, int depth) {
-    size_t index;
+static int parse_value(parser *p, uint32_t *out_index, int depth) {
+    uint32_t index;
     unsigned char ch;
     if (depth > JSON_MAX_DEPTH)
         return fail(p, "nesting too deep");
@@ -340,7 +342,7 @@ static int parse_value(parser *p, size_t *out_index, int depth) {
         *out_index = index;
         return parse_container(p, index, ch == '{', depth);
     case '"': {
-        size_t off, len;
+        uint32_t off, len;
         index = new_node(p, JSON_STRING);
         if (index == JSON_NONE || !parse_string(p, &off, &len))
             return 0;
@@ -371,8 +373,13 @@ static int parse_value(parser *p, size_t *out_index, int depth) {
 json_result json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
                        const char **error_what) {
     parser p;
-    size_t root;
+    uint32_t root;
     memset(doc, 0, sizeof *doc);
+    if (len > JSON_MAX_TEXT) {
+        *error_offset = 0;
+        *error_what = "text too long";
+        return JSON_SYNTAX_ERROR;
+    }
     memset(&p, 0, sizeof p);
     p.text = (const unsigned char *)text;
     p.len = len;

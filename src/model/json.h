@@ -10,8 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_NONE ((size_t)-1)
+#define JSON_NONE UINT32_MAX
 #define JSON_MAX_DEPTH 64
+/* A bound on the values of one document (a safetensors header has about ten per tensor), so
+ * that a hostile header costs at most ~160 MB of nodes, not 40 times its own size. */
+#define JSON_MAX_NODES (1u << 22)
+/* Offsets and indices are 32-bit to keep nodes small; longer texts are refused. */
+#define JSON_MAX_TEXT (UINT32_MAX - 1u)
 
 typedef enum json_type {
     JSON_NULL,
@@ -24,30 +29,31 @@ typedef enum json_type {
 } json_type;
 
 typedef struct json_node {
-    json_type type;
-    size_t key;          /* object members: pool offset of the decoded key, else JSON_NONE */
-    size_t key_len;      /* bytes, without the terminating NUL */
-    size_t str;          /* strings: pool offset of the decoded, NUL-terminated value */
-    size_t str_len;      /* bytes; may contain NUL bytes from \u0000 */
-    int is_uint;         /* numbers: 1 if a plain non-negative integer that fits uint64 */
-    uint64_t uint_value; /* its value when is_uint */
-    size_t first_child;  /* arrays and objects: index of the first element, or JSON_NONE */
-    size_t next_sibling; /* index of the next element of the parent, or JSON_NONE */
-    size_t child_count;
+    uint64_t uint_value;   /* numbers: the value when is_uint */
+    uint32_t key;          /* object members: pool offset of the decoded key, else JSON_NONE */
+    uint32_t key_len;      /* bytes, without the terminating NUL */
+    uint32_t str;          /* strings: pool offset of the decoded, NUL-terminated value */
+    uint32_t str_len;      /* bytes; may contain NUL bytes from \u0000 */
+    uint32_t first_child;  /* arrays and objects: index of the first element, or JSON_NONE */
+    uint32_t next_sibling; /* index of the next element of the parent, or JSON_NONE */
+    uint32_t child_count;
+    uint8_t type;    /* a json_type */
+    uint8_t is_uint; /* numbers: 1 if a plain non-negative integer that fits uint64 */
 } json_node;
 
 typedef struct json_doc {
     json_node *nodes; /* nodes[0] is the top-level value */
-    size_t node_count;
-    size_t node_capacity;
+    uint32_t node_count;
+    uint32_t node_capacity;
     char *pool;
-    size_t pool_used;
+    uint32_t pool_used;
 } json_doc;
 
 typedef enum json_result { JSON_OK, JSON_SYNTAX_ERROR, JSON_OUT_OF_MEMORY } json_result;
 
 /* Parses text[0..len). On JSON_SYNTAX_ERROR, *error_offset is the byte offset of the problem
- * and *error_what a short description. The doc is empty on failure; free it either way. */
+ * and *error_what a short description (also for a text over JSON_MAX_TEXT bytes or over
+ * JSON_MAX_NODES values). The doc is empty on failure; free it either way. */
 json_result json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
                        const char **error_what);
 void json_free(json_doc *doc);

@@ -9,6 +9,7 @@
 #include "api/error.h"
 #include "model/param_names.h"
 #include "model/safetensors.h"
+#include "plan/plan.h"
 
 /* The tensors of one layer, found by name. */
 typedef struct layer_tensors {
@@ -268,6 +269,31 @@ static wtconv_status check_layer_shapes(const layer_tensors *lt, const char *pre
     return WTCONV_OK;
 }
 
+/* Weights must be floating point. Checked before anything is sized from the shapes: only for
+ * these dtypes has the loader matched the shape against the bytes in the file, which is what
+ * bounds every allocation below by the file's size. */
+static wtconv_status check_dtypes(const layer_tensors *lt, int levels) {
+    const st_tensor *used[4 + 2 * WTCONV_MAX_LEVELS + 1];
+    size_t n = 0;
+    used[n++] = lt->base_weight;
+    used[n++] = lt->base_bias;
+    used[n++] = lt->base_scale;
+    used[n++] = lt->wt_filter;
+    used[n++] = lt->iwt_filter;
+    for (int i = 0; i < levels; i++) {
+        used[n++] = lt->wavelet_weight[i];
+        used[n++] = lt->wavelet_scale[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        const st_tensor *t = used[i];
+        if (t && t->dtype != ST_DTYPE_F32 && t->dtype != ST_DTYPE_F16 && t->dtype != ST_DTYPE_BF16)
+            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                               "tensor '%s' has dtype %s; weights must be F32, F16 or BF16",
+                               t->name, t->dtype_name);
+    }
+    return WTCONV_OK;
+}
+
 /* ---- Reading values ------------------------------------------------------------------------ */
 
 static wtconv_status read_finite(st_file *st, const st_tensor *t, float *dst) {
@@ -319,11 +345,15 @@ static wtconv_status parse_stride(const st_file *st, int *stride) {
     if (!text)
         return WTCONV_OK;
     for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9' || value > INT_MAX / 10)
+        if (*p < '0' || *p > '9')
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                                "metadata \"stride\" is \"%.40s\"; expected a decimal integer "
                                ">= 1",
                                text);
+        if (value > (INT_MAX - (*p - '0')) / 10)
+            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                               "metadata \"stride\" is \"%.40s\", larger than the maximum %d", text,
+                               INT_MAX);
         value = value * 10 + (*p - '0');
     }
     if (text[0] == '\0' || value < 1 || value > INT_MAX)
@@ -335,13 +365,18 @@ static wtconv_status parse_stride(const st_file *st, int *stride) {
 }
 
 static wtconv_status allocate_weights(wtconv_model *m) {
-    size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
-    size_t per_level = 4 * c * kk + 4 * c; /* C < INT_MAX/4 and k <= 255: no overflow here */
+    const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
+    int overflow = 0;
+    /* Checked even though the tensors' bytes already fit in the file: size_t may be 32-bit.
+     * Every later size derived from the weights (the backends' copies) is smaller. */
+    const size_t base = wtconv_mul_size(c, kk + 2, &overflow);
+    const size_t per_level = wtconv_mul_size(4 * c, kk + 1, &overflow);
+    const size_t levels = wtconv_mul_size(per_level, (size_t)m->levels, &overflow);
     size_t total;
     float *p;
-    if (per_level > (SIZE_MAX / sizeof(float) - (c * kk + 2 * c)) / (size_t)m->levels)
+    if (overflow || levels > SIZE_MAX / sizeof(float) - base)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "the layer's weights do not fit in memory");
-    total = c * kk + 2 * c + per_level * (size_t)m->levels;
+    total = base + levels;
     m->storage = calloc(total, sizeof(float));
     if (!m->storage)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
@@ -365,18 +400,25 @@ static wtconv_status load_layer(st_file *st, const char *layer, wtconv_model *m)
     wtconv_status status;
 
     if (layer && !has_layer(st, layer)) {
-        char listing[600];
+        char listing[600], with_dot[300];
+        int missing_dot =
+            snprintf(with_dot, sizeof with_dot, "%s.", layer) < (int)sizeof with_dot &&
+            has_layer(st, with_dot);
         list_prefixes(st, listing, sizeof listing);
-        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' "
-                           "or '%sbase_weight'). Layer prefixes found: %s",
-                           layer, layer, layer, listing[0] ? listing : "none");
+        return wtconv_fail(
+            WTCONV_ERR_MODEL_FORMAT,
+            "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' "
+            "or '%sbase_weight')%s%s%s. Layer prefixes found: %s",
+            layer, layer, layer, missing_dot ? "; did you mean '" : "", missing_dot ? with_dot : "",
+            missing_dot ? "' (prefixes end with '.')?" : "", listing[0] ? listing : "none");
     }
     if (!layer && (status = find_only_layer(st, &prefix, &plen)) != WTCONV_OK)
         return status;
     if ((status = collect_tensors(st, prefix, plen, &lt)) != WTCONV_OK)
         return status;
     if ((status = check_layer_shapes(&lt, prefix, plen, m)) != WTCONV_OK)
+        return status;
+    if ((status = check_dtypes(&lt, m->levels)) != WTCONV_OK)
         return status;
     if ((status = parse_stride(st, &m->stride)) != WTCONV_OK)
         return status;

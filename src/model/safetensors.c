@@ -32,7 +32,7 @@ static const dtype_info dtype_table[] = {
     {"F8_E5M2", ST_DTYPE_OTHER_KNOWN, 1},
 };
 
-static const json_node *node_at(const st_file *st, size_t index) {
+static const json_node *node_at(const st_file *st, uint32_t index) {
     return index == JSON_NONE ? NULL : &st->header.nodes[index];
 }
 
@@ -83,8 +83,8 @@ static wtconv_status parse_tensor(st_file *st, const json_node *entry, st_tensor
 
     if (shape->child_count > ST_MAX_DIMS)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "header entry '%s': %zu dimensions (at most %d supported)", name,
-                           shape->child_count, ST_MAX_DIMS);
+                           "header entry '%s': %u dimensions (at most %d supported)", name,
+                           (unsigned)shape->child_count, ST_MAX_DIMS);
     t->ndim = (int)shape->child_count;
     t->element_count = 1;
     {
@@ -268,6 +268,17 @@ static wtconv_status parse_header(st_file *st, const char *text, size_t len) {
     return check_no_overlap(st);
 }
 
+/* Files people mistake for safetensors, recognised by their first bytes. */
+static const char *not_safetensors_hint(const unsigned char *first8) {
+    if (first8[0] == 'P' && first8[1] == 'K')
+        return "; this is a zip archive, as torch.save writes: export the checkpoint with "
+               "tools/export_wtconv.py";
+    if (first8[0] == 0x80 && first8[1] >= 2 && first8[1] <= 5)
+        return "; this is a Python pickle (an old-style torch.save?): export the checkpoint "
+               "with tools/export_wtconv.py";
+    return "";
+}
+
 wtconv_status st_open(const char *path, st_file *st) {
     unsigned char length_bytes[8];
     uint64_t header_len = 0;
@@ -293,9 +304,9 @@ wtconv_status st_open(const char *path, st_file *st) {
     if (header_len < 2 || header_len > ST_MAX_HEADER_BYTES || header_len > st->file.size - 8) {
         status = wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                              "header length %llu (bytes 0..7) is impossible for a %llu-byte file "
-                             "(must be 2..min(file size - 8, %u))",
+                             "(must be 2..min(file size - 8, %u))%s",
                              (unsigned long long)header_len, (unsigned long long)st->file.size,
-                             ST_MAX_HEADER_BYTES);
+                             ST_MAX_HEADER_BYTES, not_safetensors_hint(length_bytes));
         goto fail;
     }
     st->data_start = 8 + header_len;

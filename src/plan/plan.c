@@ -23,6 +23,11 @@ wtconv_status wtconv_plan_make(const wtconv_model *model, int batch, int channel
                            "channels is %d but the model's layer has C=%d (from its base kernel "
                            "[C,1,k,k])",
                            channels, model->channels);
+    /* Kernels index rows and columns with int, padded by up to a kernel on each side. */
+    if (height > WTCONV_MAX_SIDE || width > WTCONV_MAX_SIDE)
+        return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH, "%s is %d: too large (at most %d)",
+                           height > WTCONV_MAX_SIDE ? "height" : "width",
+                           height > WTCONV_MAX_SIDE ? height : width, WTCONV_MAX_SIDE);
     plan->batch = batch;
     plan->channels = channels;
     plan->height = height;

@@ -7,6 +7,10 @@
 #include "model/model.h"
 #include "wtconv/wtconv.h"
 
+/* The largest height or width: far beyond any image, and small enough that index arithmetic
+ * with a kernel's padding on either side stays within int. */
+#define WTCONV_MAX_SIDE (1 << 30)
+
 typedef struct wtconv_level_plan {
     int height, width;           /* this level's input (h_i, w_i) */
     int half_height, half_width; /* its coefficients: ceil(h_i/2) x ceil(w_i/2) */
