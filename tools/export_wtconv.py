@@ -29,23 +29,37 @@ from wtconv_reference import WTConv2d, find_layers, randomize_  # noqa: E402
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 
 
+def module_strides(module):
+    """{prefix: stride} of the WTConv2d-like submodules of a pickled module (stride > 1 only)."""
+    strides = {}
+    for name, sub in module.named_modules():
+        stride = getattr(sub, "stride", None)
+        if hasattr(sub, "wavelet_convs") and isinstance(stride, int) and stride > 1:
+            strides[name + "." if name else ""] = stride
+    return strides
+
+
 def read_checkpoint(path):
-    """Return the flat name -> tensor dict held by a torch.load-able file."""
+    """Return the flat name -> tensor dict held by a torch.load-able file, and the strides of
+    its WTConv2d layers where a pickled module records them."""
     try:
         obj = torch.load(path, map_location="cpu")
     except (AttributeError, ModuleNotFoundError) as err:
         raise SystemExit(f"{path}: cannot unpickle the model ({err}); put the module that "
-                         "defines its classes on PYTHONPATH")
+                         "defines its classes on PYTHONPATH, or save model.state_dict() "
+                         "instead of the model")
     if isinstance(obj, dict):
         for key in ("state_dict", "model"):
             if key in obj:
                 obj = obj[key]
                 break
+    strides = {}
     if isinstance(obj, torch.nn.Module):
+        strides = module_strides(obj)
         obj = obj.state_dict()
     if not isinstance(obj, dict):
         raise SystemExit(f"{path}: no state_dict found (got {type(obj).__name__})")
-    return {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
+    return {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}, strides
 
 
 def demo_state_dict(spec, stride, seed):
@@ -91,15 +105,31 @@ def main():
 
     if args.stride is not None and args.stride < 1:
         parser.error("--stride must be >= 1")
+    strides = {}
     if args.checkpoint:
-        tensors = read_checkpoint(args.checkpoint)
+        tensors, strides = read_checkpoint(args.checkpoint)
     else:
         tensors = demo_state_dict(args.demo, args.stride or 1, args.seed)
+    if args.prefix and not args.prefix.endswith("."):
+        print(f"note: --prefix {args.prefix!r} does not end with '.'; layer prefixes do "
+              f"(e.g. {args.prefix + '.'!r}), and this one also matches longer names")
 
     kept, skipped = convert(tensors, args.prefix, DTYPES[args.dtype])
     if not kept:
-        raise SystemExit("nothing to write: no floating tensor matches the prefix")
-    metadata = {"stride": str(args.stride)} if args.stride is not None else None
+        found = ", ".join(repr(p) for p in find_layers(tensors)) or "none"
+        raise SystemExit(f"nothing to write: no floating tensor starts with {args.prefix!r}; "
+                         f"WTConv2d layer prefixes in the checkpoint: {found}")
+    stride = args.stride
+    if stride is None:
+        # A pickled module knows its layers' strides; a state_dict does not.
+        wanted = {s for p, s in strides.items() if p.startswith(args.prefix)}
+        if len(wanted) == 1:
+            stride = wanted.pop()
+            print(f"stride {stride} taken from the pickled module")
+        elif len(wanted) > 1:
+            print(f"warning: the module's layers have different strides {sorted(wanted)}; "
+                  "export them one at a time with --prefix and --stride")
+    metadata = {"stride": str(stride)} if stride is not None else None
     save_file(kept, args.output, metadata)
 
     layers = find_layers(kept)
@@ -114,6 +144,9 @@ def main():
         print(f"  layer {prefix or '(no prefix)'!s}: C={info['channels']} k={info['k']} "
               f"L={info['levels']} bias={'yes' if info['bias'] else 'no'} "
               f"names={info['naming']}")
+    if layers and metadata is None:
+        print("note: no stride stored (a state_dict does not record it): the layer runs with "
+              "stride 1 unless --stride is given here or the stride option at run time")
 
 
 if __name__ == "__main__":
