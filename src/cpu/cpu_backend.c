@@ -57,7 +57,8 @@ static void cpu_destroy(void *opaque) {
 
 static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
-    const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk; /* sized by the loader */
+    /* Fewer floats than the loader's overflow-checked allocation of the same weights. */
+    const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk;
     float *p = malloc(total * sizeof(float));
     if (!p)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,

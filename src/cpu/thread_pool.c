@@ -118,8 +118,6 @@ void wtconv_pool_run(wtconv_thread_pool *pool, wtconv_pool_job job, void *arg) {
     wtconv_mutex_unlock(&pool->lock);
 }
 
-int wtconv_pool_threads(const wtconv_thread_pool *pool) { return pool->threads; }
-
 void wtconv_pool_destroy(wtconv_thread_pool *pool) {
     if (!pool)
         return;

@@ -13,7 +13,6 @@ typedef void (*wtconv_pool_job)(void *arg, int worker, int worker_count);
 wtconv_status wtconv_pool_create(int threads, wtconv_thread_pool **out_pool);
 /* Runs job(arg, w, threads) for every worker w in parallel; returns when all have finished. */
 void wtconv_pool_run(wtconv_thread_pool *pool, wtconv_pool_job job, void *arg);
-int wtconv_pool_threads(const wtconv_thread_pool *pool);
 void wtconv_pool_destroy(wtconv_thread_pool *pool);
 
 #endif
