@@ -10,14 +10,11 @@ function(wtconv_set_warnings target)
   endif()
 endfunction()
 
-function(wtconv_set_warnings_cxx target)
-  if(NOT MSVC)
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
-      $<$<BOOL:${WTCONV_WERROR}>:-Werror>)
-  endif()
-endfunction()
-
+# No-op unless WTCONV_SANITIZE names sanitizers.
 function(wtconv_enable_sanitizers target)
+  if(NOT WTCONV_SANITIZE)
+    return()
+  endif()
   target_compile_options(${target} PRIVATE -fsanitize=${WTCONV_SANITIZE}
     -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(${target} PRIVATE -fsanitize=${WTCONV_SANITIZE})
