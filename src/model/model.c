@@ -340,7 +340,7 @@ static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
 
 static wtconv_status parse_stride(const st_file *st, int *stride) {
     const char *text = st_find_metadata(st, "stride");
-    long value = 0;
+    int value = 0; /* the loop keeps it <= INT_MAX */
     *stride = 0;
     if (!text)
         return WTCONV_OK;
@@ -356,11 +356,11 @@ static wtconv_status parse_stride(const st_file *st, int *stride) {
                                INT_MAX);
         value = value * 10 + (*p - '0');
     }
-    if (text[0] == '\0' || value < 1 || value > INT_MAX)
+    if (text[0] == '\0' || value < 1)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                            "metadata \"stride\" is \"%.40s\"; expected a decimal integer >= 1",
                            text);
-    *stride = (int)value;
+    *stride = value;
     return WTCONV_OK;
 }
 
