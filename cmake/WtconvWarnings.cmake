@@ -4,8 +4,8 @@ function(wtconv_set_warnings target)
   if(MSVC)
     target_compile_options(${target} PRIVATE /W4 $<$<BOOL:${WTCONV_WERROR}>:/WX>)
   else()
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla
+      $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes -Wmissing-prototypes>
       $<$<BOOL:${WTCONV_WERROR}>:-Werror>)
   endif()
 endfunction()

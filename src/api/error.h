@@ -4,6 +4,11 @@
 
 #include "wtconv/wtconv.h"
 
+/* Also included by the Apple layer (Objective-C++) and the Metal emulator (C++). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define WTCONV_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #else
@@ -16,5 +21,9 @@ wtconv_status wtconv_fail(wtconv_status status, const char *fmt, ...) WTCONV_PRI
 
 /* Prepends context ("model 'x.safetensors': ") to the message already stored. */
 void wtconv_error_prefix(const char *fmt, ...) WTCONV_PRINTF(1, 2);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,11 @@
 #include "plan/plan.h"
 #include "wtconv/wtconv.h"
 
+/* Also included by the Apple layer (Objective-C++) and the Metal emulator (C++). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wtconv_backend_config {
     int num_threads; /* >= 0; 0 = one per online core */
 } wtconv_backend_config;
@@ -31,5 +36,9 @@ typedef struct wtconv_backend_ops {
 /* The backend for `kind` compiled into this build, or NULL. AUTO picks the preferred one that
  * is available on this machine. */
 const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

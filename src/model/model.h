@@ -4,6 +4,11 @@
 
 #include "wtconv/wtconv.h"
 
+/* Also included by the Apple layer (Objective-C++) and the Metal emulator (C++). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Deeper cascades only repeat 1x1 levels; the bound keeps per-level tables fixed-size. */
 #define WTCONV_MAX_LEVELS 32
 /* Far above any published WTConv kernel; keeps k*k and padding arithmetic small. */
@@ -27,5 +32,9 @@ typedef struct wtconv_model {
  * file. Messages name the file and the offending tensor. */
 wtconv_status wtconv_model_load(const char *path, const char *layer, wtconv_model *model);
 void wtconv_model_free(wtconv_model *model);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

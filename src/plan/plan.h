@@ -7,6 +7,11 @@
 #include "model/model.h"
 #include "wtconv/wtconv.h"
 
+/* Also included by the Apple layer (Objective-C++) and the Metal emulator (C++). */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* The largest height or width: far beyond any image, and small enough that index arithmetic
  * with a kernel's padding on either side stays within int. */
 #define WTCONV_MAX_SIDE (1 << 30)
@@ -35,5 +40,9 @@ wtconv_status wtconv_plan_make(const wtconv_model *model, int batch, int channel
 
 /* a*b, or 0 with *overflow set when it does not fit size_t. */
 size_t wtconv_mul_size(size_t a, size_t b, int *overflow);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
