@@ -134,6 +134,15 @@ static void test_arguments(void) {
     opts.backend = WTCONV_BACKEND_METAL;
     expect_create("Metal backend on this build", model_path, 1, 8, 8, &opts,
                   WTCONV_ERR_BACKEND_UNAVAILABLE, "Metal");
+    /* Core ML models need the Metal backend: on this build there is none, and the CPU
+     * backend never reads them. */
+    if (!wtconv_backend_available(WTCONV_BACKEND_METAL))
+        expect_create("a Core ML package, no Metal backend", "/models/layer.mlpackage/", 1, 8, 8,
+                      NULL, WTCONV_ERR_BACKEND_UNAVAILABLE, "is a Core ML model");
+    wtconv_options_init(&opts);
+    opts.backend = WTCONV_BACKEND_CPU;
+    expect_create("a compiled Core ML model on the CPU backend", "/models/layer.MLMODELC", 1, 8, 8,
+                  &opts, WTCONV_ERR_BACKEND_UNAVAILABLE, "give the CPU backend the .safetensors");
     wtconv_options_init(&opts);
     opts.backend = WTCONV_BACKEND_CUDA;
     expect_create("CUDA backend on this build", model_path, 1, 8, 8, &opts,

@@ -6,6 +6,7 @@
 #include "api/error.h"
 #include "api/options.h"
 #include "backend/backend.h"
+#include "model/format.h"
 #include "model/model.h"
 #include "plan/plan.h"
 
@@ -32,7 +33,32 @@ static const char *backend_enum_name(wtconv_backend kind) {
 int wtconv_backend_available(wtconv_backend backend) {
     if (backend == WTCONV_BACKEND_AUTO)
         return 1;
-    return wtconv_backend_lookup(backend) != NULL;
+    return wtconv_backend_lookup(backend, WTCONV_ANY_MODEL_FORMAT) != NULL;
+}
+
+/* Why no backend takes this request: the backend is missing, or it does not read this kind of
+ * model file. */
+static wtconv_status backend_unavailable(wtconv_backend kind, wtconv_model_format format,
+                                         const char *path) {
+    const int has_metal = wtconv_backend_lookup(WTCONV_BACKEND_METAL, WTCONV_MODEL_COREML) != NULL;
+    if (kind != WTCONV_BACKEND_AUTO && !wtconv_backend_lookup(kind, WTCONV_ANY_MODEL_FORMAT))
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "the %s backend is not available in this build of libwtconv %s on "
+                           "this machine",
+                           backend_enum_name(kind), WTCONV_VERSION_STRING);
+    if (format == WTCONV_MODEL_COREML)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "'%s' is a Core ML model, which only the Metal backend runs%s; give "
+                           "the CPU backend the .safetensors file it was exported from",
+                           path,
+                           has_metal ? ""
+                                     : ", and this build of libwtconv has none (it is built on "
+                                       "macOS and iOS with WTCONV_WITH_METAL)");
+    return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                       "the %s backend runs Core ML models (.mlpackage, .mlmodelc); '%s' is read "
+                       "as a safetensors file: export it with tools/export_wtconv_coreml.py, or "
+                       "use the CPU backend",
+                       backend_enum_name(kind), path);
 }
 
 static wtconv_status check_size(const char *what, int value) {
@@ -41,16 +67,34 @@ static wtconv_status check_size(const char *what, int value) {
     return WTCONV_OK;
 }
 
+/* Safetensors: the library loads the weights and plans; the backend builds from them. */
+static wtconv_status create_from_weights(const wtconv_backend_ops *backend, const char *path,
+                                         const wtconv_options *options, int channels, int height,
+                                         int width, wtconv_ctx *ctx) {
+    wtconv_model model;
+    wtconv_backend_config config;
+    wtconv_status status = wtconv_model_load(path, options->layer, &model);
+    int stride;
+    if (status != WTCONV_OK)
+        return status;
+    stride = options->stride ? options->stride : model.stride ? model.stride : 1;
+    ctx->has_bias = model.has_bias;
+    config.num_threads = options->num_threads;
+    status = wtconv_plan_make(&model, options->batch, channels, height, width, stride, &ctx->plan);
+    if (status == WTCONV_OK)
+        status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
+    wtconv_model_free(&model);
+    return status;
+}
+
 wtconv_status wtconv_create_with_options(const char *model_path, int channels, int height,
                                          int width, const wtconv_options *opts,
                                          wtconv_ctx **out_ctx) {
     wtconv_options options;
-    wtconv_model model;
-    wtconv_backend_config config;
+    wtconv_model_format format;
     const wtconv_backend_ops *backend;
     wtconv_ctx *ctx;
     wtconv_status status;
-    int stride;
 
     if (!out_ctx)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "out_ctx is NULL");
@@ -63,29 +107,30 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
         return status;
     if ((status = wtconv_options_read(opts, &options)) != WTCONV_OK)
         return status;
-    backend = wtconv_backend_lookup(options.backend);
+    format = wtconv_model_format_of(model_path);
+    backend = wtconv_backend_lookup(options.backend, format);
     if (!backend)
-        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                           "the %s backend is not available in this build of libwtconv %s on "
-                           "this machine",
-                           backend_enum_name(options.backend), WTCONV_VERSION_STRING);
-
-    if ((status = wtconv_model_load(model_path, options.layer, &model)) != WTCONV_OK)
-        return status;
-    stride = options.stride ? options.stride : model.stride ? model.stride : 1;
+        return backend_unavailable(options.backend, format, model_path);
 
     ctx = calloc(1, sizeof *ctx);
-    if (!ctx) {
-        wtconv_model_free(&model);
+    if (!ctx)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a context");
-    }
     ctx->backend = backend;
-    ctx->has_bias = model.has_bias;
-    config.num_threads = options.num_threads;
-    status = wtconv_plan_make(&model, options.batch, channels, height, width, stride, &ctx->plan);
-    if (status == WTCONV_OK)
-        status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
-    wtconv_model_free(&model);
+    if (format == WTCONV_MODEL_SAFETENSORS)
+        status = create_from_weights(backend, model_path, &options, channels, height, width, ctx);
+    else {
+        wtconv_backend_request request;
+        request.model_path = model_path;
+        request.layer = options.layer;
+        request.batch = options.batch;
+        request.channels = channels;
+        request.height = height;
+        request.width = width;
+        request.stride = options.stride;
+        request.num_threads = options.num_threads;
+        status =
+            backend->create_from_file(&request, &ctx->plan, &ctx->has_bias, &ctx->backend_state);
+    }
     if (status != WTCONV_OK) {
         free(ctx);
         return status;

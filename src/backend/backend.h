@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "model/format.h"
 #include "model/model.h"
 #include "plan/plan.h"
 #include "wtconv/wtconv.h"
@@ -19,23 +20,41 @@ typedef struct wtconv_backend_config {
     int num_threads; /* >= 0; 0 = one per online core */
 } wtconv_backend_config;
 
+/* What wtconv_create was asked for, for backends that read their model file themselves. */
+typedef struct wtconv_backend_request {
+    const char *model_path;
+    const char *layer; /* NULL: the file's only layer */
+    int batch, channels, height, width;
+    int stride; /* the option; 0 = the model's */
+    int num_threads;
+} wtconv_backend_request;
+
 typedef struct wtconv_backend_ops {
     const char *name;
     wtconv_backend kind;
+    unsigned formats; /* the wtconv_model_format bits it reads */
     /* 1 if this backend can run on this machine. */
     int (*available)(void);
-    /* Builds the backend's state; may keep nothing from `model` (it is freed after create). */
+    /* For safetensors: builds the backend's state from the loaded weights and the plan; may
+     * keep nothing from `model` (it is freed after create). */
     wtconv_status (*create)(const wtconv_model *model, const wtconv_plan *plan,
                             const wtconv_backend_config *config, void **state);
+    /* For formats a backend reads itself (Core ML): opens the file, checks the request against
+     * it, and builds the state; fills `plan` and `has_bias`. */
+    wtconv_status (*create_from_file)(const wtconv_backend_request *request, wtconv_plan *plan,
+                                      int *has_bias, void **state);
     /* Runs the layer; allocates nothing. Arguments are already validated. */
     wtconv_status (*run)(void *state, const float *input, float *output);
     size_t (*workspace_size)(const void *state);
     void (*destroy)(void *state);
 } wtconv_backend_ops;
 
-/* The backend for `kind` compiled into this build, or NULL. AUTO picks the preferred one that
- * is available on this machine. */
-const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind);
+/* The backend for `kind` compiled into this build and available on this machine that reads one
+ * of the `formats` bits, or NULL. AUTO picks the preferred one. */
+const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind, unsigned formats);
+
+/* Every format bit, for lookups that do not care what a backend reads. */
+#define WTCONV_ANY_MODEL_FORMAT (~0u)
 
 #ifdef __cplusplus
 }

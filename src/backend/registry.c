@@ -2,17 +2,24 @@
 
 #include "backend/backend.h"
 #include "cpu/cpu_backend.h"
+#ifdef WTCONV_HAVE_METAL
+#include "apple/metal_backend.h"
+#endif
 
 /* In order of preference for WTCONV_BACKEND_AUTO. Platform backends go before the CPU. */
 static const wtconv_backend_ops *const compiled_backends[] = {
+#ifdef WTCONV_HAVE_METAL
+    &wtconv_metal_backend,
+#endif
     &wtconv_cpu_backend,
 };
 
-const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind) {
+const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind, unsigned formats) {
     size_t count = sizeof compiled_backends / sizeof compiled_backends[0];
     for (size_t i = 0; i < count; i++) {
         const wtconv_backend_ops *ops = compiled_backends[i];
-        if ((kind == WTCONV_BACKEND_AUTO || ops->kind == kind) && ops->available())
+        if ((kind == WTCONV_BACKEND_AUTO || ops->kind == kind) && (ops->formats & formats) &&
+            ops->available())
             return ops;
     }
     return NULL;

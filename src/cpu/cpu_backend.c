@@ -228,5 +228,12 @@ static size_t cpu_workspace_size(const void *opaque) {
 }
 
 const wtconv_backend_ops wtconv_cpu_backend = {
-    "cpu", WTCONV_BACKEND_CPU, cpu_available, cpu_create, cpu_run, cpu_workspace_size, cpu_destroy,
+    .name = "cpu",
+    .kind = WTCONV_BACKEND_CPU,
+    .formats = WTCONV_MODEL_SAFETENSORS,
+    .available = cpu_available,
+    .create = cpu_create,
+    .run = cpu_run,
+    .workspace_size = cpu_workspace_size,
+    .destroy = cpu_destroy,
 };
