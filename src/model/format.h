@@ -17,6 +17,9 @@ typedef enum wtconv_model_format {
  * what is wrong with a path that is not one. */
 wtconv_model_format wtconv_model_format_of(const char *path);
 
+/* 1 if `path` names an already compiled Core ML model (.mlmodelc), which needs no compiling. */
+int wtconv_model_is_compiled_coreml(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -363,6 +363,10 @@ static void test_formats(void) {
               wtconv_model_format_of("") == WTCONV_MODEL_SAFETENSORS &&
               wtconv_model_format_of("b.mlmodel.bak") == WTCONV_MODEL_SAFETENSORS,
           "format: anything else is read as safetensors");
+    check(wtconv_model_is_compiled_coreml("x/b.mlmodelc/") &&
+              !wtconv_model_is_compiled_coreml("b.mlpackage") &&
+              !wtconv_model_is_compiled_coreml("b.mlmodel"),
+          "format: only .mlmodelc is compiled already");
 }
 
 int main(int argc, char **argv) {

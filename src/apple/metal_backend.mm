@@ -1,0 +1,165 @@
+// The Apple backend: a thin executor of the portable plan. create opens the Core ML model,
+// checks it and the request (coreml_meta.c), plans the run (plan.c, dispatch_plan.c) and
+// allocates everything; run copies the input in, runs the Metal forward stage, the Core ML
+// prediction and the Metal inverse stage, and copies the output out.
+//
+// Not yet run on Apple hardware: in this project's CI it is syntax-checked against
+// declarations of the Apple APIs it uses, and the plan it executes runs on a CPU emulator of
+// the Metal kernels (tests/metal_emu). See README.md.
+#include "apple/metal_backend.h"
+
+#include <new>
+#include <string.h>
+
+#include "api/error.h"
+#include "apple/coreml_stage.h"
+#include "apple/metal_runtime.h"
+
+namespace {
+
+struct metal_state {
+    const wtconv_metal_runtime *runtime = nullptr;
+    wtconv_mtl_plan plan = {};
+    id<MTLCommandQueue> queue;
+    NSArray<id<MTLBuffer>> *buffers;
+    MLModel *model;
+    wtconv_coreml_binding coreml;
+};
+
+// The Core ML features the backend relies on need macOS 12.3 or iOS 16.
+bool os_is_recent_enough() {
+    if (@available(macOS 12.3, iOS 16.0, *))
+        return true;
+    return false;
+}
+
+int metal_available() { return os_is_recent_enough() && wtconv_metal_runtime_get(nullptr); }
+
+wtconv_status create_state(const wtconv_backend_request *request, const wtconv_metal_runtime *rt,
+                           metal_state *s, wtconv_plan *plan, int *has_bias)
+    API_AVAILABLE(macos(12.3), ios(16.0)) {
+    const char *path = request->model_path;
+    wtconv_coreml_layer layer;
+    wtconv_model shape;
+    MLModel *model = nil;
+    NSArray<id<MTLBuffer>> *buffers = nil;
+    int stride = 1;
+    wtconv_status status = wtconv_coreml_open(path, &model, &layer);
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_check_request(&layer, path, request->layer, request->batch,
+                                             request->channels, request->height, request->width,
+                                             request->stride, &shape, &stride);
+    if (status == WTCONV_OK)
+        status = wtconv_plan_make(&shape, request->batch, request->channels, request->height,
+                                  request->width, stride, plan);
+    if (status == WTCONV_OK)
+        status = wtconv_mtl_plan_make(plan, rt->max_threads_per_group, &s->plan);
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_check_model(model, &s->plan, path);
+    if (status != WTCONV_OK)
+        return status;
+    s->runtime = rt;
+    s->model = model;
+    if (!(s->queue = [rt->device newCommandQueue]))
+        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "Metal gave no command queue");
+    if ((status = wtconv_metal_make_buffers(rt, &s->plan, &buffers)) != WTCONV_OK)
+        return status;
+    s->buffers = buffers;
+    if ((status = wtconv_coreml_bind(&s->plan, s->buffers, &s->coreml)) != WTCONV_OK)
+        return status;
+    *has_bias = layer.has_bias;
+    return WTCONV_OK;
+}
+
+wtconv_status metal_create_from_file(const wtconv_backend_request *request, wtconv_plan *plan,
+                                     int *has_bias, void **out_state) {
+    const char *why = "";
+    const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
+    if (!rt)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s", why);
+    if (@available(macOS 12.3, iOS 16.0, *)) {
+        metal_state *s = new (std::nothrow) metal_state();
+        if (!s)
+            return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                               "out of memory creating the Metal backend");
+        wtconv_status status;
+        @autoreleasepool {
+            @try {
+                status = create_state(request, rt, s, plan, has_bias);
+            } @catch (NSException *e) {
+                status = wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "Metal or Core ML raised %s: %s",
+                                     e.name.UTF8String,
+                                     e.reason ? e.reason.UTF8String : "no reason given");
+            }
+        }
+        if (status != WTCONV_OK) {
+            delete s; // ARC releases what was made
+            return status;
+        }
+        *out_state = s;
+        return WTCONV_OK;
+    }
+    return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                       "the Metal backend needs macOS 12.3 or iOS 16 or later");
+}
+
+wtconv_status run_stages(metal_state *s, const float *input, float *output)
+    API_AVAILABLE(macos(12.3), ios(16.0)) {
+    const wtconv_mtl_plan *p = &s->plan;
+    const wtconv_mtl_buffer *x = &p->buffers[p->input_buffer], *y = &p->buffers[p->output_buffer];
+    memcpy(s->buffers[static_cast<NSUInteger>(p->input_buffer)].contents, input, x->bytes);
+    wtconv_status status = wtconv_metal_run_stage(s->runtime, s->queue, p, s->buffers, 0,
+                                                  p->forward_count, "Haar forward");
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_predict(s->model, &s->coreml);
+    if (status == WTCONV_OK)
+        status = wtconv_metal_run_stage(s->runtime, s->queue, p, s->buffers, p->forward_count,
+                                        p->inverse_count, "inverse Haar");
+    if (status == WTCONV_OK) // the caller's output is written only on success
+        memcpy(output, s->buffers[static_cast<NSUInteger>(p->output_buffer)].contents, y->bytes);
+    return status;
+}
+
+wtconv_status metal_run(void *state, const float *input, float *output) {
+    metal_state *s = static_cast<metal_state *>(state);
+    if (@available(macOS 12.3, iOS 16.0, *)) {
+        wtconv_status status;
+        @autoreleasepool {
+            @try {
+                status = run_stages(s, input, output);
+            } @catch (NSException *e) {
+                status = wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "Metal or Core ML raised %s: %s",
+                                     e.name.UTF8String,
+                                     e.reason ? e.reason.UTF8String : "no reason given");
+            }
+        }
+        return status;
+    }
+    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "the Metal backend needs macOS 12.3 or iOS 16");
+}
+
+size_t metal_workspace_size(const void *state) {
+    return static_cast<const metal_state *>(state)->plan.total_bytes;
+}
+
+void metal_destroy(void *state) { delete static_cast<metal_state *>(state); }
+
+// constexpr, so the table is constant-initialised: no code runs at load time.
+constexpr wtconv_backend_ops make_ops() {
+    wtconv_backend_ops ops = {};
+    ops.name = "metal";
+    ops.kind = WTCONV_BACKEND_METAL;
+    ops.formats = WTCONV_MODEL_COREML;
+    ops.available = metal_available;
+    ops.create_from_file = metal_create_from_file;
+    ops.run = metal_run;
+    ops.workspace_size = metal_workspace_size;
+    ops.destroy = metal_destroy;
+    return ops;
+}
+
+constexpr wtconv_backend_ops metal_ops = make_ops();
+
+} // namespace
+
+extern "C" const wtconv_backend_ops wtconv_metal_backend = metal_ops;
