@@ -26,7 +26,8 @@ typedef struct cli_args {
 
 static void usage(FILE *out) {
     fprintf(out, "usage: wtconv-cli --model FILE.safetensors [options]\n"
-                 "  --model PATH        model file (safetensors; see README.md)\n"
+                 "  --model PATH        model file: .safetensors, or on Apple platforms a Core ML\n"
+                 "                      .mlpackage/.mlmodelc from tools/export_wtconv_coreml.py\n"
                  "  --channels C        input channels (default 32)\n"
                  "  --height H          input height (default 128)\n"
                  "  --width W           input width (default 128)\n"

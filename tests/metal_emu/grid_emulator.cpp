@@ -16,7 +16,7 @@ using buffer_copies = std::vector<std::vector<float>>;
 // Tracing every thread's writes costs threads x elements; beyond this, only the order check.
 constexpr uint64_t kTraceBudget = uint64_t(1) << 23;
 
-int fail(char *error, size_t size, const char *fmt, ...) {
+__attribute__((format(printf, 3, 4))) int fail(char *error, size_t size, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     std::vsnprintf(error, size, fmt, ap);
