@@ -27,12 +27,12 @@ kernel void wtconv_haar_forward(device const float *src [[buffer(WTCONV_HAAR_FOR
     const bool has_right = col + 1 < args.src_width, has_below = row + 1 < args.src_height;
     device const float *top =
         src + ulong(gid.z) * args.src_plane_stride + ulong(row) * args.src_width + col;
-    device const float *bottom = top + args.src_width;
     // Odd sizes: the reference zero-pads one row at the bottom and one column at the right.
+    // (The row below is addressed only when it exists.)
     const float a = top[0];
     const float b = has_right ? top[1] : 0.0f;
-    const float c = has_below ? bottom[0] : 0.0f;
-    const float d = has_right && has_below ? bottom[1] : 0.0f;
+    const float c = has_below ? top[args.src_width] : 0.0f;
+    const float d = has_right && has_below ? top[args.src_width + 1] : 0.0f;
 
     const ulong band = ulong(args.dst_height) * args.dst_width;
     device float *out = dst + ulong(gid.z) * 4 * band + ulong(gid.y) * args.dst_width + gid.x;
@@ -58,15 +58,14 @@ kernel void wtconv_haar_inverse_accumulate(device const float *src
     const bool has_right = col + 1 < args.dst_width, has_below = row + 1 < args.dst_height;
     device float *top =
         dst + ulong(gid.z) * args.dst_plane_stride + ulong(row) * args.dst_width + col;
-    device float *bottom = top + args.dst_width;
     // Each thread owns its 2x2 block of the destination: no two threads touch one element.
     top[0] += 0.5f * ((s0 + s1) + (s2 + s3));
     if (has_right)
         top[1] += 0.5f * ((s0 + s1) - (s2 + s3));
     if (has_below)
-        bottom[0] += 0.5f * ((s0 - s1) + (s2 - s3));
+        top[args.dst_width] += 0.5f * ((s0 - s1) + (s2 - s3));
     if (has_right && has_below)
-        bottom[1] += 0.5f * ((s0 - s1) - (s2 - s3));
+        top[args.dst_width + 1] += 0.5f * ((s0 - s1) - (s2 - s3));
 }
 
 kernel void wtconv_reconstruct_output(device const float *coeffs

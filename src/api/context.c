@@ -36,24 +36,38 @@ int wtconv_backend_available(wtconv_backend backend) {
     return wtconv_backend_lookup(backend, WTCONV_ANY_MODEL_FORMAT) != NULL;
 }
 
-/* Why no backend takes this request: the backend is missing, or it does not read this kind of
- * model file. */
+/* Why no backend takes this request: none is compiled in, the one compiled in cannot run on
+ * this machine, or it does not read this kind of model file. */
 static wtconv_status backend_unavailable(wtconv_backend kind, wtconv_model_format format,
                                          const char *path) {
-    const int has_metal = wtconv_backend_lookup(WTCONV_BACKEND_METAL, WTCONV_MODEL_COREML) != NULL;
-    if (kind != WTCONV_BACKEND_AUTO && !wtconv_backend_lookup(kind, WTCONV_ANY_MODEL_FORMAT))
+    const wtconv_backend_ops *coreml = wtconv_backend_compiled(WTCONV_BACKEND_METAL, format);
+    const wtconv_backend_ops *compiled = wtconv_backend_compiled(kind, WTCONV_ANY_MODEL_FORMAT);
+    const char *why;
+    if (kind != WTCONV_BACKEND_AUTO && !compiled)
         return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                           "the %s backend is not available in this build of libwtconv %s on "
-                           "this machine",
+                           "the %s backend is not available in this build of libwtconv %s",
                            backend_enum_name(kind), WTCONV_VERSION_STRING);
+    if (kind != WTCONV_BACKEND_AUTO && !compiled->available()) {
+        why = compiled->unavailable_reason ? compiled->unavailable_reason() : NULL;
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "the %s backend cannot run on this machine%s%s", backend_enum_name(kind),
+                           why ? ": " : "", why ? why : "");
+    }
+    if (format == WTCONV_MODEL_COREML && coreml && !coreml->available()) {
+        why = coreml->unavailable_reason ? coreml->unavailable_reason() : NULL;
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "'%s' is a Core ML model, which only the Metal backend runs, and it "
+                           "cannot run on this machine%s%s",
+                           path, why ? ": " : "", why ? why : "");
+    }
     if (format == WTCONV_MODEL_COREML)
         return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
                            "'%s' is a Core ML model, which only the Metal backend runs%s; give "
                            "the CPU backend the .safetensors file it was exported from",
                            path,
-                           has_metal ? ""
-                                     : ", and this build of libwtconv has none (it is built on "
-                                       "macOS and iOS with WTCONV_WITH_METAL)");
+                           coreml ? ""
+                                  : ", and this build of libwtconv has none (it is built on "
+                                    "macOS and iOS with WTCONV_WITH_METAL)");
     return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
                        "the %s backend runs Core ML models (.mlpackage, .mlmodelc); '%s' is read "
                        "as a safetensors file: export it with tools/export_wtconv_coreml.py, or "

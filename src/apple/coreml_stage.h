@@ -9,19 +9,21 @@
 #import <Foundation/Foundation.h>
 #import <Metal/Metal.h>
 
+#include <vector>
+
 #include "apple/coreml_meta.h"
 #include "apple/dispatch_plan.h"
 
 // Loads the model at `path` (.mlpackage / .mlmodel: compiled once and cached; .mlmodelc: used
-// as it is) and reads its wtconv.* metadata into `layer`.
+// as it is) and reads its wtconv.* metadata into `layer`. When no cache folder can be used, the
+// compiled model stays in a temporary folder, returned in `temporary` for the caller to delete
+// once the model is released (else nil).
 wtconv_status wtconv_coreml_open(const char *path, MLModel *__autoreleasing *model,
-                                 wtconv_coreml_layer *layer);
+                                 wtconv_coreml_layer *layer, NSURL *__autoreleasing *temporary);
 
 // Checks the model's inputs and outputs against the plan (coreml_meta.c does the checking).
 wtconv_status wtconv_coreml_check_model(MLModel *model, const wtconv_mtl_plan *plan,
                                         const char *path);
-
-#include <vector>
 
 // One output: Core ML writes it into `array`, an MLMultiArray over the Metal buffer at `data`.
 struct wtconv_coreml_output {
@@ -38,14 +40,15 @@ struct wtconv_coreml_binding {
     std::vector<wtconv_coreml_output> outputs;
 };
 
-// outputBackings: macOS 11 / iOS 16; MLMultiArray's getBytesWithHandler: macOS 12.3 / iOS 15.4.
+// outputBackings: macOS 11 / iOS 16; MLMultiArray's getBytesWithHandler: macOS 12.3 / iOS 15.4;
+// the exporter's models (ML programs for macOS 13 / iOS 16) set the floor.
 wtconv_status wtconv_coreml_bind(const wtconv_mtl_plan *plan, NSArray<id<MTLBuffer>> *buffers,
                                  wtconv_coreml_binding *binding)
-    API_AVAILABLE(macos(12.3), ios(16.0));
+    API_AVAILABLE(macos(13.0), ios(16.0));
 
 // Runs the prediction. Core ML writes into the bound outputs; if it hands back arrays of its
 // own instead, they are copied into ours, honouring the strides it reports.
 wtconv_status wtconv_coreml_predict(MLModel *model, const wtconv_coreml_binding *binding)
-    API_AVAILABLE(macos(12.3), ios(16.0));
+    API_AVAILABLE(macos(13.0), ios(16.0));
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <string>
 #include <vector>
 
 #include "api/error.h"
@@ -78,7 +79,7 @@ MLModel *load(NSURL *url, NSError *__autoreleasing *error) {
 // Copies a float32 array Core ML made itself into our contiguous buffer `dst` of the same
 // shape, element by element through the strides it reports.
 wtconv_status copy_into(MLMultiArray *theirs, const wtconv_coreml_output &ours)
-    API_AVAILABLE(macos(12.3), ios(16.0)) {
+    API_AVAILABLE(macos(13.0), ios(16.0)) {
     const char *name = ours.name.UTF8String;
     if (theirs.dataType != MLMultiArrayDataTypeFloat32 || theirs.shape.count != 4 ||
         theirs.strides.count != 4)
@@ -122,74 +123,97 @@ wtconv_status copy_into(MLMultiArray *theirs, const wtconv_coreml_output &ours)
 
 } // namespace
 
+// The OS build, not its display string (which Apple documents as unfit for parsing): a compiled
+// model belongs to the Core ML that compiled it.
+static NSString *cache_salt() {
+    const NSOperatingSystemVersion v = NSProcessInfo.processInfo.operatingSystemVersion;
+    return [NSString stringWithFormat:@"libwtconv %s; OS %ld.%ld.%ld", WTCONV_VERSION_STRING,
+                                      static_cast<long>(v.majorVersion),
+                                      static_cast<long>(v.minorVersion),
+                                      static_cast<long>(v.patchVersion)];
+}
+
 wtconv_status wtconv_coreml_open(const char *path, MLModel *__autoreleasing *model,
-                                 wtconv_coreml_layer *layer) {
+                                 wtconv_coreml_layer *layer, NSURL *__autoreleasing *temporary) {
     NSFileManager *files = NSFileManager.defaultManager;
     NSString *ns_path = [NSString stringWithUTF8String:path];
     NSError *error = nil;
-    NSURL *url = nil, *cached = nil;
+    NSURL *url = nil;
     BOOL is_folder = NO;
+    *temporary = nil;
     if (!ns_path || ![files fileExistsAtPath:ns_path isDirectory:&is_folder])
         return wtconv_fail(WTCONV_ERR_IO, "cannot open '%s': no such Core ML model", path);
     NSURL *source = [NSURL fileURLWithPath:ns_path isDirectory:is_folder];
 
     if (wtconv_model_is_compiled_coreml(path)) {
         url = source; // already compiled: nothing to cache
+        *model = load(url, &error);
     } else {
         char key[65];
-        NSString *salt =
-            [NSString stringWithFormat:@"libwtconv %s; %@", WTCONV_VERSION_STRING,
-                                       NSProcessInfo.processInfo.operatingSystemVersionString];
-        wtconv_status status = wtconv_package_digest(path, salt.UTF8String, key);
+        wtconv_status status = wtconv_package_digest(path, cache_salt().UTF8String, key);
         if (status != WTCONV_OK)
             return status;
         NSURL *folder = cache_folder();
-        cached =
+        NSURL *cached =
             folder ? [folder
                          URLByAppendingPathComponent:[NSString stringWithFormat:@"%s.mlmodelc", key]
                                          isDirectory:YES]
                    : nil;
-        if (cached && [files fileExistsAtPath:cached.path])
+        if (cached && [files fileExistsAtPath:cached.path]) {
             url = cached;
-        else if ((status = compile_into_cache(source, cached, folder, key, path, &url)) !=
-                 WTCONV_OK)
-            return status;
-        if (!(*model = load(url, &error)) && url == cached) {
-            // A damaged cache entry: drop it and compile again, once.
-            [files removeItemAtURL:cached error:nil];
+            if (!(*model = load(url, &error))) {
+                // A damaged cache entry: drop it and compile again, once.
+                [files removeItemAtURL:cached error:nil];
+                url = nil;
+                error = nil;
+            }
+        }
+        if (!url) {
             if ((status = compile_into_cache(source, cached, folder, key, path, &url)) != WTCONV_OK)
                 return status;
-            error = nil;
+            if (url != cached)
+                *temporary = url; // not cached: the context deletes it when it is destroyed
+            *model = load(url, &error);
         }
     }
-    if (!*model && !(*model = load(url, &error)))
+    if (!*model)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "Core ML cannot load '%s': %s", path,
                            reason(error));
 
-    // The exporter's wtconv.* strings; everything else in the metadata is ignored.
+    // The exporter's wtconv.* strings (copied: the C checks keep pointers to them); everything
+    // else in the metadata is ignored.
     id creator = (*model).modelDescription.metadata[MLModelCreatorDefinedKey];
-    std::vector<const char *> keys, values;
+    std::vector<std::string> strings;
     if ([creator isKindOfClass:[NSDictionary class]]) {
         NSDictionary *pairs = creator;
         for (id key in pairs) {
             id value = pairs[key];
             if ([key isKindOfClass:[NSString class]] && [value isKindOfClass:[NSString class]]) {
-                keys.push_back(static_cast<NSString *>(key).UTF8String);
-                values.push_back(static_cast<NSString *>(value).UTF8String);
+                strings.emplace_back(static_cast<NSString *>(key).UTF8String);
+                strings.emplace_back(static_cast<NSString *>(value).UTF8String);
             }
         }
+    }
+    std::vector<const char *> keys, values;
+    for (size_t i = 0; i < strings.size(); i += 2) {
+        keys.push_back(strings[i].c_str());
+        values.push_back(strings[i + 1].c_str());
     }
     return wtconv_coreml_read_metadata(keys.data(), values.data(), keys.size(), path, layer);
 }
 
+// The model's inputs or outputs as the portable checks see them; `names` keeps the strings.
 static std::vector<wtconv_coreml_feature>
-features_of(NSDictionary<NSString *, MLFeatureDescription *> *descriptions) {
+features_of(NSDictionary<NSString *, MLFeatureDescription *> *descriptions,
+            std::vector<std::string> &names) {
     std::vector<wtconv_coreml_feature> features;
+    names.reserve(descriptions.count); // no reallocation: features point into it
     for (NSString *name in descriptions) {
         MLFeatureDescription *description = descriptions[name];
         MLMultiArrayConstraint *constraint = description.multiArrayConstraint;
         wtconv_coreml_feature f = {};
-        f.name = name.UTF8String;
+        names.emplace_back(name.UTF8String);
+        f.name = names.back().c_str();
         f.is_multiarray = description.type == MLFeatureTypeMultiArray && constraint != nil;
         if (constraint) {
             f.is_float32 = constraint.dataType == MLMultiArrayDataTypeFloat32;
@@ -204,10 +228,11 @@ features_of(NSDictionary<NSString *, MLFeatureDescription *> *descriptions) {
 
 wtconv_status wtconv_coreml_check_model(MLModel *model, const wtconv_mtl_plan *plan,
                                         const char *path) {
+    std::vector<std::string> input_names, output_names;
     const std::vector<wtconv_coreml_feature> inputs =
-        features_of(model.modelDescription.inputDescriptionsByName);
+        features_of(model.modelDescription.inputDescriptionsByName, input_names);
     const std::vector<wtconv_coreml_feature> outputs =
-        features_of(model.modelDescription.outputDescriptionsByName);
+        features_of(model.modelDescription.outputDescriptionsByName, output_names);
     return wtconv_coreml_check_features(plan, inputs.data(), inputs.size(), outputs.data(),
                                         outputs.size(), path);
 }

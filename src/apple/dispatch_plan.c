@@ -82,8 +82,7 @@ static int add_buffer(wtconv_mtl_plan *p, wtconv_mtl_buffer_role role, int level
     b->role = role;
     b->level = level;
     b->shape[0] = n, b->shape[1] = c, b->shape[2] = h, b->shape[3] = w;
-    /* Every factor was checked against UINT32_MAX and the largest buffer against the address
-     * range before this is called, so these products cannot overflow. */
+    /* check_limits bounded the bytes of all buffers together, so these cannot overflow. */
     b->elements = (size_t)n * (size_t)c * (size_t)h * (size_t)w;
     b->bytes = b->elements * sizeof(float);
     b->is_coreml_input = role == WTCONV_MTL_INPUT || role == WTCONV_MTL_COEFFS;
@@ -93,22 +92,36 @@ static int add_buffer(wtconv_mtl_plan *p, wtconv_mtl_buffer_role role, int level
     return p->buffer_count++;
 }
 
-/* Checks that everything the kernels index with 32 bits fits, and that the plan's buffers fit
- * in memory at all: the largest is 4*N*C*ceil(H/2)*ceil(W/2) floats, the coefficients of
- * level 0, and all of them together stay below 4x the input (1 + 1 + 4/3 + 4/3 + out). */
+/* a + b, or 0 with *overflow set. */
+static size_t add_size(size_t a, size_t b, int *overflow) {
+    if (b > SIZE_MAX - a) {
+        *overflow = 1;
+        return 0;
+    }
+    return a + b;
+}
+
+/* Checks that everything the kernels index with 32 bits fits, and that the bytes of all the
+ * plan's buffers (x, base, y, and each level's coeffs and filtered) fit the address range, so
+ * that the sizes add_buffer computes cannot overflow. */
 static wtconv_status check_limits(const wtconv_plan *plan) {
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     const size_t plane0 = plan->level[0].half_plane;
     int overflow = 0;
-    size_t bands, total;
+    size_t total;
     /* Level 0's four bands of one plane are the largest per-plane stride a kernel takes. */
     if (planes > UINT32_MAX / 4 || plane0 > UINT32_MAX / 4)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the Metal backend indexes planes and pixels with 32 bits: N*C=%zu "
                            "(at most %u) and ceil(H/2)*ceil(W/2)=%zu (at most %u)",
                            planes, (unsigned)(UINT32_MAX / 4), plane0, (unsigned)(UINT32_MAX / 4));
-    bands = wtconv_mul_size(wtconv_mul_size(planes, 4, &overflow), plane0, &overflow);
-    total = wtconv_mul_size(bands, 2 * 2 + 2, &overflow); /* generous: see above */
+    total = wtconv_mul_size(2, plan->input_elements, &overflow); /* x and base */
+    total = add_size(total, plan->output_elements, &overflow);
+    for (int i = 0; i < plan->levels; i++) /* coeffs_i and filtered_i */
+        total = add_size(total,
+                         wtconv_mul_size(wtconv_mul_size(8, planes, &overflow),
+                                         plan->level[i].half_plane, &overflow),
+                         &overflow);
     if (overflow || total > SIZE_MAX / sizeof(float))
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the Metal backend's buffers for N=%d C=%d H=%d W=%d overflow the "

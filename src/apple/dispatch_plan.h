@@ -1,5 +1,5 @@
 /* Internal, portable C: everything the Apple backend does on a run, decided once at create
- * time. The Objective-C++ layer (metal_engine.mm, coreml_model.mm) only carries this plan out,
+ * time. The Objective-C++ layer (metal_runtime.mm, coreml_stage.mm) only carries this plan out,
  * and so does the Linux test suite's CPU grid emulator (tests/metal_emu), so the emulated runs
  * test the very buffers, dispatches, grids, kernel arguments and Core ML feature names that
  * Apple hardware runs.

@@ -23,28 +23,67 @@ struct metal_state {
     id<MTLCommandQueue> queue;
     NSArray<id<MTLBuffer>> *buffers;
     MLModel *model;
+    NSURL *temporary_model; // a compiled model outside the cache, deleted with the context
     wtconv_coreml_binding coreml;
 };
 
-// The Core ML features the backend relies on need macOS 12.3 or iOS 16.
+void destroy_state(metal_state *s) {
+    if (!s)
+        return;
+    @autoreleasepool { // releasing Core ML and Metal objects may autorelease
+        NSURL *temporary = s->temporary_model;
+        delete s;
+        if (temporary)
+            [NSFileManager.defaultManager removeItemAtURL:temporary error:nil];
+    }
+}
+
+// Runs `body`, turning an Objective-C exception or a C++ one (std::bad_alloc from a container)
+// into a status: neither may unwind into the C caller.
+template <typename Body> wtconv_status guarded(const char *what, Body body) {
+    try {
+        @try {
+            return body();
+        } @catch (NSException *e) {
+            return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "%s: Metal or Core ML raised %s: %s",
+                               what, e.name.UTF8String,
+                               e.reason ? e.reason.UTF8String : "no reason given");
+        }
+    } catch (const std::bad_alloc &) {
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
+    } catch (...) {
+        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "%s: an unexpected C++ exception", what);
+    }
+}
+
+// The Core ML features the backend relies on need macOS 13 or iOS 16.
 bool os_is_recent_enough() {
-    if (@available(macOS 12.3, iOS 16.0, *))
+    if (@available(macOS 13.0, iOS 16.0, *))
         return true;
     return false;
 }
 
 int metal_available() { return os_is_recent_enough() && wtconv_metal_runtime_get(nullptr); }
 
+const char *metal_unavailable_reason() {
+    const char *why = "";
+    if (!os_is_recent_enough())
+        return "the Metal backend needs macOS 13 or iOS 16 or later";
+    return wtconv_metal_runtime_get(&why) ? "" : why;
+}
+
 wtconv_status create_state(const wtconv_backend_request *request, const wtconv_metal_runtime *rt,
                            metal_state *s, wtconv_plan *plan, int *has_bias)
-    API_AVAILABLE(macos(12.3), ios(16.0)) {
+    API_AVAILABLE(macos(13.0), ios(16.0)) {
     const char *path = request->model_path;
     wtconv_coreml_layer layer;
     wtconv_model shape;
     MLModel *model = nil;
+    NSURL *temporary = nil;
     NSArray<id<MTLBuffer>> *buffers = nil;
     int stride = 1;
-    wtconv_status status = wtconv_coreml_open(path, &model, &layer);
+    wtconv_status status = wtconv_coreml_open(path, &model, &layer, &temporary);
+    s->temporary_model = temporary;
     if (status == WTCONV_OK)
         status = wtconv_coreml_check_request(&layer, path, request->layer, request->batch,
                                              request->channels, request->height, request->width,
@@ -77,7 +116,7 @@ wtconv_status metal_create_from_file(const wtconv_backend_request *request, wtco
     const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
     if (!rt)
         return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s", why);
-    if (@available(macOS 12.3, iOS 16.0, *)) {
+    if (@available(macOS 13.0, iOS 16.0, *)) {
         metal_state *s = new (std::nothrow) metal_state();
         if (!s)
             return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
@@ -100,11 +139,11 @@ wtconv_status metal_create_from_file(const wtconv_backend_request *request, wtco
         return WTCONV_OK;
     }
     return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                       "the Metal backend needs macOS 12.3 or iOS 16 or later");
+                       "the Metal backend needs macOS 13 or iOS 16 or later");
 }
 
 wtconv_status run_stages(metal_state *s, const float *input, float *output)
-    API_AVAILABLE(macos(12.3), ios(16.0)) {
+    API_AVAILABLE(macos(13.0), ios(16.0)) {
     const wtconv_mtl_plan *p = &s->plan;
     const wtconv_mtl_buffer *x = &p->buffers[p->input_buffer], *y = &p->buffers[p->output_buffer];
     memcpy(s->buffers[static_cast<NSUInteger>(p->input_buffer)].contents, input, x->bytes);
@@ -122,7 +161,7 @@ wtconv_status run_stages(metal_state *s, const float *input, float *output)
 
 wtconv_status metal_run(void *state, const float *input, float *output) {
     metal_state *s = static_cast<metal_state *>(state);
-    if (@available(macOS 12.3, iOS 16.0, *)) {
+    if (@available(macOS 13.0, iOS 16.0, *)) {
         wtconv_status status;
         @autoreleasepool {
             @try {
@@ -135,14 +174,14 @@ wtconv_status metal_run(void *state, const float *input, float *output) {
         }
         return status;
     }
-    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "the Metal backend needs macOS 12.3 or iOS 16");
+    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "the Metal backend needs macOS 13 or iOS 16");
 }
 
 size_t metal_workspace_size(const void *state) {
     return static_cast<const metal_state *>(state)->plan.total_bytes;
 }
 
-void metal_destroy(void *state) { delete static_cast<metal_state *>(state); }
+void metal_destroy(void *state) { destroy_state(static_cast<metal_state *>(state)); }
 
 // constexpr, so the table is constant-initialised: no code runs at load time.
 constexpr wtconv_backend_ops make_ops() {
@@ -151,6 +190,7 @@ constexpr wtconv_backend_ops make_ops() {
     ops.kind = WTCONV_BACKEND_METAL;
     ops.formats = WTCONV_MODEL_COREML;
     ops.available = metal_available;
+    ops.unavailable_reason = metal_unavailable_reason;
     ops.create_from_file = metal_create_from_file;
     ops.run = metal_run;
     ops.workspace_size = metal_workspace_size;

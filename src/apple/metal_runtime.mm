@@ -55,13 +55,24 @@ runtime_holder make_runtime() {
     return h;
 }
 
+// Never throws: this runs inside C calls.
+const runtime_holder *make_holder() {
+    try {
+        return new runtime_holder(make_runtime());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
 } // namespace
 
 const wtconv_metal_runtime *wtconv_metal_runtime_get(const char **why) {
-    static const runtime_holder holder = make_runtime(); // C++11: initialised once, thread-safe
+    // Made once, thread-safely (C++11), and never destroyed: a run still in flight on another
+    // thread at exit must not find its pipelines released.
+    static const runtime_holder *const holder = make_holder();
     if (why)
-        *why = holder.why.c_str();
-    return holder.ok ? &holder.runtime : nullptr;
+        *why = holder ? holder->why.c_str() : "out of memory starting Metal";
+    return holder && holder->ok ? &holder->runtime : nullptr;
 }
 
 wtconv_status wtconv_metal_make_buffers(const wtconv_metal_runtime *runtime,

@@ -35,6 +35,8 @@ typedef struct wtconv_backend_ops {
     unsigned formats; /* the wtconv_model_format bits it reads */
     /* 1 if this backend can run on this machine. */
     int (*available)(void);
+    /* Why it cannot, when available() is 0 (NULL: no reason to give). */
+    const char *(*unavailable_reason)(void);
     /* For safetensors: builds the backend's state from the loaded weights and the plan; may
      * keep nothing from `model` (it is freed after create). */
     wtconv_status (*create)(const wtconv_model *model, const wtconv_plan *plan,
@@ -52,6 +54,9 @@ typedef struct wtconv_backend_ops {
 /* The backend for `kind` compiled into this build and available on this machine that reads one
  * of the `formats` bits, or NULL. AUTO picks the preferred one. */
 const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind, unsigned formats);
+
+/* Like wtconv_backend_lookup, but whether or not the backend can run on this machine. */
+const wtconv_backend_ops *wtconv_backend_compiled(wtconv_backend kind, unsigned formats);
 
 /* Every format bit, for lookups that do not care what a backend reads. */
 #define WTCONV_ANY_MODEL_FORMAT (~0u)

@@ -14,13 +14,21 @@ static const wtconv_backend_ops *const compiled_backends[] = {
     &wtconv_cpu_backend,
 };
 
-const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind, unsigned formats) {
+static const wtconv_backend_ops *find(wtconv_backend kind, unsigned formats, int usable_only) {
     size_t count = sizeof compiled_backends / sizeof compiled_backends[0];
     for (size_t i = 0; i < count; i++) {
         const wtconv_backend_ops *ops = compiled_backends[i];
         if ((kind == WTCONV_BACKEND_AUTO || ops->kind == kind) && (ops->formats & formats) &&
-            ops->available())
+            (!usable_only || ops->available()))
             return ops;
     }
     return NULL;
+}
+
+const wtconv_backend_ops *wtconv_backend_lookup(wtconv_backend kind, unsigned formats) {
+    return find(kind, formats, 1);
+}
+
+const wtconv_backend_ops *wtconv_backend_compiled(wtconv_backend kind, unsigned formats) {
+    return find(kind, formats, 0);
 }

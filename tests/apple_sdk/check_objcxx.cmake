@@ -17,7 +17,7 @@ if(NOT _sources)
 endif()
 
 set(_common -fsyntax-only -x objective-c++ -std=c++17 -fobjc-arc -fblocks
-  -Wall -Wextra -Wpedantic -Werror
+  -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wvla -Werror
   -isystem "${SOURCE_DIR}/tests/apple_sdk"
   "-I${SOURCE_DIR}/include" "-I${SOURCE_DIR}/src" "-I${SOURCE_DIR}/metal"
   -DWTCONV_BUILDING -DWTCONV_HAVE_METAL)

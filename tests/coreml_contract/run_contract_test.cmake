@@ -1,0 +1,43 @@
+# For every golden case (tests/data/golden/cases.txt): describe the Core ML model the exporter
+# would write for it (tools/export_wtconv_coreml.py --describe, no coremltools needed), then
+# check that description with the Apple backend's own checks (test_coreml_contract).
+#   cmake -DPYTHON=... -DTOOL=... -DCHECKER=... -DGOLDEN=... -DWORK=... -P run_contract_test.cmake
+foreach(_var PYTHON TOOL CHECKER GOLDEN WORK)
+  if(NOT DEFINED ${_var})
+    message(FATAL_ERROR "run_contract_test.cmake: pass -D${_var}=...")
+  endif()
+endforeach()
+file(MAKE_DIRECTORY "${WORK}")
+file(STRINGS "${GOLDEN}/cases.txt" _lines REGEX "^[^#]")
+set(_count 0)
+foreach(_line ${_lines})
+  separate_arguments(_f UNIX_COMMAND "${_line}")
+  list(GET _f 0 _name)
+  list(GET _f 1 _model)
+  list(GET _f 2 _layer)
+  list(GET _f 3 _n)
+  list(GET _f 4 _c)
+  list(GET _f 5 _h)
+  list(GET _f 6 _w)
+  list(GET _f 7 _stride)
+  set(_args --model "${GOLDEN}/${_model}" --batch ${_n} --channels ${_c} --height ${_h}
+      --width ${_w} --describe)
+  if(NOT _layer STREQUAL "-")
+    list(APPEND _args --layer ${_layer})
+  endif()
+  if(NOT _stride STREQUAL "0")
+    list(APPEND _args --stride ${_stride})
+  endif()
+  execute_process(COMMAND "${PYTHON}" "${TOOL}" ${_args}
+    OUTPUT_FILE "${WORK}/${_name}.json" RESULT_VARIABLE _rc ERROR_VARIABLE _err)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "the exporter cannot describe ${_name}: ${_err}")
+  endif()
+  execute_process(COMMAND "${CHECKER}" "${WORK}/${_name}.json" "${GOLDEN}/${_model}" ${_layer}
+    ${_n} ${_c} ${_h} ${_w} ${_stride} RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "the Core ML contract does not hold for ${_name}")
+  endif()
+  math(EXPR _count "${_count} + 1")
+endforeach()
+message("the exporter and the Apple backend agree on ${_count} cases")
