@@ -33,6 +33,18 @@ set(_macos -target x86_64-apple-macos12.0 -Wunguarded-availability-new -nostdinc
   -isystem /usr/include/x86_64-linux-gnu)
 
 set(_failed 0)
+# Runs one check; any output or a failure fails the whole script at the end.
+function(check_one label)
+  execute_process(COMMAND "${CLANG}" ${ARGN}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR out OR err)
+    message("FAIL ${label}\n${out}${err}")
+    set(_failed 1 PARENT_SCOPE)
+  else()
+    message("ok   ${label}")
+  endif()
+endfunction()
+
 foreach(_pass linux macos)
   if(_pass STREQUAL "linux")
     set(_flags -fobjc-runtime=macosx-12.0)
@@ -40,28 +52,14 @@ foreach(_pass linux macos)
     set(_flags ${_macos})
   endif()
   foreach(_source ${_sources})
-    execute_process(COMMAND "${CLANG}" ${_common} ${_flags} "${_source}"
-      RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
     get_filename_component(_name "${_source}" NAME)
-    if(NOT _rc EQUAL 0 OR _out OR _err)
-      message("FAIL ${_pass}: ${_name}\n${_out}${_err}")
-      set(_failed 1)
-    else()
-      message("ok   ${_pass}: ${_name}")
-    endif()
+    check_one("${_pass}: ${_name}" ${_common} ${_flags} "${_source}")
   endforeach()
 endforeach()
 # The registry's C, as an Apple build compiles it (it names the Metal backend).
-execute_process(COMMAND "${CLANG}" -fsyntax-only -x c -std=c11 -Wall -Wextra -Wpedantic -Werror
-    "-I${SOURCE_DIR}/include" "-I${SOURCE_DIR}/src" "-I${SOURCE_DIR}/metal" -DWTCONV_HAVE_METAL
-    "${SOURCE_DIR}/src/backend/registry.c"
-  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
-if(NOT _rc EQUAL 0 OR _out OR _err)
-  message("FAIL c: registry.c with WTCONV_HAVE_METAL\n${_out}${_err}")
-  set(_failed 1)
-else()
-  message("ok   c: registry.c with WTCONV_HAVE_METAL")
-endif()
+check_one("c: registry.c with WTCONV_HAVE_METAL" -fsyntax-only -x c -std=c11 -Wall -Wextra
+  -Wpedantic -Werror "-I${SOURCE_DIR}/include" "-I${SOURCE_DIR}/src" "-I${SOURCE_DIR}/metal"
+  -DWTCONV_HAVE_METAL "${SOURCE_DIR}/src/backend/registry.c")
 if(_failed)
   message(FATAL_ERROR "the Objective-C++ syntax check failed")
 endif()
