@@ -2,7 +2,8 @@
  * file of its manifest, created with the manifest's C x H x W, must give the expected status
  * and a message containing the expected fragment; a failed create must hand out no context.
  * The manifest's '@' entries are paths the test makes itself: a directory, a FIFO, a missing
- * file. Every .safetensors file in the folder must be listed, so none is left untested. */
+ * file, a character device, the empty path. Every .safetensors file in the folder must be
+ * listed, so none is left untested. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -55,6 +56,14 @@ static int make_special(const char *what, char *path, size_t cap) {
         return mkfifo(path, 0600);
     if (!strcmp(what, "@missing"))
         return 0;
+    if (!strcmp(what, "@device")) {
+        snprintf(path, cap, "/dev/null");
+        return 0;
+    }
+    if (!strcmp(what, "@empty_path")) {
+        path[0] = '\0';
+        return 0;
+    }
     return -1;
 }
 

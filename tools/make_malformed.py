@@ -9,7 +9,8 @@ tests/test_malformed.c creates a context from each file with C x H x W and check
 (OK for the valid controls) and that the message contains the fragment. The fragments are
 what the library is expected to say: a file is added here with the fragment its message
 should contain, not one copied from the library's output. The same files seed the fuzzer
-(tests/fuzz/). A directory, a FIFO and a missing path are made by the test itself.
+(tests/fuzz/). A directory, a FIFO, a missing file, a device and the empty path are made by
+the test itself.
 
 Every file derives from one valid layer (C=2, k=3, L=2, with a bias, F32).
 
@@ -433,7 +434,8 @@ def main():
             os.remove(os.path.join(args.out, old))
     lines = ["# libwtconv malformed-model corpus, written by tools/make_malformed.py (do not edit).",
              "# file<TAB>C<TAB>H<TAB>W<TAB>expected status<TAB>message fragment",
-             "# '@name' entries are made by the test: a directory, a FIFO, a missing path."]
+             "# '@name' entries are paths the test makes: a directory, a FIFO, a missing file, a",
+             "# character device (/dev/null) and the empty string."]
     written = {}
     for name, c, h, w, status, fragment, data in cases():
         assert written.setdefault(name, data) == data, "two contents for " + name
@@ -442,7 +444,9 @@ def main():
         lines.append("\t".join([name, str(c), str(h), str(w), status, fragment]))
     lines += ["@directory\t2\t8\t8\tIO\tnot a regular file",
               "@fifo\t2\t8\t8\tIO\tnot a regular file",
-              "@missing\t2\t8\t8\tIO\tcannot open the file"]
+              "@missing\t2\t8\t8\tIO\tcannot open the file",
+              "@device\t2\t8\t8\tIO\tnot a regular file",
+              "@empty_path\t2\t8\t8\tIO\tcannot open the file"]
     with open(os.path.join(args.out, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote %d files and manifest.txt to %s" % (len(written), args.out))
