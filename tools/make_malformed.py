@@ -131,6 +131,9 @@ def cases():
     add("valid_metadata_stride", model(metadata='{"stride":"2","format":"pt"}'), "OK", "")
     t = layer() + [Tensor("optimizer.state", [3], "Q4", data=b"\1\2\3")]
     add("valid_unrelated_tensor_unknown_dtype", model(t), "OK", "")
+    add("valid_escapes_and_utf8_in_metadata",
+        model(metadata='{"note":"tab\\t nl\\n \\ud83d\\ude00 \\u00e9 \\/ \\"q\\" \\\\ \\b\\f\\r",'
+                       '"\u00e9\U0001f600":"\u65e5\u672c"}'), "OK", "")
     add("valid_prefixed_layer_alone", model(layer(prefix="stages.1.blocks.0.dwconv.")), "OK", "")
     add("valid", valid, "SHAPE_MISMATCH", "channels is 3 but the model's layer has C=2", c=3)
 
@@ -341,6 +344,14 @@ def cases():
         "missing tensor 'wavelet_convs.1.weight' (level 1 of 3)")
     t = layer() + [Tensor("wavelet_convs.32.weight", [8, 1, 3, 3], seed=7)]
     add("level_index_32", model(t), "MODEL_FORMAT", "level index too large")
+    t = layer() + [Tensor("wavelet_convs.99999999999999999999.weight", [8, 1, 3, 3], seed=7)]
+    add("level_index_past_uint64", model(t), "MODEL_FORMAT", "level index too large")
+    t = []
+    for i in range(10):
+        t += layer("blocks.%d." % i, bias=False, levels=1, c=1, k=1)
+    add("ten_layers", model(t), "MODEL_FORMAT",
+        "Layer prefixes found: 'blocks.0.', 'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
+        "'blocks.5.', 'blocks.6.', 'blocks.7.', ... (10 in all)")
     add("no_layer", model([Tensor("encoder.weight", [4])]), "MODEL_FORMAT", "no WTConv2d layer found")
     add("no_tensors", raw_header("{}"), "MODEL_FORMAT", "no WTConv2d layer found")
     add("only_metadata", raw_header('{"__metadata__":{"stride":"1"}}'), "MODEL_FORMAT",
