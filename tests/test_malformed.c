@@ -85,8 +85,10 @@ static void check_case(const char *dir, const char *file, int c, int h, int w, w
             printf("skip %-40s (cannot make it here)\n", file);
             return;
         }
-    } else {
-        snprintf(path, sizeof path, "%s/%s", dir, file);
+    } else if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path) {
+        printf("FAIL %s: path too long\n", file);
+        failed++;
+        return;
     }
     got = wtconv_create(path, c, h, w, &ctx);
     ok = got == want && (got == WTCONV_OK ? ctx != NULL : ctx == NULL) &&
@@ -108,8 +110,8 @@ static int run_manifest(const char *dir) {
     char path[1024], line[2048];
     FILE *fp;
     int line_number = 0;
-    snprintf(path, sizeof path, "%s/manifest.txt", dir);
-    fp = fopen(path, "r");
+    fp = snprintf(path, sizeof path, "%s/manifest.txt", dir) < (int)sizeof path ? fopen(path, "r")
+                                                                                : NULL;
     if (!fp) {
         printf("FAIL cannot open %s\n", path);
         return -1;
