@@ -28,14 +28,14 @@ static void exercise(wtconv_ctx *ctx, const wtconv_options *opts, int c, int h, 
     size_t in_count = wtconv_input_size(ctx), out_count = wtconv_output_size(ctx);
     int n = 0, oc = 0, oh = 0, ow = 0;
     const unsigned sentinel = SENTINEL_BITS;
+    const long long stride = wtconv_stride(ctx); /* up to INT_MAX, from the file */
     float *x, *x_copy, *y;
 
     require(wtconv_output_shape(ctx, &n, &oc, &oh, &ow) == WTCONV_OK, "output_shape failed");
     require(n == opts->batch && oc == c, "output shape N or C differs from the request");
     require(in_count == (size_t)n * (size_t)c * (size_t)h * (size_t)w, "input size");
     require(out_count == (size_t)n * (size_t)c * (size_t)oh * (size_t)ow, "output size");
-    require(wtconv_stride(ctx) >= 1 && oh == (h + wtconv_stride(ctx) - 1) / wtconv_stride(ctx) &&
-                ow == (w + wtconv_stride(ctx) - 1) / wtconv_stride(ctx),
+    require(stride >= 1 && oh == (h + stride - 1) / stride && ow == (w + stride - 1) / stride,
             "output shape is not ceil(H/s) x ceil(W/s)");
     require(wtconv_kernel_size(ctx) >= 1 && wtconv_levels(ctx) >= 1, "layer queries");
     (void)wtconv_workspace_size(ctx);
