@@ -10,9 +10,13 @@
  *     wtconv_destroy(ctx);
  *
  * Thread safety: every function may be called from any thread. Distinct contexts are fully
- * independent. One context must not run on two threads at the same time (calls on it must
- * be serialised by the caller); using it from different threads in turn is fine.
- * wtconv_last_error() is per thread.
+ * independent: any number may be created, run and destroyed at once on different threads.
+ * One context must not be used by two threads at the same time (calls on it, destroy
+ * included, must be serialised by the caller, e.g. with a mutex); using it from different
+ * threads in turn is fine. wtconv_last_error() is per thread. A context's worker threads
+ * (num_threads) are started by create and joined by destroy; they exist only in the process
+ * that created the context, so a child of fork() must neither run nor destroy a context
+ * created before the fork. No function is async-signal-safe.
  *
  * ABI: wtconv_ctx is opaque. wtconv_options carries its own size (struct_size) and only ever
  * grows at the end, so a program built against an older header keeps working with a newer

@@ -10,6 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 #include "api/error.h"
 
@@ -27,25 +31,45 @@ typedef struct stat stat_buffer;
 #define IS_REGULAR(mode) S_ISREG(mode)
 #endif
 
+#if defined(_WIN32)
+/* Refuses what is not a regular file before opening it. */
+static FILE *open_for_reading(const char *path) {
+    struct __stat64 before;
+    if (_stat64(path, &before) == 0 && !IS_REGULAR(before.st_mode)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return fopen(path, "rb");
+}
+#else
+/* Non-blocking, so that opening a FIFO (even one swapped in after a check) cannot hang: the
+ * open file is checked afterwards. Close-on-exec, so that a host forking on another thread
+ * meanwhile does not leak the descriptor into its child. */
+static FILE *open_for_reading(const char *path) {
+    FILE *fp;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    fp = fdopen(fd, "rb");
+    if (!fp) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return fp;
+}
+#endif
+
 wtconv_status wtconv_file_open(const char *path, wtconv_file *file) {
     stat_buffer info;
     file->fp = NULL;
     file->size = 0;
-    /* Open first and inspect the open file, so the check and the reads see the same file.
-     * A FIFO would block in fopen, so refuse non-regular paths by a stat first as well. */
-    {
-#if defined(_WIN32)
-        struct __stat64 before;
-        if (_stat64(path, &before) == 0 && !IS_REGULAR(before.st_mode))
-#else
-        struct stat before;
-        if (stat(path, &before) == 0 && !IS_REGULAR(before.st_mode))
-#endif
-            return wtconv_fail(WTCONV_ERR_IO, "not a regular file (a directory, FIFO or device?)");
-    }
-    file->fp = fopen(path, "rb");
+    /* Inspect the open file, so the check and the reads see the same file. */
+    file->fp = open_for_reading(path);
     if (!file->fp)
-        return wtconv_fail(WTCONV_ERR_IO, "cannot open the file: %s", strerror(errno));
+        return wtconv_fail(WTCONV_ERR_IO, "cannot open the file: %s",
+                           errno == EINVAL ? "not a regular file (a directory, FIFO or device?)"
+                                           : strerror(errno));
     if (stat_fd(file_number(file->fp), &info) != 0 || !IS_REGULAR(info.st_mode) ||
         info.st_size < 0) {
         wtconv_file_close(file);
