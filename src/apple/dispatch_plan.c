@@ -1,5 +1,6 @@
 #include "apple/dispatch_plan.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,12 +110,14 @@ static wtconv_status check_limits(const wtconv_plan *plan) {
     const size_t plane0 = plan->level[0].half_plane;
     int overflow = 0;
     size_t total;
-    /* Level 0's four bands of one plane are the largest per-plane stride a kernel takes. */
-    if (planes > UINT32_MAX / 4 || plane0 > UINT32_MAX / 4)
+    /* The coefficients have 4C channels (an int in the buffers' shapes, and 4*N*C planes
+     * counted in 32 bits by the kernels), and level 0's four bands of one plane are the largest
+     * per-plane stride a kernel takes. */
+    if (planes > INT_MAX / 4 || plane0 > UINT32_MAX / 4)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the Metal backend indexes planes and pixels with 32 bits: N*C=%zu "
-                           "(at most %u) and ceil(H/2)*ceil(W/2)=%zu (at most %u)",
-                           planes, (unsigned)(UINT32_MAX / 4), plane0, (unsigned)(UINT32_MAX / 4));
+                           "(at most %d) and ceil(H/2)*ceil(W/2)=%zu (at most %u)",
+                           planes, INT_MAX / 4, plane0, (unsigned)(UINT32_MAX / 4));
     total = wtconv_mul_size(2, plan->input_elements, &overflow); /* x and base */
     total = add_size(total, plan->output_elements, &overflow);
     for (int i = 0; i < plan->levels; i++) /* coeffs_i and filtered_i */
