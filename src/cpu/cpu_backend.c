@@ -1,6 +1,12 @@
-/* The CPU backend: each (n, c) plane is independent (the layer is depthwise), so a run splits
- * the planes between the pool's workers, and each worker takes its planes one at a time through
- * the whole cascade in a workspace of its own. */
+/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), a worker pool, and
+ * the split of a run between the workers. Each (n, c) plane is independent (the layer is
+ * depthwise); cpu/cascade.c computes one.
+ *
+ * When the planes divide evenly between the workers (or are many), each worker takes whole
+ * planes, both parts in turn while the plane is in its cache. Otherwise a run has two steps:
+ * part 1 (the deeper levels) of every plane, shared out by planes, then part 2 (level 0 and
+ * the output) of all planes' rows together, shared out by rows. Every output element is
+ * computed the same way in both, so results are bit-identical for any thread count. */
 #include "cpu/cpu_backend.h"
 
 #include <stdint.h>
@@ -8,34 +14,28 @@
 #include <string.h>
 
 #include "api/error.h"
-#include "cpu/dwconv.h"
-#include "cpu/haar.h"
+#include "cpu/cascade.h"
+#include "cpu/isa.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
 
 /* More workers than this gain nothing on a depthwise layer's memory traffic. */
 #define CPU_MAX_THREADS 256
-
-/* One worker's scratch: every level's raw Haar coefficients, the filtered coefficients of the
- * level being reconstructed, and the reconstruction passed up the cascade. */
-typedef struct cpu_workspace {
-    float *coeffs[WTCONV_MAX_LEVELS]; /* 4 * half_plane_i each */
-    float *filtered;                  /* 4 * half_plane_0 */
-    float *next;                      /* H*W */
-} cpu_workspace;
+/* With at least this many planes per worker, whole planes balance well enough. */
+#define PLANES_PER_WORKER_FOR_WHOLE_PLANES 16
 
 typedef struct cpu_state {
     wtconv_plan plan;
-    /* Weights with the scales folded in at create time:
-     * base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: conv(x, scale*w). */
-    float *base_weight;                       /* C*k*k */
-    float *base_bias;                         /* C */
-    float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each */
-    float *weights;                           /* the allocation behind the arrays above */
+    wtconv_cpu_layer layer;
+    float *weights; /* the allocation behind the layer's folded weights */
     wtconv_thread_pool *pool;
     int threads;
-    cpu_workspace *workspaces; /* one per thread */
-    float *workspace;          /* the allocation behind them */
+    int whole_planes;              /* 1: workers take whole planes; 0: two steps (see above) */
+    wtconv_cpu_scratch *scratch;   /* one per thread */
+    float *level1;                 /* X_1/R_1 buffers: one per thread (whole planes) or plane */
+    size_t level1_floats;          /* each */
+    void *floats_memory;           /* the allocation behind the scratch and level1 floats */
+    const float **pointers_memory; /* the row pointers of every scratch */
     size_t workspace_bytes;
     /* The buffers of the run in progress, for the workers. */
     const float *input;
@@ -49,80 +49,86 @@ static void cpu_destroy(void *opaque) {
     if (!s)
         return;
     wtconv_pool_destroy(s->pool);
-    free(s->workspaces);
+    free(s->scratch);
+    free(s->pointers_memory);
+    free(s->floats_memory);
     free(s->weights);
-    free(s->workspace);
     free(s);
 }
 
+/* base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: scale*conv(x, w) =
+ * conv(x, scale*w). */
 static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
     /* Fewer floats than the loader's overflow-checked allocation of the same weights. */
     const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk;
-    float *p = malloc(total * sizeof(float));
+    float *p = malloc(total * sizeof(float)), *base_weight, *base_bias;
     if (!p)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
                            "out of memory for the CPU backend's weights (%zu bytes)",
                            total * sizeof(float));
     s->weights = p;
-    s->base_weight = p, p += c * kk;
-    s->base_bias = p, p += c;
+    base_weight = p, p += c * kk;
+    base_bias = p, p += c;
     for (size_t ch = 0; ch < c; ch++) {
         const float scale = m->base_scale[ch];
         for (size_t t = 0; t < kk; t++)
-            s->base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
-        s->base_bias[ch] = scale * m->base_bias[ch];
+            base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
+        base_bias[ch] = scale * m->base_bias[ch];
     }
+    s->layer.base_weight = base_weight;
+    s->layer.base_bias = base_bias;
     for (int i = 0; i < m->levels; i++) {
-        s->wavelet_weight[i] = p, p += 4 * c * kk;
+        float *level = p;
+        p += 4 * c * kk;
         for (size_t ch = 0; ch < 4 * c; ch++)
             for (size_t t = 0; t < kk; t++)
-                s->wavelet_weight[i][ch * kk + t] =
-                    m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+                level[ch * kk + t] = m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+        s->layer.wavelet_weight[i] = level;
     }
     return WTCONV_OK;
 }
 
-static wtconv_status allocate_workspaces(cpu_state *s) {
+static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
-    size_t per_thread = 0, total, offset = 0;
+    const size_t threads = (size_t)s->threads;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t pointers = wtconv_cpu_scratch_pointers(plan);
     int overflow = 0;
-    size_t coeff_floats[WTCONV_MAX_LEVELS];
-    size_t filtered_floats = wtconv_mul_size(4, plan->level[0].half_plane, &overflow);
-    for (int i = 0; i < plan->levels; i++) {
-        coeff_floats[i] = wtconv_mul_size(4, plan->level[i].half_plane, &overflow);
-        if (SIZE_MAX - per_thread < coeff_floats[i])
+    const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
+    const size_t level1_buffers = s->whole_planes ? threads : planes;
+    size_t total_floats, bytes;
+    s->level1_floats = wtconv_cpu_level1_floats(plan);
+    total_floats = wtconv_mul_size(scratch_floats, threads, &overflow);
+    {
+        const size_t level1_total = wtconv_mul_size(s->level1_floats, level1_buffers, &overflow);
+        if (SIZE_MAX - total_floats < level1_total)
             overflow = 1;
-        per_thread += coeff_floats[i];
+        total_floats += level1_total;
     }
-    if (SIZE_MAX - per_thread < filtered_floats ||
-        SIZE_MAX - per_thread - filtered_floats < plan->plane)
-        overflow = 1;
-    per_thread += filtered_floats + plan->plane;
-    total = wtconv_mul_size(per_thread, (size_t)s->threads, &overflow);
-    if (overflow || total > SIZE_MAX / sizeof(float))
+    if (overflow || total_floats > (SIZE_MAX - 64) / sizeof(float))
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the CPU workspace for %d threads on %dx%d planes overflows the "
                            "address range",
                            s->threads, plan->height, plan->width);
-    s->workspaces = calloc((size_t)s->threads, sizeof *s->workspaces);
-    s->workspace = malloc(total * sizeof(float));
-    if (!s->workspaces || !s->workspace)
+    bytes = total_floats * sizeof(float);
+    s->scratch = calloc(threads, sizeof *s->scratch);
+    s->pointers_memory = malloc(threads * pointers * sizeof *s->pointers_memory);
+    s->floats_memory = malloc(bytes + 64); /* + room to align to a cache line */
+    if (!s->scratch || !s->pointers_memory || !s->floats_memory)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
-                           total * sizeof(float), s->threads);
-    s->workspace_bytes = total * sizeof(float);
-    for (int t = 0; t < s->threads; t++) {
-        cpu_workspace *ws = &s->workspaces[t];
-        for (int i = 0; i < plan->levels; i++) {
-            ws->coeffs[i] = s->workspace + offset;
-            offset += coeff_floats[i];
+                           "out of memory for the CPU workspace (%zu bytes for %d threads)", bytes,
+                           s->threads);
+    {
+        float *p =
+            (float *)((uintptr_t)s->floats_memory + 63 - ((uintptr_t)s->floats_memory + 63) % 64);
+        for (size_t t = 0; t < threads; t++) {
+            wtconv_cpu_scratch_init(&s->scratch[t], plan, p, s->pointers_memory + t * pointers);
+            p += scratch_floats;
         }
-        ws->filtered = s->workspace + offset;
-        offset += filtered_floats;
-        ws->next = s->workspace + offset;
-        offset += plan->plane;
+        s->level1 = s->level1_floats ? p : NULL;
     }
+    s->workspace_bytes = bytes + threads * pointers * sizeof *s->pointers_memory;
     return WTCONV_OK;
 }
 
@@ -140,14 +146,25 @@ static int choose_threads(int requested, const wtconv_plan *plan) {
 static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *plan,
                                 const wtconv_backend_config *config, void **out_state) {
     wtconv_status status;
-    cpu_state *s = calloc(1, sizeof *s);
+    const wtconv_cpu_kernels *kernels;
+    cpu_state *s;
+    size_t planes;
+    if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK)
+        return status;
+    s = calloc(1, sizeof *s);
     if (!s)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating the CPU backend");
     s->plan = *plan;
+    s->layer.plan = &s->plan;
+    s->layer.kernels = kernels;
+    s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->threads = choose_threads(config->num_threads, plan);
+    planes = (size_t)plan->batch * (size_t)plan->channels;
+    s->whole_planes = planes % (size_t)s->threads == 0 ||
+                      planes >= (size_t)PLANES_PER_WORKER_FOR_WHOLE_PLANES * (size_t)s->threads;
     status = fold_weights(s, model);
     if (status == WTCONV_OK)
-        status = allocate_workspaces(s);
+        status = allocate_workspace(s);
     if (status == WTCONV_OK)
         status = wtconv_pool_create(s->threads, &s->pool);
     if (status != WTCONV_OK) {
@@ -158,66 +175,81 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* The whole layer for one (n, c) plane. */
-static void run_plane(const cpu_state *s, cpu_workspace *ws, int c, const float *x, float *y) {
+/* Share `total` items out: worker w of n gets [*begin, *end). */
+static void share(size_t total, int worker, int workers, size_t *begin, size_t *end) {
+    const size_t base = total / (size_t)workers, extra = total % (size_t)workers;
+    const size_t w = (size_t)worker;
+    *begin = base * w + (w < extra ? w : extra);
+    *end = *begin + base + (w < extra ? 1 : 0);
+}
+
+/* A worker's planes one after another, each while the next is fetched into the cache. */
+static void run_whole_planes(void *opaque, int worker, int workers) {
+    cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    const int k = plan->kernel, L = plan->levels;
-    const size_t kk = (size_t)k * (size_t)k;
-
-    /* Forward cascade: each level transforms the raw LL band of the level above. */
-    const float *level_in = x;
-    for (int i = 0; i < L; i++) {
-        const wtconv_level_plan *lv = &plan->level[i];
-        wtconv_cpu_haar_forward_plane(level_in, lv->height, lv->width, ws->coeffs[i]);
-        level_in = ws->coeffs[i]; /* its first plane is LL */
-    }
-
-    /* Inverse cascade, deepest first: filter the level's four bands, add the reconstruction
-     * from below to the filtered LL, and invert into `next` (cropped to the level's size). */
-    for (int i = L - 1; i >= 0; i--) {
-        const wtconv_level_plan *lv = &plan->level[i];
-        const size_t hp = lv->half_plane;
-        for (int band = 0; band < 4; band++)
-            wtconv_cpu_dwconv_plane(
-                ws->coeffs[i] + (size_t)band * hp, lv->half_height, lv->half_width,
-                s->wavelet_weight[i] + ((size_t)c * 4 + (size_t)band) * kk, k, 0.0f, 1,
-                ws->filtered + (size_t)band * hp, lv->half_height, lv->half_width);
-        if (i < L - 1) /* `next` holds level i+1's output, exactly half_height x half_width */
-            for (size_t p = 0; p < hp; p++)
-                ws->filtered[p] += ws->next[p];
-        wtconv_cpu_haar_inverse_plane(ws->filtered, lv->half_height, lv->half_width, ws->next,
-                                      lv->height, lv->width);
-    }
-
-    /* Base branch written straight into the output at the strided positions, then the
-     * wavelet branch added at the same positions. */
-    wtconv_cpu_dwconv_plane(x, plan->height, plan->width, s->base_weight + (size_t)c * kk, k,
-                            s->base_bias[c], plan->stride, y, plan->out_height, plan->out_width);
-    for (int oy = 0; oy < plan->out_height; oy++) {
-        float *row_out = y + (size_t)oy * (size_t)plan->out_width;
-        const float *row_next = ws->next + (size_t)oy * (size_t)plan->stride * (size_t)plan->width;
-        for (int ox = 0; ox < plan->out_width; ox++)
-            row_out[ox] += row_next[(size_t)ox * (size_t)plan->stride];
+    const int rows = plan->level[0].half_height;
+    wtconv_cpu_scratch *scratch = &s->scratch[worker];
+    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
+    size_t begin, end;
+    share((size_t)plan->batch * (size_t)plan->channels, worker, workers, &begin, &end);
+    for (size_t p = begin; p < end; p++) {
+        const int channel = (int)(p % (size_t)plan->channels);
+        const float *x = s->input + p * plan->plane;
+        if (level1) {
+            wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
+            wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+        }
+        wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
+                                s->output + p * plan->out_plane, 0, rows,
+                                p + 1 < end ? x + plan->plane : NULL);
     }
 }
 
-/* One worker's share of a run: a contiguous range of the N*C planes. */
-static void run_planes(void *opaque, int worker, int workers) {
+static void run_deep_levels(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t begin = planes * (size_t)worker / (size_t)workers;
-    const size_t end = planes * ((size_t)worker + 1) / (size_t)workers;
-    for (size_t p = begin; p < end; p++)
-        run_plane(s, &s->workspaces[worker], (int)(p % (size_t)plan->channels),
-                  s->input + p * plan->plane, s->output + p * plan->out_plane);
+    size_t begin, end;
+    share((size_t)plan->batch * (size_t)plan->channels, worker, workers, &begin, &end);
+    for (size_t p = begin; p < end; p++) {
+        float *level1 = s->level1 + p * s->level1_floats;
+        wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
+                                plan->level[0].half_height);
+        wtconv_cpu_plane_deep_levels(&s->layer, &s->scratch[worker],
+                                     (int)(p % (size_t)plan->channels), level1);
+    }
+}
+
+/* The planes' level-0 coefficient rows, one after another, cut into equal shares. */
+static void run_output_rows(void *opaque, int worker, int workers) {
+    cpu_state *s = opaque;
+    const wtconv_plan *plan = &s->plan;
+    const size_t rows_per_plane = (size_t)plan->level[0].half_height;
+    size_t begin, end;
+    share((size_t)plan->batch * (size_t)plan->channels * rows_per_plane, worker, workers, &begin,
+          &end);
+    while (begin < end) {
+        const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
+        const size_t stop =
+            end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane : rows_per_plane;
+        wtconv_cpu_plane_output(&s->layer, &s->scratch[worker], (int)(p % (size_t)plan->channels),
+                                s->input + p * plan->plane,
+                                s->level1 ? s->level1 + p * s->level1_floats : NULL,
+                                s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
+        begin = p * rows_per_plane + stop;
+    }
 }
 
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    wtconv_pool_run(s->pool, run_planes, s);
+    if (s->whole_planes) {
+        wtconv_pool_run(s->pool, run_whole_planes, s);
+    } else {
+        if (s->level1)
+            wtconv_pool_run(s->pool, run_deep_levels, s);
+        wtconv_pool_run(s->pool, run_output_rows, s);
+    }
     s->input = NULL;
     s->output = NULL;
     return WTCONV_OK;

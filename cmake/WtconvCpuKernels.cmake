@@ -1,0 +1,20 @@
+# The CPU backend's SIMD kernels. Each instruction set's kernels live in their own file,
+# compiled with that set's flags, so that the rest of the library stays at the target's
+# baseline; src/cpu/isa.c picks one at run time from what the CPU reports.
+# In: WTCONV_SOURCES. Out: WTCONV_SOURCES with the kernel files appended, and
+# WTCONV_CPU_KERNEL_DEFINITIONS, the compile definitions that tell isa.c which exist.
+set(WTCONV_CPU_KERNEL_DEFINITIONS "")
+string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _wtconv_cpu)
+if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
+  list(APPEND WTCONV_SOURCES src/cpu/kernels_avx2.c src/cpu/kernels_avx512.c)
+  list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_X86_KERNELS)
+  if(MSVC)
+    # MSVC accepts the intrinsics without flags; /arch only widens its own code generation.
+    set_source_files_properties(src/cpu/kernels_avx2.c PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
+    set_source_files_properties(src/cpu/kernels_avx512.c PROPERTIES COMPILE_OPTIONS "/arch:AVX512")
+  else()
+    set_source_files_properties(src/cpu/kernels_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+    set_source_files_properties(src/cpu/kernels_avx512.c PROPERTIES
+      COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
+  endif()
+endif()
