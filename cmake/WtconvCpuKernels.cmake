@@ -17,4 +17,8 @@ if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
     set_source_files_properties(src/cpu/kernels_avx512.c PROPERTIES
       COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
   endif()
+elseif(_wtconv_cpu MATCHES "^(aarch64|arm64)$")
+  # NEON (Advanced SIMD) is part of every AArch64 CPU: no flags, no run-time check.
+  list(APPEND WTCONV_SOURCES src/cpu/kernels_neon.c)
+  list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_NEON_KERNELS)
 endif()
