@@ -15,7 +15,7 @@ if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
   else()
     set_source_files_properties(src/cpu/kernels_avx2.c PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
     set_source_files_properties(src/cpu/kernels_avx512.c PROPERTIES
-      COMPILE_OPTIONS "-mavx512f;-mavx2;-mfma")
+      COMPILE_OPTIONS "-mavx512f;-mavx512vl;-mavx2;-mfma")
   endif()
 elseif(_wtconv_cpu MATCHES "^(aarch64|arm64)$")
   # NEON (Advanced SIMD) is part of every AArch64 CPU: no flags, no run-time check.

@@ -138,9 +138,16 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
     }
     for (int band = 0; band < 4; band++) {
         const float *const *init = NULL;
+        /* Window rows row - before + r; their ring slots follow one another (no division
+         * per row: this runs for every block and subband). */
+        int slot = (row - before > 0 ? row - before : 0) % p->ring_slots;
         for (int r = 0; r < rows + k - 1; r++) {
             const int j = row - before + r;
-            s->in_rows[r] = j >= 0 && j < p->hc ? ring_row(p, j) + (size_t)band * p->pitch : NULL;
+            s->in_rows[r] = NULL;
+            if (j >= 0 && j < p->hc) {
+                s->in_rows[r] = p->s->ring + ((size_t)slot * 4 + (size_t)band) * p->pitch;
+                slot = slot + 1 < p->ring_slots ? slot + 1 : 0;
+            }
         }
         for (int o = 0; o < rows; o++)
             s->out_rows[o] = filtered_row(p, band, o);

@@ -9,6 +9,7 @@
  * computed the same way in both, so results are bit-identical for any thread count. */
 #include "cpu/cpu_backend.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,12 +79,18 @@ static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     }
     s->layer.base_weight = base_weight;
     s->layer.base_bias = base_bias;
+    /* The Haar kernels leave out their factors 1/2 (see cpu/kernels.h); level i's filters
+     * take 2^-(i+2) instead, which scales its reconstruction to 2^-i of the true one. Level i
+     * adds level i+1's reconstruction to its filtered LL band, so that must be 2^-(i+1) of its
+     * own filtered values: it is. Level 0's comes out true. Powers of two scale exactly, so the
+     * result has the bits of the factors applied where they belong. */
     for (int i = 0; i < m->levels; i++) {
         float *level = p;
         p += 4 * c * kk;
         for (size_t ch = 0; ch < 4 * c; ch++)
             for (size_t t = 0; t < kk; t++)
-                level[ch * kk + t] = m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+                level[ch * kk + t] =
+                    ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
         s->layer.wavelet_weight[i] = level;
     }
     return WTCONV_OK;

@@ -19,7 +19,8 @@ static int cpu_has_avx2(void) {
 }
 static int cpu_has_avx512(void) {
     __builtin_cpu_init();
-    return cpu_has_avx2() && __builtin_cpu_supports("avx512f");
+    return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vl");
 }
 #else
 /* MSVC: a probe with __cpuidex and _xgetbv belongs here; until one is written and tested

@@ -37,14 +37,15 @@ typedef void (*wtconv_dwconv_fn)(const float *const *in, const float *const *ini
 
 /* One row of 2x2 Haar blocks: input rows r0 and r1 (r1 NULL: the zero row below an odd
  * height), `width` columns (an odd width's last block has zero right-hand taps), into four
- * subband rows of (width+1)/2: LL, H difference, W difference, diagonal (as in the semantics
- * document: s0 = (a+b+c+d)/2 etc.). */
+ * subband rows of (width+1)/2: LL, H difference, W difference, diagonal, WITHOUT the Haar
+ * factor 1/2 (s0 = a+b+c+d etc.; the backend folds it into the filters, exactly). */
 typedef void (*wtconv_haar_fn)(const float *r0, const float *r1, int width, float *ll, float *lh,
                                float *hl, float *hh);
-/* The LL subband only (the next level's input). */
+/* The LL subband only, the next level's input, with the factor: (a+b+c+d)/2. */
 typedef void (*wtconv_haar_ll_fn)(const float *r0, const float *r1, int width, float *ll);
-/* The inverse: four subband rows of `half_width` into output rows o0 and o1 (o1 NULL: cropped
- * away), `width` (2*half_width - 1 or 2*half_width) columns. */
+/* The inverse, also without the factor 1/2 (a = s0+s1+s2+s3 etc.): four subband rows of
+ * `half_width` into output rows o0 and o1 (o1 NULL: cropped away), `width` (2*half_width - 1
+ * or 2*half_width) columns. */
 typedef void (*wtconv_haar_inverse_fn)(const float *ll, const float *lh, const float *hl,
                                        const float *hh, int half_width, float *o0, float *o1,
                                        int width);

@@ -194,7 +194,6 @@ WTCONV_INLINE void load_pairs(const float *row, int j, int width, __m256 *even, 
 static void haar_avx2(const float *r0, const float *r1, int width, float *ll, float *lh, float *hl,
                       float *hh) {
     const int half = (width + 1) / 2;
-    const __m256 h = _mm256_set1_ps(0.5f);
     for (int j = 0; j < half; j += LANES) {
         const int edge = j + LANES > half;
         __m256 a, b, c, d;
@@ -203,10 +202,10 @@ static void haar_avx2(const float *r0, const float *r1, int width, float *ll, fl
         {
             const __m256 ab = _mm256_add_ps(a, b), cd = _mm256_add_ps(c, d);
             const __m256 a_b = _mm256_sub_ps(a, b), c_d = _mm256_sub_ps(c, d);
-            store_cols(ll, j, half, _mm256_mul_ps(h, _mm256_add_ps(ab, cd)), edge);
-            store_cols(lh, j, half, _mm256_mul_ps(h, _mm256_sub_ps(ab, cd)), edge);
-            store_cols(hl, j, half, _mm256_mul_ps(h, _mm256_add_ps(a_b, c_d)), edge);
-            store_cols(hh, j, half, _mm256_mul_ps(h, _mm256_sub_ps(a_b, c_d)), edge);
+            store_cols(ll, j, half, _mm256_add_ps(ab, cd), edge);
+            store_cols(lh, j, half, _mm256_sub_ps(ab, cd), edge);
+            store_cols(hl, j, half, _mm256_add_ps(a_b, c_d), edge);
+            store_cols(hh, j, half, _mm256_sub_ps(a_b, c_d), edge);
         }
     }
 }
@@ -235,7 +234,6 @@ WTCONV_INLINE void store_pairs(float *row, int j, int width, __m256 even, __m256
 
 static void haar_inverse_avx2(const float *ll, const float *lh, const float *hl, const float *hh,
                               int half_width, float *o0, float *o1, int width) {
-    const __m256 h = _mm256_set1_ps(0.5f);
     for (int j = 0; j < half_width; j += LANES) {
         const int edge = j + LANES > half_width;
         const __m256 s0 = load_cols(ll, j, half_width, edge);
@@ -243,12 +241,10 @@ static void haar_inverse_avx2(const float *ll, const float *lh, const float *hl,
         const __m256 s2 = load_cols(hl, j, half_width, edge);
         const __m256 s3 = load_cols(hh, j, half_width, edge);
         const __m256 p01 = _mm256_add_ps(s0, s1), p23 = _mm256_add_ps(s2, s3);
-        store_pairs(o0, j, width, _mm256_mul_ps(h, _mm256_add_ps(p01, p23)),
-                    _mm256_mul_ps(h, _mm256_sub_ps(p01, p23)));
+        store_pairs(o0, j, width, _mm256_add_ps(p01, p23), _mm256_sub_ps(p01, p23));
         if (o1) {
             const __m256 m01 = _mm256_sub_ps(s0, s1), m23 = _mm256_sub_ps(s2, s3);
-            store_pairs(o1, j, width, _mm256_mul_ps(h, _mm256_add_ps(m01, m23)),
-                        _mm256_mul_ps(h, _mm256_sub_ps(m01, m23)));
+            store_pairs(o1, j, width, _mm256_add_ps(m01, m23), _mm256_sub_ps(m01, m23));
         }
     }
 }

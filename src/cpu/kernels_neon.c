@@ -172,7 +172,7 @@ static void dwconv_any_neon(const float *const *in, const float *const *init, fl
 static void haar_neon(const float *r0, const float *r1, int width, float *ll, float *lh, float *hl,
                       float *hh) {
     const int half = (width + 1) / 2, full = width / 2; /* blocks with both columns */
-    const float32x4_t h = vdupq_n_f32(0.5f), zero = vdupq_n_f32(0.0f);
+    const float32x4_t zero = vdupq_n_f32(0.0f);
     int j = 0;
     for (; j + LANES <= full; j += LANES) {
         const float32x4x2_t top = vld2q_f32(r0 + 2 * j);
@@ -181,19 +181,19 @@ static void haar_neon(const float *r0, const float *r1, int width, float *ll, fl
         const float32x4_t cd = vaddq_f32(bottom.val[0], bottom.val[1]);
         const float32x4_t a_b = vsubq_f32(top.val[0], top.val[1]);
         const float32x4_t c_d = vsubq_f32(bottom.val[0], bottom.val[1]);
-        vst1q_f32(ll + j, vmulq_f32(h, vaddq_f32(ab, cd)));
-        vst1q_f32(lh + j, vmulq_f32(h, vsubq_f32(ab, cd)));
-        vst1q_f32(hl + j, vmulq_f32(h, vaddq_f32(a_b, c_d)));
-        vst1q_f32(hh + j, vmulq_f32(h, vsubq_f32(a_b, c_d)));
+        vst1q_f32(ll + j, vaddq_f32(ab, cd));
+        vst1q_f32(lh + j, vsubq_f32(ab, cd));
+        vst1q_f32(hl + j, vaddq_f32(a_b, c_d));
+        vst1q_f32(hh + j, vsubq_f32(a_b, c_d));
     }
     for (; j < half; j++) {
         const int odd = 2 * j + 1 < width;
         const float a = r0[2 * j], b = odd ? r0[2 * j + 1] : 0.0f;
         const float c = r1 ? r1[2 * j] : 0.0f, d = r1 && odd ? r1[2 * j + 1] : 0.0f;
-        ll[j] = 0.5f * ((a + b) + (c + d));
-        lh[j] = 0.5f * ((a + b) - (c + d));
-        hl[j] = 0.5f * ((a - b) + (c - d));
-        hh[j] = 0.5f * ((a - b) - (c - d));
+        ll[j] = (a + b) + (c + d);
+        lh[j] = (a + b) - (c + d);
+        hl[j] = (a - b) + (c - d);
+        hh[j] = (a - b) - (c - d);
     }
 }
 
@@ -217,7 +217,6 @@ static void haar_ll_neon(const float *r0, const float *r1, int width, float *ll)
 
 static void haar_inverse_neon(const float *ll, const float *lh, const float *hl, const float *hh,
                               int half_width, float *o0, float *o1, int width) {
-    const float32x4_t h = vdupq_n_f32(0.5f);
     const int full = width / 2; /* blocks whose both output columns are kept */
     int j = 0;
     for (; j + LANES <= full; j += LANES) {
@@ -225,26 +224,26 @@ static void haar_inverse_neon(const float *ll, const float *lh, const float *hl,
         const float32x4_t s2 = vld1q_f32(hl + j), s3 = vld1q_f32(hh + j);
         const float32x4_t p01 = vaddq_f32(s0, s1), p23 = vaddq_f32(s2, s3);
         float32x4x2_t pair;
-        pair.val[0] = vmulq_f32(h, vaddq_f32(p01, p23));
-        pair.val[1] = vmulq_f32(h, vsubq_f32(p01, p23));
+        pair.val[0] = vaddq_f32(p01, p23);
+        pair.val[1] = vsubq_f32(p01, p23);
         vst2q_f32(o0 + 2 * j, pair);
         if (o1) {
             const float32x4_t m01 = vsubq_f32(s0, s1), m23 = vsubq_f32(s2, s3);
-            pair.val[0] = vmulq_f32(h, vaddq_f32(m01, m23));
-            pair.val[1] = vmulq_f32(h, vsubq_f32(m01, m23));
+            pair.val[0] = vaddq_f32(m01, m23);
+            pair.val[1] = vsubq_f32(m01, m23);
             vst2q_f32(o1 + 2 * j, pair);
         }
     }
     for (; j < half_width; j++) {
         const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
         const int odd = 2 * j + 1 < width;
-        o0[2 * j] = 0.5f * ((s0 + s1) + (s2 + s3));
+        o0[2 * j] = (s0 + s1) + (s2 + s3);
         if (odd)
-            o0[2 * j + 1] = 0.5f * ((s0 + s1) - (s2 + s3));
+            o0[2 * j + 1] = (s0 + s1) - (s2 + s3);
         if (o1) {
-            o1[2 * j] = 0.5f * ((s0 - s1) + (s2 - s3));
+            o1[2 * j] = (s0 - s1) + (s2 - s3);
             if (odd)
-                o1[2 * j + 1] = 0.5f * ((s0 - s1) - (s2 - s3));
+                o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
         }
     }
 }

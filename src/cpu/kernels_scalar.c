@@ -46,10 +46,10 @@ static void haar_scalar(const float *r0, const float *r1, int width, float *ll, 
         const int odd = 2 * j + 1 < width;
         const float a = r0[2 * j], b = odd ? r0[2 * j + 1] : 0.0f;
         const float c = r1 ? r1[2 * j] : 0.0f, d = r1 && odd ? r1[2 * j + 1] : 0.0f;
-        ll[j] = 0.5f * ((a + b) + (c + d));
-        lh[j] = 0.5f * ((a + b) - (c + d));
-        hl[j] = 0.5f * ((a - b) + (c - d));
-        hh[j] = 0.5f * ((a - b) - (c - d));
+        ll[j] = (a + b) + (c + d);
+        lh[j] = (a + b) - (c + d);
+        hl[j] = (a - b) + (c - d);
+        hh[j] = (a - b) - (c - d);
     }
 }
 
@@ -68,13 +68,13 @@ static void haar_inverse_scalar(const float *ll, const float *lh, const float *h
     for (int j = 0; j < half_width; j++) {
         const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
         const int odd = 2 * j + 1 < width;
-        o0[2 * j] = 0.5f * ((s0 + s1) + (s2 + s3));
+        o0[2 * j] = (s0 + s1) + (s2 + s3);
         if (odd)
-            o0[2 * j + 1] = 0.5f * ((s0 + s1) - (s2 + s3));
+            o0[2 * j + 1] = (s0 + s1) - (s2 + s3);
         if (o1) {
-            o1[2 * j] = 0.5f * ((s0 - s1) + (s2 - s3));
+            o1[2 * j] = (s0 - s1) + (s2 - s3);
             if (odd)
-                o1[2 * j + 1] = 0.5f * ((s0 - s1) - (s2 - s3));
+                o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
         }
     }
 }
