@@ -128,13 +128,13 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
     const size_t kk = (size_t)k * (size_t)k;
     const int last = row + rows - 1 + after < p->hc ? row + rows - 1 + after : p->hc - 1;
     wtconv_cpu_scratch *s = p->s;
-    for (; p->ring_next <= last; p->ring_next++) {
-        const int j = p->ring_next;
-        float *slot = ring_row(p, j);
-        const float *r0 = p->src + (size_t)(2 * j) * (size_t)p->w;
-        const float *r1 = 2 * j + 1 < p->h ? r0 + p->w : NULL;
-        layer->kernels->haar(r0, r1, p->w, slot, slot + p->pitch, slot + 2 * p->pitch,
-                             slot + 3 * p->pitch);
+    /* The missing Haar rows, in at most two runs of consecutive slots (the ring wraps). */
+    while (p->ring_next <= last) {
+        const int j = p->ring_next, slot = j % p->ring_slots;
+        const int run = last - j + 1 < p->ring_slots - slot ? last - j + 1 : p->ring_slots - slot;
+        layer->kernels->haar(p->src + (size_t)(2 * j) * (size_t)p->w, p->w, run, p->h - 2 * j,
+                             ring_row(p, j), 4 * p->pitch, p->pitch);
+        p->ring_next += run;
     }
     for (int band = 0; band < 4; band++) {
         const float *const *init = NULL;
@@ -161,11 +161,11 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
     }
 }
 
-/* The inverse Haar of filtered row o of the block: rows o0 and o1 (NULL: cropped) of width w. */
-static void pass_inverse(const level_pass *p, int o, float *o0, float *o1) {
-    p->layer->kernels->haar_inverse(filtered_row(p, 0, o), filtered_row(p, 1, o),
-                                    filtered_row(p, 2, o), filtered_row(p, 3, o), p->wc, o0, o1,
-                                    p->w);
+/* The inverse Haar of the block's filtered rows (coefficient rows [row, row + rows)): output
+ * rows 2*row .. of the level, at dst, dst_pitch floats apart (cropped to the level's height). */
+static void pass_inverse(const level_pass *p, int row, int rows, float *dst, size_t dst_pitch) {
+    p->layer->kernels->haar_inverse(p->s->filtered, p->pitch, MAX_ROWS * p->pitch, p->wc, rows, dst,
+                                    dst_pitch, p->w, p->h - 2 * row);
 }
 
 /* Block b of `count` blocks splitting [first, end) as evenly as possible (each at most
@@ -180,11 +180,9 @@ static int block_start(int first, int n, int count, int b) {
 /* Rows [first, end) of the LL band of level input src into dst. */
 static void ll_rows(const wtconv_cpu_kernels *kernels, const float *src,
                     const wtconv_level_plan *lv, float *dst, int first, int end) {
-    for (int j = first; j < end; j++) {
-        const float *r0 = src + (size_t)(2 * j) * (size_t)lv->width;
-        const float *r1 = 2 * j + 1 < lv->height ? r0 + lv->width : NULL;
-        kernels->haar_ll(r0, r1, lv->width, dst + (size_t)j * (size_t)lv->half_width);
-    }
+    kernels->haar_ll(src + (size_t)(2 * first) * (size_t)lv->width, lv->width, end - first,
+                     lv->height - 2 * first, dst + (size_t)first * (size_t)lv->half_width,
+                     (size_t)lv->half_width);
 }
 
 void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, float *level1,
@@ -219,11 +217,8 @@ void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scra
             const int row = block_start(0, n, count, b);
             const int rows = block_start(0, n, count, b + 1) - row;
             pass_filter(&p, row, rows, NULL);
-            for (int o = 0; o < rows; o++) {
-                const int out_row = 2 * (row + o);
-                float *o0 = data + (size_t)out_row * (size_t)lv->width;
-                pass_inverse(&p, o, o0, out_row + 1 < lv->height ? o0 + lv->width : NULL);
-            }
+            pass_inverse(&p, row, rows, data + (size_t)(2 * row) * (size_t)lv->width,
+                         (size_t)lv->width);
         }
     }
 }
@@ -326,10 +321,7 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
                 ceil_div(2 * (size_t)rows, MAX_ROWS) * ceil_div((size_t)plan->width, lanes);
         prefetch.lines_per_step = (int)ceil_div(lines_ahead, steps);
         pass_filter(&p, row, rows, &prefetch);
-        for (int o = 0; o < rows; o++) {
-            float *o0 = s->wavelet_rows + (size_t)(2 * o) * pitch;
-            pass_inverse(&p, o, o0, 2 * (row + o) + 1 < plan->height ? o0 + pitch : NULL);
-        }
+        pass_inverse(&p, row, rows, s->wavelet_rows, pitch);
         base_rows(layer, s, channel, x, y, 2 * row, out_end, &prefetch);
     }
 }

@@ -4,6 +4,7 @@
 #ifndef WTCONV_CPU_KERNELS_H
 #define WTCONV_CPU_KERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The most output rows one depthwise call computes at once (its register block): each input
@@ -35,20 +36,25 @@ typedef void (*wtconv_dwconv_fn)(const float *const *in, const float *const *ini
                                  const float *weights, int k, int width, float *const *out,
                                  int rows, wtconv_cpu_prefetch *prefetch);
 
-/* One row of 2x2 Haar blocks: input rows r0 and r1 (r1 NULL: the zero row below an odd
- * height), `width` columns (an odd width's last block has zero right-hand taps), into four
- * subband rows of (width+1)/2: LL, H difference, W difference, diagonal, WITHOUT the Haar
- * factor 1/2 (s0 = a+b+c+d etc.; the backend folds it into the filters, exactly). */
-typedef void (*wtconv_haar_fn)(const float *r0, const float *r1, int width, float *ll, float *lh,
-                               float *hl, float *hh);
-/* The LL subband only, the next level's input, with the factor: (a+b+c+d)/2. */
-typedef void (*wtconv_haar_ll_fn)(const float *r0, const float *r1, int width, float *ll);
-/* The inverse, also without the factor 1/2 (a = s0+s1+s2+s3 etc.): four subband rows of
- * `half_width` into output rows o0 and o1 (o1 NULL: cropped away), `width` (2*half_width - 1
- * or 2*half_width) columns. */
-typedef void (*wtconv_haar_inverse_fn)(const float *ll, const float *lh, const float *hl,
-                                       const float *hh, int half_width, float *o0, float *o1,
-                                       int width);
+/* `rows` rows of 2x2 Haar blocks: coefficient row j from input rows 2j and 2j+1 of `src`
+ * (`width` columns each, one after another; of its rows only the first `src_rows` exist, the
+ * one below an odd height is zero), (width+1)/2 columns (an odd width's last block has zero
+ * right-hand taps). The four subbands, LL, H difference, W difference and diagonal, WITHOUT
+ * the Haar factor 1/2 (s0 = a+b+c+d etc.; the backend folds it into the filters, exactly):
+ * subband s of row j at dst + j*row_pitch + s*band_pitch. */
+typedef void (*wtconv_haar_fn)(const float *src, int width, int rows, int src_rows, float *dst,
+                               size_t row_pitch, size_t band_pitch);
+/* The LL subband only, the next level's input, with the factor, (a+b+c+d)/2: row j at
+ * dst + j*row_pitch. */
+typedef void (*wtconv_haar_ll_fn)(const float *src, int width, int rows, int src_rows, float *dst,
+                                  size_t row_pitch);
+/* The inverse, also without the factor 1/2 (a = s0+s1+s2+s3 etc.): `rows` rows of four
+ * subbands (subband s of row j at src + j*row_pitch + s*band_pitch, `half_width` columns)
+ * into output rows 2j and 2j+1 at dst + (2j)*dst_pitch etc., `width` (2*half_width - 1 or
+ * 2*half_width) columns; only the first `dst_rows` output rows are written (cropping). */
+typedef void (*wtconv_haar_inverse_fn)(const float *src, size_t row_pitch, size_t band_pitch,
+                                       int half_width, int rows, float *dst, size_t dst_pitch,
+                                       int width, int dst_rows);
 
 typedef struct wtconv_cpu_kernels {
     const char *name; /* as WTCONV_CPU_ISA spells it: "scalar", "avx2", "avx512", "neon" */

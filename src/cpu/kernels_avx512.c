@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cpu/kernel_macros.h"
+#include "cpu/haar_rows.h"
 #include "cpu/kernels.h"
 #include "cpu/prefetch.h"
 
@@ -167,8 +168,8 @@ WTCONV_INLINE void load_pairs(const float *row, int j, int width, __m512 *even, 
     }
 }
 
-static void haar_avx512(const float *r0, const float *r1, int width, float *ll, float *lh,
-                        float *hl, float *hh) {
+WTCONV_INLINE void haar_row_avx512(const float *r0, const float *r1, int width, float *ll,
+                                   float *lh, float *hl, float *hh) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j += LANES) {
         const __mmask16 store = lanes_inside_zmm(j, half);
@@ -186,7 +187,7 @@ static void haar_avx512(const float *r0, const float *r1, int width, float *ll, 
     }
 }
 
-static void haar_ll_avx512(const float *r0, const float *r1, int width, float *ll) {
+WTCONV_INLINE void haar_ll_row_avx512(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2;
     const __m512 h = _mm512_set1_ps(0.5f);
     for (int j = 0; j < half; j += LANES) {
@@ -212,8 +213,9 @@ WTCONV_INLINE void store_pairs(float *row, int j, int width, __m512 even, __m512
                           _mm512_permutex2var_ps(even, hi_lanes, odd));
 }
 
-static void haar_inverse_avx512(const float *ll, const float *lh, const float *hl, const float *hh,
-                                int half_width, float *o0, float *o1, int width) {
+WTCONV_INLINE void haar_inverse_row_avx512(const float *ll, const float *lh, const float *hl,
+                                           const float *hh, int half_width, float *o0, float *o1,
+                                           int width) {
     for (int j = 0; j < half_width; j += LANES) {
         const __mmask16 load = lanes_inside_zmm(j, half_width);
         const __m512 s0 = _mm512_maskz_loadu_ps(load, ll + j);
@@ -227,6 +229,23 @@ static void haar_inverse_avx512(const float *ll, const float *lh, const float *h
             store_pairs(o1, j, width, _mm512_add_ps(m01, m23), _mm512_sub_ps(m01, m23));
         }
     }
+}
+
+static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
+                        size_t row_pitch, size_t band_pitch) {
+    wtconv_cpu_haar_rows(haar_row_avx512, src, width, rows, src_rows, dst, row_pitch, band_pitch);
+}
+
+static void haar_ll_avx512(const float *src, int width, int rows, int src_rows, float *dst,
+                           size_t row_pitch) {
+    wtconv_cpu_haar_ll_rows(haar_ll_row_avx512, src, width, rows, src_rows, dst, row_pitch);
+}
+
+static void haar_inverse_avx512(const float *src, size_t row_pitch, size_t band_pitch,
+                                int half_width, int rows, float *dst, size_t dst_pitch, int width,
+                                int dst_rows) {
+    wtconv_cpu_haar_inverse_rows(haar_inverse_row_avx512, src, row_pitch, band_pitch, half_width,
+                                 rows, dst, dst_pitch, width, dst_rows);
 }
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {

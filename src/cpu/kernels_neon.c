@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "cpu/kernel_macros.h"
+#include "cpu/haar_rows.h"
 #include "cpu/kernels.h"
 #include "cpu/prefetch.h"
 
@@ -163,14 +164,12 @@ DEFINE_DWCONV_K(7)
 
 static void dwconv_any_neon(const float *const *in, const float *const *init, float bias,
                             const float *weights, int k, int width, float *const *out, int rows,
-                            wtconv_cpu_prefetch *prefetch) {
-    DWCONV_ROWS_SWITCH(dwconv_block_any, k)
-}
+                            wtconv_cpu_prefetch *prefetch){DWCONV_ROWS_SWITCH(dwconv_block_any, k)}
 
 /* ---- Haar: vld2q/vst2q split and merge even and odd columns ------------------------------ */
 
-static void haar_neon(const float *r0, const float *r1, int width, float *ll, float *lh, float *hl,
-                      float *hh) {
+WTCONV_INLINE void haar_row_neon(const float *r0, const float *r1, int width, float *ll, float *lh,
+                                 float *hl, float *hh) {
     const int half = (width + 1) / 2, full = width / 2; /* blocks with both columns */
     const float32x4_t zero = vdupq_n_f32(0.0f);
     int j = 0;
@@ -197,7 +196,7 @@ static void haar_neon(const float *r0, const float *r1, int width, float *ll, fl
     }
 }
 
-static void haar_ll_neon(const float *r0, const float *r1, int width, float *ll) {
+WTCONV_INLINE void haar_ll_row_neon(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2, full = width / 2;
     const float32x4_t h = vdupq_n_f32(0.5f), zero = vdupq_n_f32(0.0f);
     int j = 0;
@@ -215,8 +214,9 @@ static void haar_ll_neon(const float *r0, const float *r1, int width, float *ll)
     }
 }
 
-static void haar_inverse_neon(const float *ll, const float *lh, const float *hl, const float *hh,
-                              int half_width, float *o0, float *o1, int width) {
+WTCONV_INLINE void haar_inverse_row_neon(const float *ll, const float *lh, const float *hl,
+                                         const float *hh, int half_width, float *o0, float *o1,
+                                         int width) {
     const int full = width / 2; /* blocks whose both output columns are kept */
     int j = 0;
     for (; j + LANES <= full; j += LANES) {
@@ -246,6 +246,22 @@ static void haar_inverse_neon(const float *ll, const float *lh, const float *hl,
                 o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
         }
     }
+}
+
+static void haar_neon(const float *src, int width, int rows, int src_rows, float *dst,
+                      size_t row_pitch, size_t band_pitch) {
+    wtconv_cpu_haar_rows(haar_row_neon, src, width, rows, src_rows, dst, row_pitch, band_pitch);
+}
+
+static void haar_ll_neon(const float *src, int width, int rows, int src_rows, float *dst,
+                         size_t row_pitch) {
+    wtconv_cpu_haar_ll_rows(haar_ll_row_neon, src, width, rows, src_rows, dst, row_pitch);
+}
+
+static void haar_inverse_neon(const float *src, size_t row_pitch, size_t band_pitch, int half_width,
+                              int rows, float *dst, size_t dst_pitch, int width, int dst_rows) {
+    wtconv_cpu_haar_inverse_rows(haar_inverse_row_neon, src, row_pitch, band_pitch, half_width,
+                                 rows, dst, dst_pitch, width, dst_rows);
 }
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_neon(void) {

@@ -2,6 +2,8 @@
  * Loops run along rows so that a compiler can vectorise them for the baseline ISA. */
 #include <stddef.h>
 
+#include "cpu/haar_rows.h"
+#include "cpu/kernel_macros.h"
 #include "cpu/kernels.h"
 #include "cpu/prefetch.h"
 
@@ -39,8 +41,8 @@ static void dwconv_scalar(const float *const *in, const float *const *init, floa
 }
 
 /* The 2x2 block's four inputs; b, c, d are zero beyond the plane's last column or row. */
-static void haar_scalar(const float *r0, const float *r1, int width, float *ll, float *lh,
-                        float *hl, float *hh) {
+WTCONV_INLINE void haar_row_scalar(const float *r0, const float *r1, int width, float *ll,
+                                   float *lh, float *hl, float *hh) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j++) {
         const int odd = 2 * j + 1 < width;
@@ -53,7 +55,7 @@ static void haar_scalar(const float *r0, const float *r1, int width, float *ll, 
     }
 }
 
-static void haar_ll_scalar(const float *r0, const float *r1, int width, float *ll) {
+WTCONV_INLINE void haar_ll_row_scalar(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j++) {
         const int odd = 2 * j + 1 < width;
@@ -63,8 +65,9 @@ static void haar_ll_scalar(const float *r0, const float *r1, int width, float *l
     }
 }
 
-static void haar_inverse_scalar(const float *ll, const float *lh, const float *hl, const float *hh,
-                                int half_width, float *o0, float *o1, int width) {
+WTCONV_INLINE void haar_inverse_row_scalar(const float *ll, const float *lh, const float *hl,
+                                           const float *hh, int half_width, float *o0, float *o1,
+                                           int width) {
     for (int j = 0; j < half_width; j++) {
         const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
         const int odd = 2 * j + 1 < width;
@@ -77,6 +80,23 @@ static void haar_inverse_scalar(const float *ll, const float *lh, const float *h
                 o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
         }
     }
+}
+
+static void haar_scalar(const float *src, int width, int rows, int src_rows, float *dst,
+                        size_t row_pitch, size_t band_pitch) {
+    wtconv_cpu_haar_rows(haar_row_scalar, src, width, rows, src_rows, dst, row_pitch, band_pitch);
+}
+
+static void haar_ll_scalar(const float *src, int width, int rows, int src_rows, float *dst,
+                           size_t row_pitch) {
+    wtconv_cpu_haar_ll_rows(haar_ll_row_scalar, src, width, rows, src_rows, dst, row_pitch);
+}
+
+static void haar_inverse_scalar(const float *src, size_t row_pitch, size_t band_pitch,
+                                int half_width, int rows, float *dst, size_t dst_pitch, int width,
+                                int dst_rows) {
+    wtconv_cpu_haar_inverse_rows(haar_inverse_row_scalar, src, row_pitch, band_pitch, half_width,
+                                 rows, dst, dst_pitch, width, dst_rows);
 }
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_scalar(void) {

@@ -178,55 +178,74 @@ static void test_dwconv_blocking(const wtconv_cpu_kernels *kn) {
     }
 }
 
-/* Haar kernels against their definitions (exact here: inputs are multiples of 2^-16 below 1,
- * so sums of four and halves are exact in float). */
+/* Haar kernels against their definitions, on planes of 1..5 rows (so odd heights and a
+ * cropped last output row occur) and widths 1..75 (exact here: inputs are multiples of 2^-16
+ * below 1, so sums of four and halves are exact in float). Padding between rows and subbands
+ * (pitches wider than the rows) must stay untouched. */
 static void test_haar(const wtconv_cpu_kernels *kn) {
-    enum { MAXW = 75 };
-    static float r0[MAXW], r1[MAXW], bands[4][MAXW], ll[MAXW], o0[MAXW + 2], o1[MAXW + 2];
+    enum { MAXW = 75, MAXH = 5, HALF = (MAXW + 1) / 2, PITCH = HALF + 5, OUT_PITCH = MAXW + 3 };
+    static float src[MAXH * MAXW], coeff[3 * 4 * PITCH], ll[3 * PITCH];
+    static float out[2 * 3 * OUT_PITCH];
+    const float untouched = -7.0f;
     int bad = 0;
     char what[128];
-    for (int width = 1; width <= MAXW; width++) {
-        const int half = (width + 1) / 2;
-        for (int with_r1 = 0; with_r1 < 2; with_r1++) {
-            for (int x = 0; x < width; x++) {
-                r0[x] = rnd_coarse();
-                r1[x] = rnd_coarse();
-            }
-            kn->haar(r0, with_r1 ? r1 : NULL, width, bands[0], bands[1], bands[2], bands[3]);
-            kn->haar_ll(r0, with_r1 ? r1 : NULL, width, ll);
-            for (int j = 0; j < half; j++) {
-                const double a = r0[2 * j], b = 2 * j + 1 < width ? r0[2 * j + 1] : 0.0;
-                const double c = with_r1 ? r1[2 * j] : 0.0;
-                const double d = with_r1 && 2 * j + 1 < width ? r1[2 * j + 1] : 0.0;
-                const double want[4] = {a + b + c + d, a + b - c - d, a - b + c - d, a - b - c + d};
-                for (int s = 0; s < 4; s++)
-                    bad += (double)bands[s][j] != want[s];
-                bad += (double)ll[j] != 0.5 * want[0];
+    for (int height = 1; height <= MAXH; height++) {
+        const int rows = (height + 1) / 2;
+        for (int width = 1; width <= MAXW; width++) {
+            const int half = (width + 1) / 2;
+            for (int i = 0; i < height * width; i++)
+                src[i] = rnd_coarse();
+            for (size_t i = 0; i < sizeof coeff / sizeof coeff[0]; i++)
+                coeff[i] = untouched;
+            for (size_t i = 0; i < sizeof ll / sizeof ll[0]; i++)
+                ll[i] = untouched;
+            kn->haar(src, width, rows, height, coeff, 4 * PITCH, PITCH);
+            kn->haar_ll(src, width, rows, height, ll, PITCH);
+            for (int j = 0; j < rows; j++) {
+                for (int col = 0; col < PITCH; col++) {
+                    const int inside = col < half, right = 2 * col + 1 < width;
+                    const int below = 2 * j + 1 < height;
+                    const float *r0 = src + (size_t)(2 * j) * width, *r1 = r0 + width;
+                    const double a = inside ? r0[2 * col] : 0.0;
+                    const double b = inside && right ? r0[2 * col + 1] : 0.0;
+                    const double c = inside && below ? r1[2 * col] : 0.0;
+                    const double d = inside && below && right ? r1[2 * col + 1] : 0.0;
+                    const double want[4] = {a + b + c + d, a + b - c - d, a - b + c - d,
+                                            a - b - c + d};
+                    for (int s = 0; s < 4; s++) {
+                        const float got = coeff[j * 4 * PITCH + s * PITCH + col];
+                        bad += inside ? (double)got != want[s] : got != untouched;
+                    }
+                    bad += inside ? (double)ll[j * PITCH + col] != 0.5 * want[0]
+                                  : ll[j * PITCH + col] != untouched;
+                }
             }
             /* Inverse (no factor 1/2 either): a = s0+s1+s2+s3, b = s0+s1-s2-s3,
-             * c = s0-s1+s2-s3, d = s0-s1-s2+s3; columns past `width` and row o1 when NULL
-             * untouched. */
-            for (int j = 0; j < half; j++)
-                for (int s = 0; s < 4; s++)
-                    bands[s][j] = rnd_coarse();
-            for (int x = 0; x < MAXW + 2; x++)
-                o0[x] = o1[x] = -7.0f;
-            kn->haar_inverse(bands[0], bands[1], bands[2], bands[3], half, o0, with_r1 ? o1 : NULL,
-                             width);
-            for (int x = 0; x < width; x++) {
-                const int j = x / 2, right = x % 2;
-                const double s0 = bands[0][j], s1 = bands[1][j], s2 = bands[2][j];
-                const double s3 = bands[3][j];
-                const double top = right ? s0 + s1 - s2 - s3 : s0 + s1 + s2 + s3;
-                const double bottom = right ? s0 - s1 - s2 + s3 : s0 - s1 + s2 - s3;
-                bad += (double)o0[x] != top;
-                bad += with_r1 ? (double)o1[x] != bottom : o1[x] != -7.0f;
+             * c = s0-s1+s2-s3, d = s0-s1-s2+s3, back into `height` rows of `width`. */
+            for (size_t i = 0; i < sizeof coeff / sizeof coeff[0]; i++)
+                coeff[i] = rnd_coarse();
+            for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
+                out[i] = untouched;
+            kn->haar_inverse(coeff, 4 * PITCH, PITCH, half, rows, out, OUT_PITCH, width, height);
+            for (int y = 0; y < 2 * rows; y++) {
+                for (int x = 0; x < OUT_PITCH; x++) {
+                    const float got = out[y * OUT_PITCH + x];
+                    if (y < height && x < width) {
+                        const float *sb = coeff + (y / 2) * 4 * PITCH + x / 2;
+                        const double s0 = sb[0], s1 = sb[PITCH], s2 = sb[2 * PITCH];
+                        const double s3 = sb[3 * PITCH];
+                        const double sign_w = x % 2 ? -1.0 : 1.0, sign_h = y % 2 ? -1.0 : 1.0;
+                        const double want = s0 + sign_h * s1 + sign_w * s2 + sign_h * sign_w * s3;
+                        bad += (double)got != want;
+                    } else {
+                        bad += got != untouched;
+                    }
+                }
             }
-            for (int x = width; x < MAXW + 2; x++)
-                bad += o0[x] != -7.0f || o1[x] != -7.0f;
         }
     }
-    snprintf(what, sizeof what, "%s: Haar, LL and inverse rows, widths 1..%d", kn->name, MAXW);
+    snprintf(what, sizeof what, "%s: Haar, LL and inverse, 1..%d rows of widths 1..%d", kn->name,
+             MAXH, MAXW);
     check(bad == 0, what);
 }
 
