@@ -94,7 +94,9 @@ WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init
     }
 }
 
-/* The same for a k known only at run time (tap loops stay loops; masked access throughout). */
+/* The same for a k known only at run time (masked access throughout): taps outermost, so
+ * that each weight is broadcast once for all the block's rows and no input row has to ask
+ * which of its outputs a tap reaches; each input vector is loaded once per output row. */
 WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *init, float bias,
                                     const float *weights, int k, int width, float *const *out,
                                     const int rows, wtconv_cpu_prefetch *prefetch) {
@@ -105,18 +107,16 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
         for (int o = 0; o < rows; o++)
             acc[o] = init ? _mm256_add_ps(_mm256_set1_ps(bias), load_cols(init[o], x, width, 1))
                           : _mm256_set1_ps(bias);
-        for (int r = 0; r < rows + k - 1; r++) {
-            const float *row = in[r];
-            if (!row)
-                continue;
+        for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
-                const __m256 v = load_cols(row, x + kx - before, width, 1);
+                const __m256 weight = _mm256_broadcast_ss(weights + ky * k + kx);
+                const __m256i keep = lanes_inside(x + kx - before, width);
                 WTCONV_UNROLL
                 for (int o = 0; o < rows; o++) {
-                    const int ky = r - o;
-                    if (ky >= 0 && ky < k)
-                        acc[o] =
-                            _mm256_fmadd_ps(v, _mm256_broadcast_ss(weights + ky * k + kx), acc[o]);
+                    const float *row = in[o + ky];
+                    if (row)
+                        acc[o] = _mm256_fmadd_ps(
+                            _mm256_maskload_ps(column(row, x + kx - before), keep), weight, acc[o]);
                 }
             }
         }

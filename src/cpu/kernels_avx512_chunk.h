@@ -57,8 +57,10 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float 
         CHUNK_STORE(out[o] + x, store, acc[o]);
 }
 
-/* The same for a k known only at run time: the tap loops stay loops (the block of rows is
- * still unrolled, so the accumulators stay in registers). */
+/* The same for a k known only at run time: the tap loops stay loops, taps outermost, so that
+ * each weight is broadcast once for all the block's rows (unrolled: the accumulators stay in
+ * registers) and no input row has to ask which of its outputs a tap reaches. Each input vector
+ * is loaded once per output row it serves, so here loads rather than FMAs set the pace. */
 WTCONV_INLINE void CHUNK_NAME(dwconv_chunk_any)(const float *const *in, const float *const *init,
                                                 float bias, const float *weights, int k, int width,
                                                 float *const *out, const int rows, int x) {
@@ -72,17 +74,15 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk_any)(const float *const *in, const fl
     for (int o = 0; o < rows; o++)
         acc[o] =
             init ? CHUNK_ADD(CHUNK_SET1(bias), CHUNK_LOAD(store, init[o] + x)) : CHUNK_SET1(bias);
-    for (int r = 0; r < rows + k - 1; r++) {
-        const float *row = in[r];
-        if (!row)
-            continue;
+    for (int ky = 0; ky < k; ky++) {
         for (int kx = 0; kx < k; kx++) {
-            const CHUNK_VEC v = CHUNK_LOAD(keep[kx], column(row, x + kx - before));
+            const CHUNK_VEC weight = CHUNK_SET1(weights[ky * k + kx]);
+            const int col = x + kx - before;
             WTCONV_UNROLL
             for (int o = 0; o < rows; o++) {
-                const int ky = r - o;
-                if (ky >= 0 && ky < k)
-                    acc[o] = CHUNK_FMADD(v, CHUNK_SET1(weights[ky * k + kx]), acc[o]);
+                const float *row = in[o + ky];
+                if (row)
+                    acc[o] = CHUNK_FMADD(CHUNK_LOAD(keep[kx], column(row, col)), weight, acc[o]);
             }
         }
     }

@@ -100,17 +100,15 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
         for (int o = 0; o < rows; o++)
             acc[o] =
                 init ? vaddq_f32(vdupq_n_f32(bias), vld1q_f32(init[o] + x)) : vdupq_n_f32(bias);
-        for (int r = 0; r < rows + k - 1; r++) {
-            const float *row = in[r];
-            if (!row)
-                continue;
+        /* Taps outermost: no input row has to ask which of its outputs a tap reaches. */
+        for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
-                const float32x4_t v = vld1q_f32(row + x + kx - before);
+                const float weight = weights[ky * k + kx];
                 WTCONV_UNROLL
                 for (int o = 0; o < rows; o++) {
-                    const int ky = r - o;
-                    if (ky >= 0 && ky < k)
-                        acc[o] = vfmaq_n_f32(acc[o], v, weights[ky * k + kx]);
+                    const float *row = in[o + ky];
+                    if (row)
+                        acc[o] = vfmaq_n_f32(acc[o], vld1q_f32(row + x + kx - before), weight);
                 }
             }
         }
