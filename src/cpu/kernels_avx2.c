@@ -1,6 +1,6 @@
 /* The AVX2+FMA kernels (built with -mavx2 -mfma; run only where isa.c finds both). Vectors of
- * 8 columns; chunks that reach past the plane's edges use masked loads and stores (zero fill,
- * no padded copies), the others plain ones. */
+ * 8 columns; chunks whose taps reach past the plane's sides read with masked loads (zero
+ * fill, no padded copies), the others with plain ones. */
 #include <immintrin.h>
 #include <stdint.h>
 
@@ -20,28 +20,31 @@ WTCONV_INLINE __m256i lanes_inside(int start, int width) {
                             _mm256_cmpgt_epi32(_mm256_set1_epi32(width), col));
 }
 
-/* The address of column `col` of `row`, which may lie outside it: masked loads and stores
- * touch only the lanes inside. Computed as an integer, since pointer arithmetic outside an
+/* The address of column `col` of `row`, which may lie outside it: masked loads touch only
+ * the lanes inside. Computed as an integer, since pointer arithmetic outside an
  * array is undefined. */
 WTCONV_INLINE const float *column(const float *row, int col) {
     return (const float *)((uintptr_t)row + (uintptr_t)((intptr_t)col * (intptr_t)sizeof(float)));
 }
-WTCONV_INLINE float *column_out(float *row, int col) {
-    return (float *)((uintptr_t)row + (uintptr_t)((intptr_t)col * (intptr_t)sizeof(float)));
-}
 
-/* Columns col .. col+7 of a row, zero outside it; `edge` 0 promises they are all inside. */
+/* Columns col .. col+7 of a row, zero outside it; `edge` 0 promises they are all inside.
+ * Masked moves only where needed: they are slow on some cores, stores so much so on AMD's
+ * that a row's last few columns are stored one by one instead. */
 WTCONV_INLINE __m256 load_cols(const float *row, int col, int width, const int edge) {
-    if (!edge)
+    if (!edge || (col >= 0 && col + LANES <= width))
         return _mm256_loadu_ps(row + col);
     return _mm256_maskload_ps(column(row, col), lanes_inside(col, width));
 }
 
 WTCONV_INLINE void store_cols(float *row, int col, int width, __m256 v, const int edge) {
-    if (!edge)
+    if (!edge || col + LANES <= width) {
         _mm256_storeu_ps(row + col, v);
-    else
-        _mm256_maskstore_ps(column_out(row, col), lanes_inside(col, width), v);
+    } else {
+        float lanes[LANES];
+        _mm256_storeu_ps(lanes, v);
+        for (int i = col < 0 ? -col : 0; col + i < width; i++)
+            row[col + i] = lanes[i];
+    }
 }
 
 /* ---- depthwise convolution ----------------------------------------------------------------
