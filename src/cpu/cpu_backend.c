@@ -25,18 +25,23 @@
 /* With at least this many planes per worker, whole planes balance well enough. */
 #define PLANES_PER_WORKER_FOR_WHOLE_PLANES 16
 
+/* A worker's scratch descriptor, padded to whole cache lines. */
+typedef union worker_slot {
+    wtconv_cpu_scratch scratch;
+    unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
+} worker_slot;
+
 typedef struct cpu_state {
     wtconv_plan plan;
     wtconv_cpu_layer layer;
     float *weights; /* the allocation behind the layer's folded weights */
     wtconv_thread_pool *pool;
     int threads;
-    int whole_planes;              /* 1: workers take whole planes; 0: two steps (see above) */
-    wtconv_cpu_scratch *scratch;   /* one per thread */
-    float *level1;                 /* X_1/R_1 buffers: one per thread (whole planes) or plane */
-    size_t level1_floats;          /* each */
-    void *floats_memory;           /* the allocation behind the scratch and level1 floats */
-    const float **pointers_memory; /* the row pointers of every scratch */
+    int whole_planes;     /* 1: workers take whole planes; 0: two steps (see above) */
+    worker_slot *workers; /* one per thread */
+    float *level1;        /* X_1/R_1 buffers: one per thread (whole planes) or plane */
+    size_t level1_floats; /* each */
+    void *memory;         /* the allocation behind the workers' memory and level1 */
     size_t workspace_bytes;
     /* The buffers of the run in progress, for the workers. */
     const float *input;
@@ -50,9 +55,7 @@ static void cpu_destroy(void *opaque) {
     if (!s)
         return;
     wtconv_pool_destroy(s->pool);
-    free(s->scratch);
-    free(s->pointers_memory);
-    free(s->floats_memory);
+    free(s->memory);
     free(s->weights);
     free(s);
 }
@@ -96,46 +99,58 @@ static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     return WTCONV_OK;
 }
 
+/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
+ * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
+ * row pointers and its scratch floats; then the level-1 buffers. */
 static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t pointers = wtconv_cpu_scratch_pointers(plan);
+    const size_t descriptor_bytes = sizeof(worker_slot);
+    const size_t pointers = (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8; /* whole lines */
     int overflow = 0;
     const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
     const size_t level1_buffers = s->whole_planes ? threads : planes;
-    size_t total_floats, bytes;
+    size_t per_worker, bytes;
     s->level1_floats = wtconv_cpu_level1_floats(plan);
-    total_floats = wtconv_mul_size(scratch_floats, threads, &overflow);
+    per_worker = descriptor_bytes + pointers * sizeof(const float *);
+    if (SIZE_MAX / sizeof(float) < scratch_floats ||
+        SIZE_MAX - per_worker < scratch_floats * sizeof(float))
+        overflow = 1;
+    else
+        per_worker += scratch_floats * sizeof(float);
+    bytes = wtconv_mul_size(per_worker, threads, &overflow);
     {
-        const size_t level1_total = wtconv_mul_size(s->level1_floats, level1_buffers, &overflow);
-        if (SIZE_MAX - total_floats < level1_total)
+        const size_t level1_total = wtconv_mul_size(
+            wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
+        if (SIZE_MAX - 64 - bytes < level1_total)
             overflow = 1;
-        total_floats += level1_total;
+        else
+            bytes += level1_total;
     }
-    if (overflow || total_floats > (SIZE_MAX - 64) / sizeof(float))
+    if (overflow)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the CPU workspace for %d threads on %dx%d planes overflows the "
                            "address range",
                            s->threads, plan->height, plan->width);
-    bytes = total_floats * sizeof(float);
-    s->scratch = calloc(threads, sizeof *s->scratch);
-    s->pointers_memory = malloc(threads * pointers * sizeof *s->pointers_memory);
-    s->floats_memory = malloc(bytes + 64); /* + room to align to a cache line */
-    if (!s->scratch || !s->pointers_memory || !s->floats_memory)
+    s->memory = malloc(bytes + 64); /* + room to align to a line */
+    if (!s->memory)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
                            "out of memory for the CPU workspace (%zu bytes for %d threads)", bytes,
                            s->threads);
     {
-        float *p =
-            (float *)((uintptr_t)s->floats_memory + 63 - ((uintptr_t)s->floats_memory + 63) % 64);
+        unsigned char *p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
+        s->workers = (worker_slot *)(void *)p;
+        p += threads * descriptor_bytes;
         for (size_t t = 0; t < threads; t++) {
-            wtconv_cpu_scratch_init(&s->scratch[t], plan, p, s->pointers_memory + t * pointers);
-            p += scratch_floats;
+            const float **row_pointers = (const float **)(void *)p;
+            p += pointers * sizeof(const float *);
+            wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
+            p += scratch_floats * sizeof(float);
         }
-        s->level1 = s->level1_floats ? p : NULL;
+        s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
     }
-    s->workspace_bytes = bytes + threads * pointers * sizeof *s->pointers_memory;
+    s->workspace_bytes = bytes;
     return WTCONV_OK;
 }
 
@@ -195,7 +210,7 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const int rows = plan->level[0].half_height;
-    wtconv_cpu_scratch *scratch = &s->scratch[worker];
+    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
     float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
     size_t begin, end;
     share((size_t)plan->batch * (size_t)plan->channels, worker, workers, &begin, &end);
@@ -221,7 +236,7 @@ static void run_deep_levels(void *opaque, int worker, int workers) {
         float *level1 = s->level1 + p * s->level1_floats;
         wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
                                 plan->level[0].half_height);
-        wtconv_cpu_plane_deep_levels(&s->layer, &s->scratch[worker],
+        wtconv_cpu_plane_deep_levels(&s->layer, &s->workers[worker].scratch,
                                      (int)(p % (size_t)plan->channels), level1);
     }
 }
@@ -238,8 +253,8 @@ static void run_output_rows(void *opaque, int worker, int workers) {
         const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
         const size_t stop =
             end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane : rows_per_plane;
-        wtconv_cpu_plane_output(&s->layer, &s->scratch[worker], (int)(p % (size_t)plan->channels),
-                                s->input + p * plan->plane,
+        wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
+                                (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
                                 s->level1 ? s->level1 + p * s->level1_floats : NULL,
                                 s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
         begin = p * rows_per_plane + stop;
