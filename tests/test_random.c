@@ -575,6 +575,11 @@ static void draw_case(int index, case_params *p) {
         p->W = 2;
         p->k = 7;
         p->L = 2;
+    } else if (index == 4) { /* a large kernel (the CPU's looped any-k kernels) on wide rows */
+        p->H = 9;
+        p->W = 70;
+        p->k = 31;
+        p->L = 2;
     }
     if (p->stride > 1 && p->stride_mode == STRIDE_DEFAULT)
         p->stride_mode = STRIDE_META;
