@@ -2,11 +2,12 @@
  * the split of a run between the workers. Each (n, c) plane is independent (the layer is
  * depthwise); cpu/cascade.c computes one.
  *
- * When the planes divide evenly between the workers (or are many), each worker takes whole
- * planes, both parts in turn while the plane is in its cache. Otherwise a run has two steps:
- * part 1 (the deeper levels) of every plane, shared out by planes, then part 2 (level 0 and
- * the output) of all planes' rows together, shared out by rows. Every output element is
- * computed the same way in both, so results are bit-identical for any thread count. */
+ * When the planes divide evenly between the workers (or are many), the workers take whole
+ * planes, both parts in turn while the plane is in cache. Otherwise a run has two steps:
+ * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
+ * output) of all planes' rows together, in chunks of rows. Either way the work is taken in
+ * chunks by whichever worker is free. Every output element is computed the same way whatever
+ * the split, so results are bit-identical for any thread count. */
 #include "cpu/cpu_backend.h"
 
 #include <math.h>
@@ -43,9 +44,10 @@ typedef struct cpu_state {
     size_t level1_floats; /* each */
     void *memory;         /* the allocation behind the workers' memory and level1 */
     size_t workspace_bytes;
-    /* The buffers of the run in progress, for the workers. */
+    /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
     const float *input;
     float *output;
+    wtconv_atomic next_chunk;
 } cpu_state;
 
 static int cpu_available(void) { return 1; }
@@ -197,42 +199,58 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* Share `total` items out: worker w of n gets [*begin, *end). */
-static void share(size_t total, int worker, int workers, size_t *begin, size_t *end) {
-    const size_t base = total / (size_t)workers, extra = total % (size_t)workers;
-    const size_t w = (size_t)worker;
-    *begin = base * w + (w < extra ? w : extra);
-    *end = *begin + base + (w < extra ? 1 : 0);
+/* Work is handed out in chunks, taken in turn from a shared counter by whichever worker is
+ * free: a worker whose core is busy with another process then delays the run by one chunk at
+ * most, not by its whole share. About CHUNKS_PER_WORKER chunks per worker. */
+#define CHUNKS_PER_WORKER 8
+
+static size_t chunk_size(size_t total, int workers) {
+    const size_t chunks = (size_t)workers * CHUNKS_PER_WORKER;
+    return total / chunks + (total % chunks != 0);
 }
 
-/* A worker's planes one after another, each while the next is fetched into the cache. */
+/* The next chunk of [0, total): [*begin, *end); 0 when none is left. */
+static int next_chunk(cpu_state *s, size_t total, size_t chunk, size_t *begin, size_t *end) {
+    *begin = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1) * chunk;
+    if (*begin >= total)
+        return 0;
+    *end = total - *begin < chunk ? total : *begin + chunk;
+    return 1;
+}
+
+/* Whole planes, each while the next one of the chunk is fetched into the cache. */
 static void run_whole_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const int rows = plan->level[0].half_height;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t chunk = chunk_size(planes, workers);
     wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
     float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
     size_t begin, end;
-    share((size_t)plan->batch * (size_t)plan->channels, worker, workers, &begin, &end);
-    for (size_t p = begin; p < end; p++) {
-        const int channel = (int)(p % (size_t)plan->channels);
-        const float *x = s->input + p * plan->plane;
-        if (level1) {
-            wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
-            wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+    while (next_chunk(s, planes, chunk, &begin, &end)) {
+        for (size_t p = begin; p < end; p++) {
+            const int channel = (int)(p % (size_t)plan->channels);
+            const float *x = s->input + p * plan->plane;
+            if (level1) {
+                wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
+                wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+            }
+            wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
+                                    s->output + p * plan->out_plane, 0, rows,
+                                    p + 1 < end ? x + plan->plane : NULL);
         }
-        wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
-                                s->output + p * plan->out_plane, 0, rows,
-                                p + 1 < end ? x + plan->plane : NULL);
     }
 }
 
+/* Step 1 of a split by rows: the deeper levels of every plane, a plane at a time. */
 static void run_deep_levels(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    size_t begin, end;
-    share((size_t)plan->batch * (size_t)plan->channels, worker, workers, &begin, &end);
-    for (size_t p = begin; p < end; p++) {
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    size_t p, end;
+    (void)workers;
+    while (next_chunk(s, planes, 1, &p, &end)) {
         float *level1 = s->level1 + p * s->level1_floats;
         wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
                                 plan->level[0].half_height);
@@ -241,23 +259,25 @@ static void run_deep_levels(void *opaque, int worker, int workers) {
     }
 }
 
-/* The planes' level-0 coefficient rows, one after another, cut into equal shares. */
+/* Step 2: the planes' level-0 coefficient rows, one plane after another, in chunks of rows. */
 static void run_output_rows(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t rows_per_plane = (size_t)plan->level[0].half_height;
+    const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
+    const size_t chunk = chunk_size(total, workers);
     size_t begin, end;
-    share((size_t)plan->batch * (size_t)plan->channels * rows_per_plane, worker, workers, &begin,
-          &end);
-    while (begin < end) {
-        const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
-        const size_t stop =
-            end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane : rows_per_plane;
-        wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
-                                (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
-                                s->level1 ? s->level1 + p * s->level1_floats : NULL,
-                                s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
-        begin = p * rows_per_plane + stop;
+    while (next_chunk(s, total, chunk, &begin, &end)) {
+        while (begin < end) {
+            const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
+            const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
+                                                                          : rows_per_plane;
+            wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
+                                    (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
+                                    s->level1 ? s->level1 + p * s->level1_floats : NULL,
+                                    s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
+            begin = p * rows_per_plane + stop;
+        }
     }
 }
 
@@ -265,11 +285,14 @@ static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
+    wtconv_atomic_store(&s->next_chunk, 0);
     if (s->whole_planes) {
         wtconv_pool_run(s->pool, run_whole_planes, s);
     } else {
-        if (s->level1)
+        if (s->level1) {
             wtconv_pool_run(s->pool, run_deep_levels, s);
+            wtconv_atomic_store(&s->next_chunk, 0);
+        }
         wtconv_pool_run(s->pool, run_output_rows, s);
     }
     s->input = NULL;

@@ -82,6 +82,9 @@ void wtconv_atomic_store(wtconv_atomic *a, long value) {
     InterlockedExchange((volatile LONG *)a, (LONG)value);
 }
 long wtconv_atomic_decrement(wtconv_atomic *a) { return InterlockedDecrement((volatile LONG *)a); }
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
+    return InterlockedExchangeAdd((volatile LONG *)a, (LONG)value);
+}
 void wtconv_spin_pause(void) { YieldProcessor(); }
 
 #else
@@ -126,6 +129,9 @@ void wtconv_atomic_store(wtconv_atomic *a, long value) {
 }
 long wtconv_atomic_decrement(wtconv_atomic *a) {
     return __atomic_sub_fetch(a, 1, __ATOMIC_ACQ_REL);
+}
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
+    return __atomic_fetch_add(a, value, __ATOMIC_ACQ_REL);
 }
 void wtconv_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -37,7 +37,8 @@ int wtconv_online_cpus(void);
 typedef volatile long wtconv_atomic;
 long wtconv_atomic_load(const wtconv_atomic *a);
 void wtconv_atomic_store(wtconv_atomic *a, long value);
-long wtconv_atomic_decrement(wtconv_atomic *a); /* returns the new value */
+long wtconv_atomic_decrement(wtconv_atomic *a);             /* returns the new value */
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value); /* returns the old value */
 /* A hint inside a busy-wait loop (x86 pause, ARM yield). */
 void wtconv_spin_pause(void);
 
