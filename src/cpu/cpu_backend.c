@@ -218,7 +218,7 @@ static int next_chunk(cpu_state *s, size_t total, size_t chunk, size_t *begin, s
     return 1;
 }
 
-/* Whole planes, each while the next one of the chunk is fetched into the cache. */
+/* Whole planes, each while the next one is fetched into the cache. */
 static void run_whole_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
@@ -236,9 +236,11 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
                 wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
                 wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
             }
+            /* The next plane: this worker's, or after the chunk's last one, most likely
+             * this worker's next chunk (with one worker, surely). */
             wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
                                     s->output + p * plan->out_plane, 0, rows,
-                                    p + 1 < end ? x + plan->plane : NULL);
+                                    p + 1 < planes ? x + plan->plane : NULL);
         }
     }
 }
