@@ -5,6 +5,9 @@ For each shape (C/H/W/k/L, batch 1, NCHW, stride 1) this runs the C benchmark
 (tests/bench/wtconv-bench, built with the tests) for 1 and 2 threads, then times the
 reference module `WTConv2d` of tools/wtconv_reference.py on the same shape with
 torch.set_num_threads(1), one right after the other, and prints both with their ratio.
+With --repeat N, each shape's pair of measurements is taken N times in turn and the medians
+are reported, or with --best the fastest of the N (a machine shared with other work slows
+either side at random moments; the fastest is the closer to what the hardware does).
 GFLOP/s count 2*k^2 flops per output of every depthwise convolution for both; the peak is
 the single-core FMA peak the C benchmark measures on this machine.
 
@@ -12,7 +15,8 @@ It ends with the targets of issue 4: geometric mean of the 1-thread ratio >= 8, 
 the peak for k = 5 and 7 on the shapes with H >= 56 (1 thread), 2 threads >= 1.8x 1 thread.
 
 Usage:  /usr/bin/python3 tools/bench_compare.py [--bench build/tests/bench/wtconv-bench]
-            [--shape C/H/W/k/L ...] [--time 0.2] [--batches 5] [--markdown]
+            [--shape C/H/W/k/L ...] [--time 0.2] [--batches 5] [--repeat 3] [--best]
+            [--markdown]
 """
 import argparse
 import datetime
@@ -119,6 +123,10 @@ def main():
     parser.add_argument("--time", type=float, default=0.2, help="seconds per batch of runs")
     parser.add_argument("--batches", type=int, default=5, help="batches per measurement "
                         "(the median is reported)")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements of each shape, "
+                        "taken in turn; the median is reported")
+    parser.add_argument("--best", action="store_true", help="report the fastest of the "
+                        "repeats instead of their median")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     shapes = args.shape or STANDARD_SHAPES
@@ -127,17 +135,25 @@ def main():
                  "(cmake -S . -B build && cmake --build build -j 2)")
 
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {cpu_model()}, {os.cpu_count()} CPUs, "
-          f"PyTorch {torch.__version__}, load average before: {load_average()}")
+          f"PyTorch {torch.__version__}, load average before: {load_average()}; "
+          f"{'fastest' if args.best else 'median'} of {args.repeat} measurements per shape")
     results = []
     for shape in shapes:
         c, h, w, k, levels = parse_shape(shape)
         flops = layer_flops(c, h, w, k, levels)
-        rows, peak = run_c_bench(args.bench, shape, [1, 2], args.time, args.batches)
-        torch_ms = time_torch(shape, args.time, args.batches)
-        one, two = float(rows[1]["ms_median"]), float(rows[2]["ms_median"])
+        ones, twos, torches, peaks = [], [], [], []
+        for _ in range(args.repeat):
+            rows, peak = run_c_bench(args.bench, shape, [1, 2], args.time, args.batches)
+            ones.append(float(rows[1]["ms_median"]))
+            twos.append(float(rows[2]["ms_median"]))
+            peaks.append(peak)
+            torches.append(time_torch(shape, args.time, args.batches))
+        pick = min if args.best else statistics.median
+        one, two, torch_ms = pick(ones), pick(twos), pick(torches)
+        peak = max(peaks) if args.best else statistics.median(peaks)
         results.append({
             "shape": shape, "h": h, "k": k, "peak": peak,
-            "ms1": one, "gflops1": flops / one / 1e6, "fraction1": float(rows[1]["peak_fraction"]),
+            "ms1": one, "gflops1": flops / one / 1e6, "fraction1": flops / one / 1e6 / peak,
             "ms2": two, "speedup2": one / two,
             "torch_ms": torch_ms, "torch_gflops": flops / torch_ms / 1e6,
             "ratio": torch_ms / one,
@@ -146,6 +162,10 @@ def main():
         print(f"  {shape}: {one:.3f} ms ({r['fraction1']:.0%} of {peak:.0f} GFLOP/s), "
               f"torch {torch_ms:.3f} ms, x{r['ratio']:.1f}; 2 threads {two:.3f} ms "
               f"(x{r['speedup2']:.2f})", flush=True)
+        if args.repeat > 1:
+            print("    each run: 1 thread " + " ".join(f"{v:.3f}" for v in ones) +
+                  " ms; 2 threads " + " ".join(f"{v:.3f}" for v in twos) +
+                  " ms; torch " + " ".join(f"{v:.2f}" for v in torches) + " ms", flush=True)
     print(f"load average after: {load_average()}")
 
     print()
