@@ -18,6 +18,7 @@ static int run_case(const char *dir, const golden_case *gc) {
     char path[1024], error[512];
     wtconv_options opts;
     wtconv_ctx *ctx = NULL;
+    wtconv_status status;
     float *x = NULL, *x_copy = NULL, *y = NULL, *expected = NULL;
     size_t in_count, out_count;
     double err = 0, bound = 0;
@@ -28,7 +29,9 @@ static int run_case(const char *dir, const golden_case *gc) {
     opts.stride = gc->stride;
     opts.layer = strcmp(gc->layer, "-") ? gc->layer : NULL;
     snprintf(path, sizeof path, "%s/%s", dir, gc->model);
-    if (wtconv_create_with_options(path, gc->channels, gc->height, gc->width, &opts, &ctx)) {
+    if ((status = wtconv_create_with_options(path, gc->channels, gc->height, gc->width, &opts,
+                                             &ctx)) != WTCONV_OK) {
+        test_skip_if_isa_unavailable(status);
         printf("FAIL %s: create: %s\n", gc->name, wtconv_last_error());
         return 0;
     }

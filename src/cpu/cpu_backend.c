@@ -1,45 +1,53 @@
-/* The CPU backend: each (n, c) plane is independent (the layer is depthwise), so a run splits
- * the planes between the pool's workers, and each worker takes its planes one at a time through
- * the whole cascade in a workspace of its own. */
+/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), a worker pool, and
+ * the split of a run between the workers. Each (n, c) plane is independent (the layer is
+ * depthwise); cpu/cascade.c computes one.
+ *
+ * When the planes divide evenly between the workers (or are many), the workers take whole
+ * planes, both parts in turn while the plane is in cache. Otherwise a run has two steps:
+ * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
+ * output) of all planes' rows together, in chunks of rows. Either way the work is taken in
+ * chunks by whichever worker is free. Every output element is computed the same way whatever
+ * the split, so results are bit-identical for any thread count. */
 #include "cpu/cpu_backend.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/error.h"
-#include "cpu/dwconv.h"
-#include "cpu/haar.h"
+#include "cpu/cascade.h"
+#include "cpu/isa.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
 
 /* More workers than this gain nothing on a depthwise layer's memory traffic. */
 #define CPU_MAX_THREADS 256
+/* With at least this many planes per worker, whole planes balance well enough. */
+#define PLANES_PER_WORKER_FOR_WHOLE_PLANES 16
 
-/* One worker's scratch: every level's raw Haar coefficients, the filtered coefficients of the
- * level being reconstructed, and the reconstruction passed up the cascade. */
-typedef struct cpu_workspace {
-    float *coeffs[WTCONV_MAX_LEVELS]; /* 4 * half_plane_i each */
-    float *filtered;                  /* 4 * half_plane_0 */
-    float *next;                      /* H*W */
-} cpu_workspace;
+/* A worker's scratch descriptor, padded to whole cache lines. */
+typedef union worker_slot {
+    wtconv_cpu_scratch scratch;
+    unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
+} worker_slot;
 
 typedef struct cpu_state {
     wtconv_plan plan;
-    /* Weights with the scales folded in at create time:
-     * base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: conv(x, scale*w). */
-    float *base_weight;                       /* C*k*k */
-    float *base_bias;                         /* C */
-    float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each */
-    float *weights;                           /* the allocation behind the arrays above */
+    wtconv_cpu_layer layer;
+    float *weights; /* the allocation behind the layer's folded weights */
     wtconv_thread_pool *pool;
     int threads;
-    cpu_workspace *workspaces; /* one per thread */
-    float *workspace;          /* the allocation behind them */
+    int whole_planes;     /* 1: workers take whole planes; 0: two steps (see above) */
+    worker_slot *workers; /* one per thread */
+    float *level1;        /* X_1/R_1 buffers: one per thread (whole planes) or plane */
+    size_t level1_floats; /* each */
+    void *memory;         /* the allocation behind the workers' memory and level1 */
     size_t workspace_bytes;
-    /* The buffers of the run in progress, for the workers. */
+    /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
     const float *input;
     float *output;
+    wtconv_atomic next_chunk;
 } cpu_state;
 
 static int cpu_available(void) { return 1; }
@@ -49,80 +57,102 @@ static void cpu_destroy(void *opaque) {
     if (!s)
         return;
     wtconv_pool_destroy(s->pool);
-    free(s->workspaces);
+    free(s->memory);
     free(s->weights);
-    free(s->workspace);
     free(s);
 }
 
+/* base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: scale*conv(x, w) =
+ * conv(x, scale*w). */
 static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
     /* Fewer floats than the loader's overflow-checked allocation of the same weights. */
     const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk;
-    float *p = malloc(total * sizeof(float));
+    float *p = malloc(total * sizeof(float)), *base_weight, *base_bias;
     if (!p)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
                            "out of memory for the CPU backend's weights (%zu bytes)",
                            total * sizeof(float));
     s->weights = p;
-    s->base_weight = p, p += c * kk;
-    s->base_bias = p, p += c;
+    base_weight = p, p += c * kk;
+    base_bias = p, p += c;
     for (size_t ch = 0; ch < c; ch++) {
         const float scale = m->base_scale[ch];
         for (size_t t = 0; t < kk; t++)
-            s->base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
-        s->base_bias[ch] = scale * m->base_bias[ch];
+            base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
+        base_bias[ch] = scale * m->base_bias[ch];
     }
+    s->layer.base_weight = base_weight;
+    s->layer.base_bias = base_bias;
+    /* The Haar kernels leave out their factors 1/2 (see cpu/kernels.h); level i's filters
+     * take 2^-(i+2) instead, which scales its reconstruction to 2^-i of the true one. Level i
+     * adds level i+1's reconstruction to its filtered LL band, so that must be 2^-(i+1) of its
+     * own filtered values: it is. Level 0's comes out true. Powers of two scale exactly, so the
+     * result has the bits of the factors applied where they belong. */
     for (int i = 0; i < m->levels; i++) {
-        s->wavelet_weight[i] = p, p += 4 * c * kk;
+        float *level = p;
+        p += 4 * c * kk;
         for (size_t ch = 0; ch < 4 * c; ch++)
             for (size_t t = 0; t < kk; t++)
-                s->wavelet_weight[i][ch * kk + t] =
-                    m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+                level[ch * kk + t] =
+                    ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
+        s->layer.wavelet_weight[i] = level;
     }
     return WTCONV_OK;
 }
 
-static wtconv_status allocate_workspaces(cpu_state *s) {
+/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
+ * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
+ * row pointers and its scratch floats; then the level-1 buffers. */
+static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
-    size_t per_thread = 0, total, offset = 0;
+    const size_t threads = (size_t)s->threads;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t descriptor_bytes = sizeof(worker_slot);
+    const size_t pointers = (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8; /* whole lines */
     int overflow = 0;
-    size_t coeff_floats[WTCONV_MAX_LEVELS];
-    size_t filtered_floats = wtconv_mul_size(4, plan->level[0].half_plane, &overflow);
-    for (int i = 0; i < plan->levels; i++) {
-        coeff_floats[i] = wtconv_mul_size(4, plan->level[i].half_plane, &overflow);
-        if (SIZE_MAX - per_thread < coeff_floats[i])
-            overflow = 1;
-        per_thread += coeff_floats[i];
-    }
-    if (SIZE_MAX - per_thread < filtered_floats ||
-        SIZE_MAX - per_thread - filtered_floats < plan->plane)
+    const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
+    const size_t level1_buffers = s->whole_planes ? threads : planes;
+    size_t per_worker, bytes;
+    s->level1_floats = wtconv_cpu_level1_floats(plan);
+    per_worker = descriptor_bytes + pointers * sizeof(const float *);
+    if (SIZE_MAX / sizeof(float) < scratch_floats ||
+        SIZE_MAX - per_worker < scratch_floats * sizeof(float))
         overflow = 1;
-    per_thread += filtered_floats + plan->plane;
-    total = wtconv_mul_size(per_thread, (size_t)s->threads, &overflow);
-    if (overflow || total > SIZE_MAX / sizeof(float))
+    else
+        per_worker += scratch_floats * sizeof(float);
+    bytes = wtconv_mul_size(per_worker, threads, &overflow);
+    {
+        const size_t level1_total = wtconv_mul_size(
+            wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
+        if (SIZE_MAX - 64 - bytes < level1_total)
+            overflow = 1;
+        else
+            bytes += level1_total;
+    }
+    if (overflow)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the CPU workspace for %d threads on %dx%d planes overflows the "
                            "address range",
                            s->threads, plan->height, plan->width);
-    s->workspaces = calloc((size_t)s->threads, sizeof *s->workspaces);
-    s->workspace = malloc(total * sizeof(float));
-    if (!s->workspaces || !s->workspace)
+    s->memory = malloc(bytes + 64); /* + room to align to a line */
+    if (!s->memory)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
-                           total * sizeof(float), s->threads);
-    s->workspace_bytes = total * sizeof(float);
-    for (int t = 0; t < s->threads; t++) {
-        cpu_workspace *ws = &s->workspaces[t];
-        for (int i = 0; i < plan->levels; i++) {
-            ws->coeffs[i] = s->workspace + offset;
-            offset += coeff_floats[i];
+                           "out of memory for the CPU workspace (%zu bytes for %d threads)", bytes,
+                           s->threads);
+    {
+        unsigned char *p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
+        s->workers = (worker_slot *)(void *)p;
+        p += threads * descriptor_bytes;
+        for (size_t t = 0; t < threads; t++) {
+            const float **row_pointers = (const float **)(void *)p;
+            p += pointers * sizeof(const float *);
+            wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
+            p += scratch_floats * sizeof(float);
         }
-        ws->filtered = s->workspace + offset;
-        offset += filtered_floats;
-        ws->next = s->workspace + offset;
-        offset += plan->plane;
+        s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
     }
+    s->workspace_bytes = bytes;
     return WTCONV_OK;
 }
 
@@ -140,14 +170,25 @@ static int choose_threads(int requested, const wtconv_plan *plan) {
 static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *plan,
                                 const wtconv_backend_config *config, void **out_state) {
     wtconv_status status;
-    cpu_state *s = calloc(1, sizeof *s);
+    const wtconv_cpu_kernels *kernels;
+    cpu_state *s;
+    size_t planes;
+    if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK)
+        return status;
+    s = calloc(1, sizeof *s);
     if (!s)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating the CPU backend");
     s->plan = *plan;
+    s->layer.plan = &s->plan;
+    s->layer.kernels = kernels;
+    s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->threads = choose_threads(config->num_threads, plan);
+    planes = (size_t)plan->batch * (size_t)plan->channels;
+    s->whole_planes = planes % (size_t)s->threads == 0 ||
+                      planes >= (size_t)PLANES_PER_WORKER_FOR_WHOLE_PLANES * (size_t)s->threads;
     status = fold_weights(s, model);
     if (status == WTCONV_OK)
-        status = allocate_workspaces(s);
+        status = allocate_workspace(s);
     if (status == WTCONV_OK)
         status = wtconv_pool_create(s->threads, &s->pool);
     if (status != WTCONV_OK) {
@@ -158,66 +199,104 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* The whole layer for one (n, c) plane. */
-static void run_plane(const cpu_state *s, cpu_workspace *ws, int c, const float *x, float *y) {
+/* Work is handed out in chunks, taken in turn from a shared counter by whichever worker is
+ * free: a worker whose core is busy with another process then delays the run by one chunk at
+ * most, not by its whole share. About CHUNKS_PER_WORKER chunks per worker. */
+#define CHUNKS_PER_WORKER 8
+
+static size_t chunk_size(size_t total, int workers) {
+    const size_t chunks = (size_t)workers * CHUNKS_PER_WORKER;
+    return total / chunks + (total % chunks != 0);
+}
+
+/* The next chunk of [0, total): [*begin, *end); 0 when none is left. */
+static int next_chunk(cpu_state *s, size_t total, size_t chunk, size_t *begin, size_t *end) {
+    *begin = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1) * chunk;
+    if (*begin >= total)
+        return 0;
+    *end = total - *begin < chunk ? total : *begin + chunk;
+    return 1;
+}
+
+/* Whole planes, each while the next one is fetched into the cache. */
+static void run_whole_planes(void *opaque, int worker, int workers) {
+    cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    const int k = plan->kernel, L = plan->levels;
-    const size_t kk = (size_t)k * (size_t)k;
-
-    /* Forward cascade: each level transforms the raw LL band of the level above. */
-    const float *level_in = x;
-    for (int i = 0; i < L; i++) {
-        const wtconv_level_plan *lv = &plan->level[i];
-        wtconv_cpu_haar_forward_plane(level_in, lv->height, lv->width, ws->coeffs[i]);
-        level_in = ws->coeffs[i]; /* its first plane is LL */
-    }
-
-    /* Inverse cascade, deepest first: filter the level's four bands, add the reconstruction
-     * from below to the filtered LL, and invert into `next` (cropped to the level's size). */
-    for (int i = L - 1; i >= 0; i--) {
-        const wtconv_level_plan *lv = &plan->level[i];
-        const size_t hp = lv->half_plane;
-        for (int band = 0; band < 4; band++)
-            wtconv_cpu_dwconv_plane(
-                ws->coeffs[i] + (size_t)band * hp, lv->half_height, lv->half_width,
-                s->wavelet_weight[i] + ((size_t)c * 4 + (size_t)band) * kk, k, 0.0f, 1,
-                ws->filtered + (size_t)band * hp, lv->half_height, lv->half_width);
-        if (i < L - 1) /* `next` holds level i+1's output, exactly half_height x half_width */
-            for (size_t p = 0; p < hp; p++)
-                ws->filtered[p] += ws->next[p];
-        wtconv_cpu_haar_inverse_plane(ws->filtered, lv->half_height, lv->half_width, ws->next,
-                                      lv->height, lv->width);
-    }
-
-    /* Base branch written straight into the output at the strided positions, then the
-     * wavelet branch added at the same positions. */
-    wtconv_cpu_dwconv_plane(x, plan->height, plan->width, s->base_weight + (size_t)c * kk, k,
-                            s->base_bias[c], plan->stride, y, plan->out_height, plan->out_width);
-    for (int oy = 0; oy < plan->out_height; oy++) {
-        float *row_out = y + (size_t)oy * (size_t)plan->out_width;
-        const float *row_next = ws->next + (size_t)oy * (size_t)plan->stride * (size_t)plan->width;
-        for (int ox = 0; ox < plan->out_width; ox++)
-            row_out[ox] += row_next[(size_t)ox * (size_t)plan->stride];
+    const int rows = plan->level[0].half_height;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t chunk = chunk_size(planes, workers);
+    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
+    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
+    size_t begin, end;
+    while (next_chunk(s, planes, chunk, &begin, &end)) {
+        for (size_t p = begin; p < end; p++) {
+            const int channel = (int)(p % (size_t)plan->channels);
+            const float *x = s->input + p * plan->plane;
+            if (level1) {
+                wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
+                wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+            }
+            /* The next plane: this worker's, or after the chunk's last one, most likely
+             * this worker's next chunk (with one worker, surely). */
+            wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
+                                    s->output + p * plan->out_plane, 0, rows,
+                                    p + 1 < planes ? x + plan->plane : NULL);
+        }
     }
 }
 
-/* One worker's share of a run: a contiguous range of the N*C planes. */
-static void run_planes(void *opaque, int worker, int workers) {
+/* Step 1 of a split by rows: the deeper levels of every plane, a plane at a time. */
+static void run_deep_levels(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t begin = planes * (size_t)worker / (size_t)workers;
-    const size_t end = planes * ((size_t)worker + 1) / (size_t)workers;
-    for (size_t p = begin; p < end; p++)
-        run_plane(s, &s->workspaces[worker], (int)(p % (size_t)plan->channels),
-                  s->input + p * plan->plane, s->output + p * plan->out_plane);
+    size_t p, end;
+    (void)workers;
+    while (next_chunk(s, planes, 1, &p, &end)) {
+        float *level1 = s->level1 + p * s->level1_floats;
+        wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
+                                plan->level[0].half_height);
+        wtconv_cpu_plane_deep_levels(&s->layer, &s->workers[worker].scratch,
+                                     (int)(p % (size_t)plan->channels), level1);
+    }
+}
+
+/* Step 2: the planes' level-0 coefficient rows, one plane after another, in chunks of rows. */
+static void run_output_rows(void *opaque, int worker, int workers) {
+    cpu_state *s = opaque;
+    const wtconv_plan *plan = &s->plan;
+    const size_t rows_per_plane = (size_t)plan->level[0].half_height;
+    const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
+    const size_t chunk = chunk_size(total, workers);
+    size_t begin, end;
+    while (next_chunk(s, total, chunk, &begin, &end)) {
+        while (begin < end) {
+            const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
+            const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
+                                                                          : rows_per_plane;
+            wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
+                                    (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
+                                    s->level1 ? s->level1 + p * s->level1_floats : NULL,
+                                    s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
+            begin = p * rows_per_plane + stop;
+        }
+    }
 }
 
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    wtconv_pool_run(s->pool, run_planes, s);
+    wtconv_atomic_store(&s->next_chunk, 0);
+    if (s->whole_planes) {
+        wtconv_pool_run(s->pool, run_whole_planes, s);
+    } else {
+        if (s->level1) {
+            wtconv_pool_run(s->pool, run_deep_levels, s);
+            wtconv_atomic_store(&s->next_chunk, 0);
+        }
+        wtconv_pool_run(s->pool, run_output_rows, s);
+    }
     s->input = NULL;
     s->output = NULL;
     return WTCONV_OK;

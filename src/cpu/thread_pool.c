@@ -5,17 +5,27 @@
 #include "api/error.h"
 #include "platform/threads.h"
 
+/* How long a thread busy-waits (pause instructions) for the next job, or for the workers to
+ * finish, before it sleeps on a condition variable: roughly a millisecond. Runs follow one
+ * another closely in inference loops, and a sleeping thread takes tens of microseconds to
+ * wake, or much longer when another process holds its core; a layer runs in well under a
+ * millisecond on small inputs. Only when the pool has no more threads than the machine has
+ * processors: otherwise spinning would take their time from the threads with work. */
+#define SPIN_ROUNDS 20000
+
 struct wtconv_thread_pool {
     int threads;            /* including the caller */
     int started;            /* workers actually started */
+    int spin_rounds;        /* SPIN_ROUNDS, or 0 */
     wtconv_thread *workers; /* threads - 1 */
     struct worker_start *starts;
     wtconv_mutex lock;
     wtconv_cond wake;         /* a new job, or shutdown */
-    wtconv_cond finished;     /* a worker finished the current job */
-    unsigned long generation; /* bumped per job, so a worker runs each job once */
-    int running;              /* workers still busy with the current job */
-    int shutdown;
+    wtconv_cond finished;     /* the last worker finished the current job */
+    wtconv_atomic generation; /* bumped per job (after job, arg, running), so a worker runs
+                                 each job once */
+    wtconv_atomic running;    /* workers still busy with the current job */
+    wtconv_atomic shutdown;
     wtconv_pool_job job;
     void *arg;
 };
@@ -25,29 +35,39 @@ typedef struct worker_start {
     int index;
 } worker_start;
 
+/* The generation after `seen`: busy-waits for it a while, then sleeps. Changes of generation
+ * are broadcast under the lock, so checking it under the lock before waiting loses none. */
+static long wait_for_job(wtconv_thread_pool *pool, long seen) {
+    long generation = wtconv_atomic_load(&pool->generation);
+    for (int i = 0; generation == seen && i < pool->spin_rounds; i++) {
+        wtconv_spin_pause();
+        generation = wtconv_atomic_load(&pool->generation);
+    }
+    if (generation == seen) {
+        wtconv_mutex_lock(&pool->lock);
+        while ((generation = wtconv_atomic_load(&pool->generation)) == seen)
+            wtconv_cond_wait(&pool->wake, &pool->lock);
+        wtconv_mutex_unlock(&pool->lock);
+    }
+    return generation;
+}
+
 static void worker_main(void *opaque) {
     worker_start *start = opaque;
     wtconv_thread_pool *pool = start->pool;
     const int index = start->index;
-    unsigned long seen = 0;
-    wtconv_mutex_lock(&pool->lock);
+    long seen = 0;
     for (;;) {
-        while (!pool->shutdown && pool->generation == seen)
-            wtconv_cond_wait(&pool->wake, &pool->lock);
-        if (pool->shutdown)
+        seen = wait_for_job(pool, seen);
+        if (wtconv_atomic_load(&pool->shutdown))
             break;
-        seen = pool->generation;
-        {
-            wtconv_pool_job job = pool->job;
-            void *arg = pool->arg;
-            wtconv_mutex_unlock(&pool->lock);
-            job(arg, index, pool->threads);
+        pool->job(pool->arg, index, pool->threads);
+        if (wtconv_atomic_decrement(&pool->running) == 0) {
             wtconv_mutex_lock(&pool->lock);
-        }
-        if (--pool->running == 0)
             wtconv_cond_broadcast(&pool->finished);
+            wtconv_mutex_unlock(&pool->lock);
+        }
     }
-    wtconv_mutex_unlock(&pool->lock);
 }
 
 wtconv_status wtconv_pool_create(int threads, wtconv_thread_pool **out_pool) {
@@ -58,6 +78,7 @@ wtconv_status wtconv_pool_create(int threads, wtconv_thread_pool **out_pool) {
     if (!pool)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for a thread pool");
     pool->threads = threads;
+    pool->spin_rounds = threads <= wtconv_online_cpus() ? SPIN_ROUNDS : 0;
     if (workers > 0) {
         pool->workers = malloc(workers * sizeof *pool->workers);
         pool->starts = malloc(workers * sizeof *pool->starts);
@@ -102,27 +123,34 @@ void wtconv_pool_run(wtconv_thread_pool *pool, wtconv_pool_job job, void *arg) {
         job(arg, 0, 1);
         return;
     }
-    wtconv_mutex_lock(&pool->lock);
+    /* Workers are between jobs (running is 0), so nobody reads these now; the release
+     * store of the generation publishes them. */
     pool->job = job;
     pool->arg = arg;
-    pool->running = pool->threads - 1;
-    pool->generation++;
+    wtconv_atomic_store(&pool->running, pool->threads - 1);
+    wtconv_mutex_lock(&pool->lock);
+    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
     wtconv_cond_broadcast(&pool->wake);
     wtconv_mutex_unlock(&pool->lock);
 
     job(arg, 0, pool->threads);
 
-    wtconv_mutex_lock(&pool->lock);
-    while (pool->running > 0)
-        wtconv_cond_wait(&pool->finished, &pool->lock);
-    wtconv_mutex_unlock(&pool->lock);
+    for (int i = 0; wtconv_atomic_load(&pool->running) > 0 && i < pool->spin_rounds; i++)
+        wtconv_spin_pause();
+    if (wtconv_atomic_load(&pool->running) > 0) {
+        wtconv_mutex_lock(&pool->lock);
+        while (wtconv_atomic_load(&pool->running) > 0)
+            wtconv_cond_wait(&pool->finished, &pool->lock);
+        wtconv_mutex_unlock(&pool->lock);
+    }
 }
 
 void wtconv_pool_destroy(wtconv_thread_pool *pool) {
     if (!pool)
         return;
-    wtconv_mutex_lock(&pool->lock);
-    pool->shutdown = 1;
+    wtconv_atomic_store(&pool->shutdown, 1);
+    wtconv_mutex_lock(&pool->lock); /* a new generation wakes the workers, spinning or not */
+    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
     wtconv_cond_broadcast(&pool->wake);
     wtconv_mutex_unlock(&pool->lock);
     for (int i = 0; i < pool->started; i++)

@@ -74,6 +74,19 @@ int wtconv_online_cpus(void) {
     return info.dwNumberOfProcessors > 0 ? (int)info.dwNumberOfProcessors : 1;
 }
 
+/* Interlocked operations are full barriers. */
+long wtconv_atomic_load(const wtconv_atomic *a) {
+    return InterlockedCompareExchange((volatile LONG *)a, 0, 0);
+}
+void wtconv_atomic_store(wtconv_atomic *a, long value) {
+    InterlockedExchange((volatile LONG *)a, (LONG)value);
+}
+long wtconv_atomic_decrement(wtconv_atomic *a) { return InterlockedDecrement((volatile LONG *)a); }
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
+    return InterlockedExchangeAdd((volatile LONG *)a, (LONG)value);
+}
+void wtconv_spin_pause(void) { YieldProcessor(); }
+
 #else
 
 #include <unistd.h>
@@ -107,6 +120,25 @@ void wtconv_cond_broadcast(wtconv_cond *cond) { pthread_cond_broadcast(cond); }
 int wtconv_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (n > 1024 ? 1024 : (int)n) : 1;
+}
+
+/* GCC's and clang's atomic builtins (also known to ThreadSanitizer). */
+long wtconv_atomic_load(const wtconv_atomic *a) { return __atomic_load_n(a, __ATOMIC_ACQUIRE); }
+void wtconv_atomic_store(wtconv_atomic *a, long value) {
+    __atomic_store_n(a, value, __ATOMIC_RELEASE);
+}
+long wtconv_atomic_decrement(wtconv_atomic *a) {
+    return __atomic_sub_fetch(a, 1, __ATOMIC_ACQ_REL);
+}
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
+    return __atomic_fetch_add(a, value, __ATOMIC_ACQ_REL);
+}
+void wtconv_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
 }
 
 #endif

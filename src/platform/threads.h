@@ -31,4 +31,15 @@ void wtconv_cond_broadcast(wtconv_cond *cond);
 /* Logical processors online, at least 1. */
 int wtconv_online_cpus(void);
 
+/* A counter shared between threads without a lock: loads acquire, stores and decrements
+ * release (and the decrement acquires too), so that what a thread wrote before publishing a
+ * value is seen by a thread that reads it. For the worker pool's busy-wait phase. */
+typedef volatile long wtconv_atomic;
+long wtconv_atomic_load(const wtconv_atomic *a);
+void wtconv_atomic_store(wtconv_atomic *a, long value);
+long wtconv_atomic_decrement(wtconv_atomic *a);             /* returns the new value */
+long wtconv_atomic_fetch_add(wtconv_atomic *a, long value); /* returns the old value */
+/* A hint inside a busy-wait loop (x86 pause, ARM yield). */
+void wtconv_spin_pause(void);
+
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <wtconv/wtconv.h>
+
 int test_within_contract(const float *y, const float *ref, size_t count, double *max_err,
                          double *bound) {
     double err = 0, scale = 0, limit;
@@ -38,4 +40,13 @@ int test_write_file(const char *path, const void *data, size_t size) {
         return -1;
     ok = fwrite(data, 1, size, fp) == size;
     return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+void test_skip_if_isa_unavailable(int status) {
+    const char *isa = getenv("WTCONV_CPU_ISA");
+    if (status != WTCONV_ERR_BACKEND_UNAVAILABLE || !isa || !*isa)
+        return;
+    printf("skipped: WTCONV_CPU_ISA=%s is not available here: %s\n", isa, wtconv_last_error());
+    fflush(stdout);
+    exit(TEST_SKIPPED);
 }

@@ -15,4 +15,13 @@ void test_temp_path(char *out, size_t cap, const char *tag);
 /* Writes `size` bytes to `path`. Returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t size);
 
+/* The exit status ctest reads as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
+#define TEST_SKIPPED 77
+
+/* For the test variants that force the CPU kernels of one instruction set through
+ * WTCONV_CPU_ISA (see tests/CMakeLists.txt): when a create failed with
+ * WTCONV_ERR_BACKEND_UNAVAILABLE while that variable is set, this CPU or build lacks the set;
+ * prints why and exits with TEST_SKIPPED. Otherwise returns. */
+void test_skip_if_isa_unavailable(int status);
+
 #endif

@@ -1,0 +1,33 @@
+# The CPU backend's SIMD kernels. Each instruction set's kernels live in their own file,
+# compiled with that set's flags, so that the rest of the library stays at the target's
+# baseline; src/cpu/isa.c picks one at run time from what the CPU reports.
+# In: WTCONV_SOURCES. Out: WTCONV_SOURCES with the kernel files appended, and
+# WTCONV_CPU_KERNEL_DEFINITIONS, the compile definitions that tell isa.c which exist.
+set(WTCONV_CPU_KERNEL_DEFINITIONS "")
+
+# The x86 kernel files' instruction-set flags. Source file properties belong to the directory
+# that sets them, so a directory that compiles these files into another target (the fuzzers'
+# instrumented objects) calls this again.
+function(wtconv_cpu_kernel_flags)
+  set(avx2 "${PROJECT_SOURCE_DIR}/src/cpu/kernels_avx2.c")
+  set(avx512 "${PROJECT_SOURCE_DIR}/src/cpu/kernels_avx512.c")
+  if(MSVC)
+    # MSVC accepts the intrinsics without flags; /arch only widens its own code generation.
+    set_source_files_properties("${avx2}" PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
+    set_source_files_properties("${avx512}" PROPERTIES COMPILE_OPTIONS "/arch:AVX512")
+  else()
+    set_source_files_properties("${avx2}" PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+    set_source_files_properties("${avx512}" PROPERTIES
+      COMPILE_OPTIONS "-mavx512f;-mavx512vl;-mavx2;-mfma")
+  endif()
+endfunction()
+string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _wtconv_cpu)
+if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
+  list(APPEND WTCONV_SOURCES src/cpu/kernels_avx2.c src/cpu/kernels_avx512.c)
+  list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_X86_KERNELS)
+  wtconv_cpu_kernel_flags()
+elseif(_wtconv_cpu MATCHES "^(aarch64|arm64)$")
+  # NEON (Advanced SIMD) is part of every AArch64 CPU: no flags, no run-time check.
+  list(APPEND WTCONV_SOURCES src/cpu/kernels_neon.c)
+  list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_NEON_KERNELS)
+endif()

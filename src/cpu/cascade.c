@@ -1,0 +1,327 @@
+#include "cpu/cascade.h"
+
+#include <stdint.h>
+
+#define MAX_ROWS WTCONV_CPU_MAX_ROWS
+
+/* Floats rounded up to whole 64-byte lines, so that every buffer and row starts aligned. */
+static size_t lines(size_t floats) { return (floats + 15) & ~(size_t)15; }
+
+static size_t add_size(size_t a, size_t b, int *overflow) {
+    if (SIZE_MAX - a < b) {
+        *overflow = 1;
+        return 0;
+    }
+    return a + b;
+}
+
+/* Haar rows a level's ring holds: a block's window of k - 1 + MAX_ROWS rows, or all of them. */
+static int ring_capacity(int kernel, int half_height) {
+    const int window = MAX_ROWS + kernel - 1;
+    return window < half_height ? window : half_height;
+}
+
+size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow) {
+    const wtconv_level_plan *top = &plan->level[0]; /* every deeper level is smaller */
+    const size_t pitch = lines((size_t)top->half_width);
+    size_t total = 0;
+    total = add_size(total,
+                     wtconv_mul_size((size_t)ring_capacity(plan->kernel, top->half_height),
+                                     wtconv_mul_size(4, pitch, overflow), overflow),
+                     overflow);
+    total = add_size(total, wtconv_mul_size(4 * MAX_ROWS, pitch, overflow), overflow);
+    total = add_size(total, wtconv_mul_size(2 * MAX_ROWS, lines((size_t)plan->width), overflow),
+                     overflow);
+    if (plan->stride > 1)
+        total = add_size(total, lines((size_t)plan->width), overflow);
+    for (int i = 2; i < plan->levels; i++)
+        total = add_size(total,
+                         lines(wtconv_mul_size((size_t)plan->level[i].height,
+                                               (size_t)plan->level[i].width, overflow)),
+                         overflow);
+    return total;
+}
+
+size_t wtconv_cpu_scratch_pointers(const wtconv_plan *plan) {
+    return (size_t)MAX_ROWS + (size_t)plan->kernel - 1;
+}
+
+void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, float *floats,
+                             const float **pointers) {
+    const wtconv_level_plan *top = &plan->level[0];
+    const size_t pitch = lines((size_t)top->half_width);
+    float *p = floats;
+    s->ring = p;
+    p += (size_t)ring_capacity(plan->kernel, top->half_height) * 4 * pitch;
+    s->filtered = p;
+    p += 4 * MAX_ROWS * pitch;
+    s->wavelet_rows = p;
+    p += 2 * MAX_ROWS * lines((size_t)plan->width);
+    s->strided_row = NULL;
+    if (plan->stride > 1) {
+        s->strided_row = p;
+        p += lines((size_t)plan->width);
+    }
+    for (int i = 0; i < WTCONV_MAX_LEVELS; i++)
+        s->deep[i] = NULL;
+    for (int i = 2; i < plan->levels; i++) {
+        s->deep[i] = p;
+        p += lines((size_t)plan->level[i].height * (size_t)plan->level[i].width);
+    }
+    s->in_rows = pointers;
+}
+
+size_t wtconv_cpu_level1_floats(const wtconv_plan *plan) {
+    if (plan->levels < 2)
+        return 0;
+    return lines(plan->level[1].height * (size_t)plan->level[1].width);
+}
+
+/* ---- one level's pass -------------------------------------------------------------------- */
+
+typedef struct level_pass {
+    const wtconv_cpu_layer *layer;
+    wtconv_cpu_scratch *s;
+    const float *src;     /* the level's input X_i, h x w */
+    int h, w, hc, wc;     /* hc x wc: its subbands */
+    size_t pitch;         /* floats between subband rows in the ring and the filtered block */
+    const float *weights; /* 4 x k*k: the channel's four subband kernels */
+    const float *below;   /* R_{i+1} (hc x wc), added to the filtered LL band; or NULL */
+    int ring_slots;       /* Haar row j lives in ring slot j % ring_slots */
+    int ring_next;        /* the first Haar row not computed yet */
+} level_pass;
+
+static void pass_begin(level_pass *p, const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s,
+                       const float *src, const wtconv_level_plan *lv, const float *weights,
+                       const float *below, int first_row) {
+    const int before = (layer->plan->kernel - 1) / 2;
+    p->layer = layer;
+    p->s = s;
+    p->src = src;
+    p->h = lv->height;
+    p->w = lv->width;
+    p->hc = lv->half_height;
+    p->wc = lv->half_width;
+    p->pitch = lines((size_t)lv->half_width);
+    p->weights = weights;
+    p->below = below;
+    p->ring_slots = ring_capacity(layer->plan->kernel, lv->half_height);
+    p->ring_next = first_row - before > 0 ? first_row - before : 0;
+}
+
+/* Haar row j: its LL subband row; the other three follow one pitch apart. */
+static float *ring_row(const level_pass *p, int j) {
+    return p->s->ring + (size_t)(j % p->ring_slots) * 4 * p->pitch;
+}
+
+/* Filtered subband s of row o of the current block. */
+static float *filtered_row(const level_pass *p, int band, int o) {
+    return p->s->filtered + ((size_t)band * MAX_ROWS + (size_t)o) * p->pitch;
+}
+
+/* Filters coefficient rows [row, row + rows) of the four subbands into s->filtered, first
+ * computing the Haar rows their window needs that the ring lacks. The window never reaches
+ * back further than ring_slots rows, so the rows it drops are no longer needed. */
+static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *prefetch) {
+    const wtconv_cpu_layer *layer = p->layer;
+    const int k = layer->plan->kernel, before = (k - 1) / 2, after = k / 2;
+    const size_t kk = (size_t)k * (size_t)k;
+    const int last = row + rows - 1 + after < p->hc ? row + rows - 1 + after : p->hc - 1;
+    wtconv_cpu_scratch *s = p->s;
+    /* The missing Haar rows, in at most two runs of consecutive slots (the ring wraps). */
+    while (p->ring_next <= last) {
+        const int j = p->ring_next, slot = j % p->ring_slots;
+        const int run = last - j + 1 < p->ring_slots - slot ? last - j + 1 : p->ring_slots - slot;
+        layer->kernels->haar(p->src + (size_t)(2 * j) * (size_t)p->w, p->w, run, p->h - 2 * j,
+                             ring_row(p, j), 4 * p->pitch, p->pitch);
+        p->ring_next += run;
+    }
+    for (int band = 0; band < 4; band++) {
+        const float *const *init = NULL;
+        /* Window rows row - before + r; their ring slots follow one another (no division
+         * per row: this runs for every block and subband). */
+        int slot = (row - before > 0 ? row - before : 0) % p->ring_slots;
+        for (int r = 0; r < rows + k - 1; r++) {
+            const int j = row - before + r;
+            s->in_rows[r] = NULL;
+            if (j >= 0 && j < p->hc) {
+                s->in_rows[r] = p->s->ring + ((size_t)slot * 4 + (size_t)band) * p->pitch;
+                slot = slot + 1 < p->ring_slots ? slot + 1 : 0;
+            }
+        }
+        for (int o = 0; o < rows; o++)
+            s->out_rows[o] = filtered_row(p, band, o);
+        if (band == 0 && p->below) {
+            for (int o = 0; o < rows; o++)
+                s->init_rows[o] = p->below + (size_t)(row + o) * (size_t)p->wc;
+            init = s->init_rows;
+        }
+        layer->dwconv(s->in_rows, init, 0.0f, p->weights + (size_t)band * kk, k, p->wc, s->out_rows,
+                      rows, prefetch);
+    }
+}
+
+/* The inverse Haar of the block's filtered rows (coefficient rows [row, row + rows)): output
+ * rows 2*row .. of the level, at dst, dst_pitch floats apart (cropped to the level's height). */
+static void pass_inverse(const level_pass *p, int row, int rows, float *dst, size_t dst_pitch) {
+    p->layer->kernels->haar_inverse(p->s->filtered, p->pitch, MAX_ROWS * p->pitch, p->wc, rows, dst,
+                                    dst_pitch, p->w, p->h - 2 * row);
+}
+
+/* Block b of `count` blocks splitting [first, end) as evenly as possible (each at most
+ * MAX_ROWS rows when count = block_count). */
+static int block_count(int n) { return (n + MAX_ROWS - 1) / MAX_ROWS; }
+static int block_start(int first, int n, int count, int b) {
+    return first + (int)((long long)n * b / count);
+}
+
+/* ---- part 1 ------------------------------------------------------------------------------ */
+
+/* Rows [first, end) of the LL band of level input src into dst. */
+static void ll_rows(const wtconv_cpu_kernels *kernels, const float *src,
+                    const wtconv_level_plan *lv, float *dst, int first, int end) {
+    kernels->haar_ll(src + (size_t)(2 * first) * (size_t)lv->width, lv->width, end - first,
+                     lv->height - 2 * first, dst + (size_t)first * (size_t)lv->half_width,
+                     (size_t)lv->half_width);
+}
+
+void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, float *level1,
+                             int first, int end) {
+    ll_rows(layer->kernels, x, &layer->plan->level[0], level1, first, end);
+}
+
+void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                                  float *level1) {
+    const wtconv_plan *plan = layer->plan;
+    const int levels = plan->levels;
+    const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel;
+    float *level_input[WTCONV_MAX_LEVELS]; /* X_i for i >= 1 */
+    level_input[1] = level1;
+    for (int i = 2; i < levels; i++)
+        level_input[i] = s->deep[i];
+
+    for (int i = 1; i + 1 < levels; i++)
+        ll_rows(layer->kernels, level_input[i], &plan->level[i], level_input[i + 1], 0,
+                plan->level[i].half_height);
+
+    /* Level i's output rows 2j, 2j+1 replace input rows whose Haar row j is already in the
+     * ring: the pass reads X_i ahead of where it writes R_i. */
+    for (int i = levels - 1; i >= 1; i--) {
+        const wtconv_level_plan *lv = &plan->level[i];
+        float *data = level_input[i];
+        const int n = lv->half_height, count = block_count(n);
+        level_pass p;
+        pass_begin(&p, layer, s, data, lv, layer->wavelet_weight[i] + 4 * (size_t)channel * kk,
+                   i + 1 < levels ? level_input[i + 1] : NULL, 0);
+        for (int b = 0; b < count; b++) {
+            const int row = block_start(0, n, count, b);
+            const int rows = block_start(0, n, count, b + 1) - row;
+            pass_filter(&p, row, rows, NULL);
+            pass_inverse(&p, row, rows, data + (size_t)(2 * row) * (size_t)lv->width,
+                         (size_t)lv->width);
+        }
+    }
+}
+
+/* ---- part 2 ------------------------------------------------------------------------------ */
+
+/* Output rows [row0, row_end) (stride-1 numbering) = base branch of x + the wavelet branch's
+ * rows in s->wavelet_rows (from row0 on), written to the plane's output y. */
+static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                      const float *x, float *y, int row0, int row_end,
+                      wtconv_cpu_prefetch *prefetch) {
+    const wtconv_plan *plan = layer->plan;
+    const int k = plan->kernel, before = (k - 1) / 2, stride = plan->stride;
+    const int height = plan->height, width = plan->width;
+    const size_t pitch = lines((size_t)width);
+    const float *weights = layer->base_weight + (size_t)channel * (size_t)k * (size_t)k;
+    const float bias = layer->base_bias[channel];
+    if (stride == 1) {
+        const int n = row_end - row0, count = block_count(n);
+        for (int b = 0; b < count; b++) {
+            const int row = block_start(row0, n, count, b);
+            const int rows = block_start(row0, n, count, b + 1) - row;
+            for (int r = 0; r < rows + k - 1; r++) {
+                const int in_row = row - before + r;
+                s->in_rows[r] =
+                    in_row >= 0 && in_row < height ? x + (size_t)in_row * (size_t)width : NULL;
+            }
+            for (int o = 0; o < rows; o++) {
+                s->init_rows[o] = s->wavelet_rows + (size_t)(row - row0 + o) * pitch;
+                s->out_rows[o] = y + (size_t)(row + o) * (size_t)width;
+            }
+            layer->dwconv(s->in_rows, s->init_rows, bias, weights, k, width, s->out_rows, rows,
+                          prefetch);
+        }
+        return;
+    }
+    /* Stride > 1: only every stride-th row, computed whole and then subsampled. */
+    for (int row = (row0 + stride - 1) / stride * stride; row < row_end; row += stride) {
+        float *dst = y + (size_t)(row / stride) * (size_t)plan->out_width;
+        for (int r = 0; r < k; r++) {
+            const int in_row = row - before + r;
+            s->in_rows[r] =
+                in_row >= 0 && in_row < height ? x + (size_t)in_row * (size_t)width : NULL;
+        }
+        s->init_rows[0] = s->wavelet_rows + (size_t)(row - row0) * pitch;
+        s->out_rows[0] = s->strided_row;
+        layer->dwconv(s->in_rows, s->init_rows, bias, weights, k, width, s->out_rows, 1, prefetch);
+        for (int col = 0; col < plan->out_width; col++)
+            dst[col] = s->strided_row[(size_t)col * (size_t)stride];
+    }
+}
+
+/* Where output row `row` of the stride-1 result goes in the plane's output, which holds only
+ * every stride-th row (rows up to H). */
+static size_t output_row(const wtconv_plan *plan, int row) {
+    const int r = row < plan->height ? row : plan->height;
+    return (size_t)((r + plan->stride - 1) / plan->stride);
+}
+
+static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                             const float *x, const float *level1, float *y, int first, int end,
+                             const float *next_x) {
+    const wtconv_plan *plan = layer->plan;
+    const wtconv_level_plan *lv = &plan->level[0];
+    const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel;
+    const size_t pitch = lines((size_t)plan->width);
+    const size_t lanes = (size_t)layer->kernels->lanes;
+    const int n = end - first, count = block_count(n);
+    level_pass p;
+    pass_begin(&p, layer, s, x, lv, layer->wavelet_weight[0] + 4 * (size_t)channel * kk, level1,
+               first);
+    for (int b = 0; b < count; b++) {
+        const int row = block_start(first, n, count, b);
+        const int rows = block_start(first, n, count, b + 1) - row;
+        const int out_end = 2 * (row + rows) < plan->height ? 2 * (row + rows) : plan->height;
+        /* While this block computes: the output lines of the next block, and a slice of the
+         * next plane's input (whose first pass then reads it from the cache). */
+        wtconv_cpu_prefetch prefetch = {0, 0, 0, 0, 0};
+        size_t steps, lines_ahead = 0;
+        if (b + 1 < count) {
+            const int next_end = block_start(first, n, count, b + 2);
+            float *from = y + output_row(plan, 2 * (row + rows)) * (size_t)plan->out_width;
+            float *to = y + output_row(plan, 2 * next_end) * (size_t)plan->out_width;
+            prefetch.write = (uintptr_t)from;
+            prefetch.write_end = (uintptr_t)to;
+            lines_ahead = ceil_div((size_t)(to - from), 16);
+        }
+        if (next_x) {
+            const float *from = next_x + plan->plane * (size_t)b / (size_t)count;
+            const float *to = next_x + plan->plane * (size_t)(b + 1) / (size_t)count;
+            prefetch.read = (uintptr_t)from;
+            prefetch.read_end = (uintptr_t)to;
+            if (ceil_div((size_t)(to - from), 16) > lines_ahead)
+                lines_ahead = ceil_div((size_t)(to - from), 16);
+        }
+        /* Kernel chunks in this block: four subbands and about 2*rows base rows. */
+        steps = 4 * ceil_div((size_t)lv->half_width, lanes) +
+                ceil_div(2 * (size_t)rows, MAX_ROWS) * ceil_div((size_t)plan->width, lanes);
+        prefetch.lines_per_step = (int)ceil_div(lines_ahead, steps);
+        pass_filter(&p, row, rows, &prefetch);
+        pass_inverse(&p, row, rows, s->wavelet_rows, pitch);
+        base_rows(layer, s, channel, x, y, 2 * row, out_end, &prefetch);
+    }
+}

@@ -1,0 +1,74 @@
+/* Internal: the whole layer on one (n, c) plane, as passes over blocks of rows that keep what
+ * they make in cache: per level, Haar rows go into a small ring, are filtered block by block
+ * and inverted at once; the last pass adds the base branch and writes each output row once.
+ *
+ * With X_0 = x and X_i the raw LL band of level i-1 (h_i x w_i), and R_i what levels i.. add
+ * back at level i's size:
+ *   part 1 (L >= 2 only): X_1 .. X_{L-1} by a forward LL chain; then, deepest first, level i's
+ *          pass turns X_i into R_i in place (R_i = inverse Haar of the filtered subbands of X_i,
+ *          with R_{i+1} added to the LL one). R_1 stays in the caller's `level1` buffer.
+ *   part 2: level 0's pass over a range of coefficient rows: the same with x and R_1, whose
+ *          inverse rows are the initial values of the base branch's accumulators.
+ * Part 2 on any split of the rows gives the same bits, which lets threads share out a plane. */
+#ifndef WTCONV_CPU_CASCADE_H
+#define WTCONV_CPU_CASCADE_H
+
+#include <stddef.h>
+
+#include "cpu/kernels.h"
+#include "model/model.h"
+#include "plan/plan.h"
+
+typedef struct wtconv_cpu_layer {
+    const wtconv_plan *plan;
+    const wtconv_cpu_kernels *kernels;
+    wtconv_dwconv_fn dwconv;                        /* kernels' best for plan->kernel */
+    const float *base_weight;                       /* C*k*k, base scale folded in */
+    const float *base_bias;                         /* C, scaled likewise */
+    const float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each, wavelet scales folded in */
+} wtconv_cpu_layer;
+
+/* One worker's scratch memory. */
+typedef struct wtconv_cpu_scratch {
+    float *ring;                    /* Haar rows of the level being filtered */
+    float *filtered;                /* a block's filtered subband rows */
+    float *wavelet_rows;            /* level 0's reconstruction of a block's rows */
+    float *strided_row;             /* a base-branch row before subsampling */
+    float *deep[WTCONV_MAX_LEVELS]; /* X_2 .. X_{L-1} */
+    const float **in_rows;          /* WTCONV_CPU_MAX_ROWS + k - 1 row pointers */
+    const float *init_rows[WTCONV_CPU_MAX_ROWS];
+    float *out_rows[WTCONV_CPU_MAX_ROWS];
+} wtconv_cpu_scratch;
+
+/* Floats of one worker's scratch for `plan` (each part a whole number of 64-byte lines), or 0
+ * with *overflow set when that does not fit size_t. */
+size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow);
+/* Row pointers one worker's scratch needs. */
+size_t wtconv_cpu_scratch_pointers(const wtconv_plan *plan);
+/* Carves `s` out of `floats` (64-byte aligned, wtconv_cpu_scratch_floats of them) and
+ * `pointers` (wtconv_cpu_scratch_pointers of them). */
+void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, float *floats,
+                             const float **pointers);
+
+/* Floats of the buffer that carries R_1 from part 1 to part 2 (0 when L = 1), a whole number
+ * of 64-byte lines. */
+size_t wtconv_cpu_level1_floats(const wtconv_plan *plan);
+
+/* Part 1 for plane x of channel `channel` (L >= 2), in two steps: X_1, the LL band of x
+ * (rows [first, end) of its ceil(H/2)), into level1; then the deeper levels, which turn X_1
+ * into R_1 there. */
+void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, float *level1,
+                             int first, int end);
+void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                                  float *level1);
+
+/* Part 2: the plane's output rows that come from level 0's coefficient rows [first, end),
+ * i.e. rows 2*first .. 2*end-1 of the stride-1 result (cropped to H, then only those the
+ * stride keeps), written into y (the plane's output). level1: R_1 from part 1, NULL for L = 1.
+ * next_x: the input plane the worker computes next, or NULL; it is brought into the cache
+ * meanwhile, so that its memory traffic overlaps this plane's arithmetic. */
+void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                             const float *x, const float *level1, float *y, int first, int end,
+                             const float *next_x);
+
+#endif

@@ -1,0 +1,35 @@
+/* Internal: the compiler hints the SIMD kernels are written with. Their block loops have
+ * compile-time trip counts (rows, k) once inlined; unrolling them completely keeps the
+ * accumulators in registers. */
+#ifndef WTCONV_CPU_KERNEL_MACROS_H
+#define WTCONV_CPU_KERNEL_MACROS_H
+
+/* Unroll the next loop completely (its trip count must be a compile-time constant). */
+#if defined(__clang__)
+#define WTCONV_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define WTCONV_UNROLL _Pragma("GCC unroll 64")
+#else
+#define WTCONV_UNROLL
+#endif
+
+/* A body instantiated with constant block sizes. */
+#if defined(__GNUC__)
+#define WTCONV_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define WTCONV_INLINE static __forceinline
+#else
+#define WTCONV_INLINE static inline
+#endif
+
+/* Makes the compiler forget what `p` points to, so that loads through it stay inside the loop
+ * that contains this statement. The depthwise kernels use it on the weights: 25 or 49
+ * broadcast weights do not fit the registers beside the accumulators, and an FMA with a
+ * broadcast memory operand is cheaper than reloading a spilled vector. */
+#if defined(__GNUC__)
+#define WTCONV_OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define WTCONV_OPAQUE(p) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,83 @@
+/* Internal: the CPU backend's inner loops, one table of them per instruction set (portable C,
+ * AVX2+FMA, AVX-512, NEON). The cascade (cpu/cascade.c) drives them one block of rows at a
+ * time; src/cpu/isa.c picks the table at create time. */
+#ifndef WTCONV_CPU_KERNELS_H
+#define WTCONV_CPU_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The most output rows one depthwise call computes at once (its register block): each input
+ * row it loads serves up to this many output rows. */
+#define WTCONV_CPU_MAX_ROWS 8
+
+/* Cache lines for a kernel to request while it computes, a few after each chunk of columns,
+ * so that the memory traffic of what comes next (the next plane's input, the next block's
+ * output rows) overlaps the arithmetic instead of following it. Addresses as integers: the
+ * ranges are walked one 64-byte line at a time and may end mid-line. */
+typedef struct wtconv_cpu_prefetch {
+    uintptr_t read, read_end;   /* to be read soon: fetched into the outer caches */
+    uintptr_t write, write_end; /* to be written soon: fetched for ownership */
+    int lines_per_step;         /* of each kind, after each chunk */
+} wtconv_cpu_prefetch;
+
+/* A block of `rows` (1..WTCONV_CPU_MAX_ROWS) consecutive output rows of a depthwise 'same'
+ * cross-correlation at stride 1, `width` columns, k x k `weights` (row-major), with PyTorch's
+ * zero padding: (k-1)/2 columns/rows before, k/2 after.
+ *   in[r], r = 0 .. rows+k-2: the input rows from (first output row - (k-1)/2) on, so output
+ *          row o reads in[o .. o+k-1]; NULL stands for a zero row (outside the plane).
+ *   init:  NULL, or init[o] a row added to output row o (the wavelet branch's sum).
+ *   out[o] = bias + init[o] + sum over taps.
+ * Every output element is accumulated in one fixed order (bias + init, then ky ascending, kx
+ * ascending), whatever `rows` and whichever block it falls in, so any split of a plane into
+ * blocks or tiles gives the same bits. in, init and out rows must not overlap. `prefetch`:
+ * see above, or NULL. */
+typedef void (*wtconv_dwconv_fn)(const float *const *in, const float *const *init, float bias,
+                                 const float *weights, int k, int width, float *const *out,
+                                 int rows, wtconv_cpu_prefetch *prefetch);
+
+/* `rows` rows of 2x2 Haar blocks: coefficient row j from input rows 2j and 2j+1 of `src`
+ * (`width` columns each, one after another; of its rows only the first `src_rows` exist, the
+ * one below an odd height is zero), (width+1)/2 columns (an odd width's last block has zero
+ * right-hand taps). The four subbands, LL, H difference, W difference and diagonal, WITHOUT
+ * the Haar factor 1/2 (s0 = a+b+c+d etc.; the backend folds it into the filters, exactly):
+ * subband s of row j at dst + j*row_pitch + s*band_pitch. */
+typedef void (*wtconv_haar_fn)(const float *src, int width, int rows, int src_rows, float *dst,
+                               size_t row_pitch, size_t band_pitch);
+/* The LL subband only, the next level's input, with the factor, (a+b+c+d)/2: row j at
+ * dst + j*row_pitch. */
+typedef void (*wtconv_haar_ll_fn)(const float *src, int width, int rows, int src_rows, float *dst,
+                                  size_t row_pitch);
+/* The inverse, also without the factor 1/2 (a = s0+s1+s2+s3 etc.): `rows` rows of four
+ * subbands (subband s of row j at src + j*row_pitch + s*band_pitch, `half_width` columns)
+ * into output rows 2j and 2j+1 at dst + (2j)*dst_pitch etc., `width` (2*half_width - 1 or
+ * 2*half_width) columns; only the first `dst_rows` output rows are written (cropping). */
+typedef void (*wtconv_haar_inverse_fn)(const float *src, size_t row_pitch, size_t band_pitch,
+                                       int half_width, int rows, float *dst, size_t dst_pitch,
+                                       int width, int dst_rows);
+
+typedef struct wtconv_cpu_kernels {
+    const char *name; /* as WTCONV_CPU_ISA spells it: "scalar", "avx2", "avx512", "neon" */
+    int lanes;        /* columns per chunk of the depthwise kernels: one prefetch step each */
+    wtconv_dwconv_fn dwconv3, dwconv5, dwconv7; /* k = 3, 5, 7 unrolled; NULL: use dwconv_any */
+    wtconv_dwconv_fn dwconv_any;                /* any k */
+    wtconv_haar_fn haar;
+    wtconv_haar_ll_fn haar_ll;
+    wtconv_haar_inverse_fn haar_inverse;
+} wtconv_cpu_kernels;
+
+/* The fastest depthwise kernel of a table for kernel size k. */
+wtconv_dwconv_fn wtconv_cpu_dwconv_for(const wtconv_cpu_kernels *kernels, int k);
+
+/* The tables compiled into this build (an ISA's getter exists only where its file is built;
+ * isa.c knows which and whether the CPU can run it). */
+const wtconv_cpu_kernels *wtconv_cpu_kernels_scalar(void);
+#if defined(WTCONV_CPU_X86_KERNELS)
+const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void);
+const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void);
+#endif
+#if defined(WTCONV_CPU_NEON_KERNELS)
+const wtconv_cpu_kernels *wtconv_cpu_kernels_neon(void);
+#endif
+
+#endif

@@ -1,0 +1,257 @@
+/* The AVX-512 kernels (built with -mavx512f -mavx512vl; run only where isa.c finds AVX-512F
+ * and VL, and the OS saves their registers). Vectors of 16 columns (8 for a row's last few);
+ * the plane's edges are handled with masked loads and stores (zero fill, no padded copies),
+ * so every column chunk runs the same code. */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "cpu/kernel_macros.h"
+#include "cpu/haar_rows.h"
+#include "cpu/kernels.h"
+#include "cpu/prefetch.h"
+
+#define LANES 16
+/* The largest k with its own unrolled kernel, and the largest any k can be. */
+#define MAX_UNROLLED_K 7
+#define MAX_KERNEL 256
+
+/* The address of column `col` of `row`, which may lie outside it: masked loads and stores
+ * touch only the lanes inside. Computed as an integer, since pointer arithmetic outside an
+ * array is undefined. */
+WTCONV_INLINE const float *column(const float *row, int col) {
+    return (const float *)((uintptr_t)row + (uintptr_t)((intptr_t)col * (intptr_t)sizeof(float)));
+}
+WTCONV_INLINE float *column_out(float *row, int col) {
+    return (float *)((uintptr_t)row + (uintptr_t)((intptr_t)col * (intptr_t)sizeof(float)));
+}
+
+/* ---- depthwise convolution ----------------------------------------------------------------
+ * Chunks of 16 columns (zmm), and of 8 (ymm, with AVX-512VL's masks) for a row's last 8 or
+ * fewer: on cores whose zmm FMAs cost two ymm ones, a narrow plane or a short tail then costs
+ * half as much. */
+#define CHUNK_LANES 16
+#define CHUNK_VEC __m512
+#define CHUNK_MASK __mmask16
+#define CHUNK_NAME(name) name##_zmm
+#define CHUNK_LOAD(mask, p) _mm512_maskz_loadu_ps((mask), (p))
+#define CHUNK_STORE(p, mask, v) _mm512_mask_storeu_ps((p), (mask), (v))
+#define CHUNK_SET1(f) _mm512_set1_ps(f)
+#define CHUNK_ADD(a, b) _mm512_add_ps((a), (b))
+#define CHUNK_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#include "cpu/kernels_avx512_chunk.h"
+#undef CHUNK_LANES
+#undef CHUNK_VEC
+#undef CHUNK_MASK
+#undef CHUNK_NAME
+#undef CHUNK_LOAD
+#undef CHUNK_STORE
+#undef CHUNK_SET1
+#undef CHUNK_ADD
+#undef CHUNK_FMADD
+
+#define CHUNK_LANES 8
+#define CHUNK_VEC __m256
+#define CHUNK_MASK __mmask8
+#define CHUNK_NAME(name) name##_ymm
+#define CHUNK_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
+#define CHUNK_STORE(p, mask, v) _mm256_mask_storeu_ps((p), (mask), (v))
+#define CHUNK_SET1(f) _mm256_set1_ps(f)
+#define CHUNK_ADD(a, b) _mm256_add_ps((a), (b))
+#define CHUNK_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#include "cpu/kernels_avx512_chunk.h"
+#undef CHUNK_LANES
+#undef CHUNK_VEC
+#undef CHUNK_MASK
+#undef CHUNK_NAME
+#undef CHUNK_LOAD
+#undef CHUNK_STORE
+#undef CHUNK_SET1
+#undef CHUNK_ADD
+#undef CHUNK_FMADD
+
+/* A block: zmm chunks while more than 8 columns are left, then one ymm chunk. */
+WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
+                                const float *weights, const int k, int width, float *const *out,
+                                const int rows, wtconv_cpu_prefetch *prefetch) {
+    int x = 0;
+    for (; width - x > 8; x += LANES) {
+        dwconv_chunk_zmm(in, init, bias, weights, k, width, out, rows, x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+    if (x < width) {
+        dwconv_chunk_ymm(in, init, bias, weights, k, width, out, rows, x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+}
+
+WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *init, float bias,
+                                    const float *weights, int k, int width, float *const *out,
+                                    const int rows, wtconv_cpu_prefetch *prefetch) {
+    int x = 0;
+    for (; width - x > 8; x += LANES) {
+        dwconv_chunk_any_zmm(in, init, bias, weights, k, width, out, rows, x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+    if (x < width) {
+        dwconv_chunk_any_ymm(in, init, bias, weights, k, width, out, rows, x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+}
+
+/* One function per k: a switch over the block's row count, each case its own unrolled body. */
+#define DWCONV_ROWS_SWITCH(body, k_arg)                                                            \
+    switch (rows) {                                                                                \
+    case 1:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 1, prefetch);                             \
+        break;                                                                                     \
+    case 2:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 2, prefetch);                             \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 3, prefetch);                             \
+        break;                                                                                     \
+    case 4:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 4, prefetch);                             \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 5, prefetch);                             \
+        break;                                                                                     \
+    case 6:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 6, prefetch);                             \
+        break;                                                                                     \
+    case 7:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 7, prefetch);                             \
+        break;                                                                                     \
+    default:                                                                                       \
+        body(in, init, bias, weights, k_arg, width, out, 8, prefetch);                             \
+        break;                                                                                     \
+    }
+
+#define DEFINE_DWCONV_K(K)                                                                         \
+    static void dwconv##K##_avx512(const float *const *in, const float *const *init, float bias,   \
+                                   const float *weights, int k, int width, float *const *out,      \
+                                   int rows, wtconv_cpu_prefetch *prefetch) {                      \
+        (void)k;                                                                                   \
+        DWCONV_ROWS_SWITCH(dwconv_block, K)                                                        \
+    }
+DEFINE_DWCONV_K(3)
+DEFINE_DWCONV_K(5)
+DEFINE_DWCONV_K(7)
+
+static void dwconv_any_avx512(const float *const *in, const float *const *init, float bias,
+                              const float *weights, int k, int width, float *const *out, int rows,
+                              wtconv_cpu_prefetch *prefetch){
+    DWCONV_ROWS_SWITCH(dwconv_block_any, k)}
+
+/* ---- Haar ---------------------------------------------------------------------------------
+ * 16 blocks per step: 32 columns of each input row, split into even and odd columns. */
+WTCONV_INLINE __m512i even_lanes(void) {
+    return _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+WTCONV_INLINE __m512i odd_lanes(void) {
+    return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+/* Columns 2j.. of a row as even and odd halves (zero outside the row, or for a NULL row). */
+WTCONV_INLINE void load_pairs(const float *row, int j, int width, __m512 *even, __m512 *odd) {
+    if (!row) {
+        *even = *odd = _mm512_setzero_ps();
+        return;
+    }
+    {
+        const int col = 2 * j;
+        const __m512 lo = _mm512_maskz_loadu_ps(lanes_inside_zmm(col, width), column(row, col));
+        const __m512 hi =
+            _mm512_maskz_loadu_ps(lanes_inside_zmm(col + LANES, width), column(row, col + LANES));
+        *even = _mm512_permutex2var_ps(lo, even_lanes(), hi);
+        *odd = _mm512_permutex2var_ps(lo, odd_lanes(), hi);
+    }
+}
+
+WTCONV_INLINE void haar_row_avx512(const float *r0, const float *r1, int width, float *ll,
+                                   float *lh, float *hl, float *hh) {
+    const int half = (width + 1) / 2;
+    for (int j = 0; j < half; j += LANES) {
+        const __mmask16 store = lanes_inside_zmm(j, half);
+        __m512 a, b, c, d;
+        load_pairs(r0, j, width, &a, &b);
+        load_pairs(r1, j, width, &c, &d);
+        {
+            const __m512 ab = _mm512_add_ps(a, b), cd = _mm512_add_ps(c, d);
+            const __m512 a_b = _mm512_sub_ps(a, b), c_d = _mm512_sub_ps(c, d);
+            _mm512_mask_storeu_ps(ll + j, store, _mm512_add_ps(ab, cd));
+            _mm512_mask_storeu_ps(lh + j, store, _mm512_sub_ps(ab, cd));
+            _mm512_mask_storeu_ps(hl + j, store, _mm512_add_ps(a_b, c_d));
+            _mm512_mask_storeu_ps(hh + j, store, _mm512_sub_ps(a_b, c_d));
+        }
+    }
+}
+
+WTCONV_INLINE void haar_ll_row_avx512(const float *r0, const float *r1, int width, float *ll) {
+    const int half = (width + 1) / 2;
+    const __m512 h = _mm512_set1_ps(0.5f);
+    for (int j = 0; j < half; j += LANES) {
+        __m512 a, b, c, d;
+        load_pairs(r0, j, width, &a, &b);
+        load_pairs(r1, j, width, &c, &d);
+        _mm512_mask_storeu_ps(
+            ll + j, lanes_inside_zmm(j, half),
+            _mm512_mul_ps(h, _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d))));
+    }
+}
+
+/* Interleaves even and odd columns back into 32 columns of an output row from column 2j. */
+WTCONV_INLINE void store_pairs(float *row, int j, int width, __m512 even, __m512 odd) {
+    const __m512i lo_lanes =
+        _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi_lanes =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const int col = 2 * j;
+    _mm512_mask_storeu_ps(column_out(row, col), lanes_inside_zmm(col, width),
+                          _mm512_permutex2var_ps(even, lo_lanes, odd));
+    _mm512_mask_storeu_ps(column_out(row, col + LANES), lanes_inside_zmm(col + LANES, width),
+                          _mm512_permutex2var_ps(even, hi_lanes, odd));
+}
+
+WTCONV_INLINE void haar_inverse_row_avx512(const float *ll, const float *lh, const float *hl,
+                                           const float *hh, int half_width, float *o0, float *o1,
+                                           int width) {
+    for (int j = 0; j < half_width; j += LANES) {
+        const __mmask16 load = lanes_inside_zmm(j, half_width);
+        const __m512 s0 = _mm512_maskz_loadu_ps(load, ll + j);
+        const __m512 s1 = _mm512_maskz_loadu_ps(load, lh + j);
+        const __m512 s2 = _mm512_maskz_loadu_ps(load, hl + j);
+        const __m512 s3 = _mm512_maskz_loadu_ps(load, hh + j);
+        const __m512 p01 = _mm512_add_ps(s0, s1), p23 = _mm512_add_ps(s2, s3);
+        store_pairs(o0, j, width, _mm512_add_ps(p01, p23), _mm512_sub_ps(p01, p23));
+        if (o1) {
+            const __m512 m01 = _mm512_sub_ps(s0, s1), m23 = _mm512_sub_ps(s2, s3);
+            store_pairs(o1, j, width, _mm512_add_ps(m01, m23), _mm512_sub_ps(m01, m23));
+        }
+    }
+}
+
+static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
+                        size_t row_pitch, size_t band_pitch) {
+    wtconv_cpu_haar_rows(haar_row_avx512, src, width, rows, src_rows, dst, row_pitch, band_pitch);
+}
+
+static void haar_ll_avx512(const float *src, int width, int rows, int src_rows, float *dst,
+                           size_t row_pitch) {
+    wtconv_cpu_haar_ll_rows(haar_ll_row_avx512, src, width, rows, src_rows, dst, row_pitch);
+}
+
+static void haar_inverse_avx512(const float *src, size_t row_pitch, size_t band_pitch,
+                                int half_width, int rows, float *dst, size_t dst_pitch, int width,
+                                int dst_rows) {
+    wtconv_cpu_haar_inverse_rows(haar_inverse_row_avx512, src, row_pitch, band_pitch, half_width,
+                                 rows, dst, dst_pitch, width, dst_rows);
+}
+
+const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {
+    static const wtconv_cpu_kernels table = {
+        "avx512",          LANES,       dwconv3_avx512, dwconv5_avx512,      dwconv7_avx512,
+        dwconv_any_avx512, haar_avx512, haar_ll_avx512, haar_inverse_avx512,
+    };
+    return &table;
+}

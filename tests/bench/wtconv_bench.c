@@ -1,0 +1,339 @@
+/* wtconv-bench: times wtconv_run over a set of layer shapes and thread counts.
+ *
+ * For each shape (C/H/W/k/L, batch 1 unless --batch, NCHW, stride 1) it writes a layer with
+ * random weights to a temporary safetensors file, creates a context per thread count, and
+ * prints ms per run (median over batches of runs; the best batch too), GFLOP/s counting
+ * 2*k^2 flops per output of every depthwise convolution (the base one and the 4 subbands of
+ * every level), and that rate as a fraction of the machine's single-core FMA peak, measured
+ * here by a loop of independent FMA chains (times the thread count for several threads).
+ *
+ *   wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N] [--time S] [--batches N]
+ *                [--csv]
+ *
+ * The kernels are libwtconv's choice for this CPU, or those WTCONV_CPU_ISA names (scalar,
+ * avx2, avx512). tools/bench_compare.py runs this beside PyTorch's WTConv2d. Not a ctest test:
+ * its numbers depend on the machine and its load. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wtconv/wtconv.h>
+
+#include "fma_peak.h"
+#include "st_writer.h"
+#include "test_util.h"
+
+#define MAX_SHAPES 64
+#define MAX_THREAD_COUNTS 16
+#define MAX_BATCHES 101
+
+typedef struct shape {
+    int c, h, w, k, levels;
+} shape;
+
+/* The standard set (issue 4): ConvNeXt-like stages, the last with odd sizes below level 1. */
+static const shape standard_shapes[] = {
+    {32, 128, 128, 5, 1}, {64, 112, 112, 5, 2}, {96, 56, 56, 5, 3},  {128, 56, 56, 7, 2},
+    {256, 28, 28, 5, 1},  {64, 224, 224, 5, 3}, {768, 14, 14, 5, 2},
+};
+
+typedef struct options {
+    shape shapes[MAX_SHAPES];
+    int shape_count;
+    int threads[MAX_THREAD_COUNTS];
+    int thread_count;
+    int batch, batches, csv;
+    double batch_seconds;
+} options;
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* splitmix64: weights and inputs need only be reproducible, not good. */
+static unsigned long long rng_state = 0x5eedbe7cULL;
+static float rng_float(void) { /* uniform in [-1, 1) */
+    unsigned long long z = (rng_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return (float)((double)(z >> 40) / (double)(1ULL << 23) - 1.0);
+}
+
+static float *random_floats(size_t count, float scale) {
+    float *p = malloc((count ? count : 1) * sizeof *p);
+    if (!p) {
+        fprintf(stderr, "wtconv-bench: out of memory (%zu floats)\n", count);
+        exit(2);
+    }
+    for (size_t i = 0; i < count; i++)
+        p[i] = scale * rng_float();
+    return p;
+}
+
+/* A layer with weights of trained-like size: base ~0.2, wavelet ~0.2 scaled by ~0.1. */
+static int write_model(const shape *s, const char *path) {
+    const long long c = s->c, k = s->k;
+    const long long base_shape[4] = {c, 1, k, k}, bias_shape[1] = {c},
+                    scale_shape[4] = {1, c, 1, 1};
+    const long long wave_shape[4] = {4 * c, 1, k, k}, wave_scale_shape[4] = {1, 4 * c, 1, 1};
+    st_writer *w = st_writer_new();
+    float *base = random_floats((size_t)(c * k * k), 0.2f);
+    float *bias = random_floats((size_t)c, 0.5f);
+    float *scale = random_floats((size_t)c, 1.0f);
+    float *wave = random_floats((size_t)(4 * c * k * k), 0.2f);
+    float *wave_scale = random_floats((size_t)(4 * c), 0.1f);
+    int rc = !w || st_writer_add(w, "base_conv.weight", "F32", 4, base_shape, base) ||
+             st_writer_add(w, "base_conv.bias", "F32", 1, bias_shape, bias) ||
+             st_writer_add(w, "base_scale.weight", "F32", 4, scale_shape, scale);
+    for (int i = 0; i < s->levels && !rc; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
+        rc = st_writer_add(w, name, "F32", 4, wave_shape, wave);
+        snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
+        rc = rc || st_writer_add(w, name, "F32", 4, wave_scale_shape, wave_scale);
+    }
+    rc = rc || st_writer_save(w, path);
+    if (rc)
+        fprintf(stderr, "wtconv-bench: writing %s: %s\n", path, st_writer_error(w));
+    st_writer_free(w);
+    free(base);
+    free(bias);
+    free(scale);
+    free(wave);
+    free(wave_scale);
+    return rc ? -1 : 0;
+}
+
+/* 2*k^2 flops per output of each depthwise convolution: the base one (H x W) and, per level,
+ * four subbands of ceil(h/2) x ceil(w/2). */
+static double layer_flops(const shape *s, int batch) {
+    double outputs = (double)s->h * (double)s->w;
+    for (int i = 0, h = s->h, w = s->w; i < s->levels; i++) {
+        h = (h + 1) / 2;
+        w = (w + 1) / 2;
+        outputs += 4.0 * h * w;
+    }
+    return 2.0 * s->k * s->k * outputs * s->c * batch;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct timing {
+    double median_ms, best_ms;
+    size_t workspace;
+} timing;
+
+static int time_layer(const char *model, const shape *s, int threads, const options *o,
+                      const float *x, float *y, timing *t) {
+    wtconv_options opts;
+    wtconv_ctx *ctx = NULL;
+    double per_run[MAX_BATCHES];
+    wtconv_options_init(&opts);
+    opts.batch = o->batch;
+    opts.num_threads = threads;
+    if (wtconv_create_with_options(model, s->c, s->h, s->w, &opts, &ctx) != WTCONV_OK) {
+        fprintf(stderr, "wtconv-bench: create: %s\n", wtconv_last_error());
+        return -1;
+    }
+    t->workspace = wtconv_workspace_size(ctx);
+    { /* warm up caches, pages and the pool */
+        const double t0 = now_seconds();
+        do
+            wtconv_run(ctx, x, y);
+        while (now_seconds() - t0 < 0.05);
+    }
+    for (int b = 0; b < o->batches; b++) {
+        int runs = 0;
+        const double t0 = now_seconds();
+        double elapsed;
+        do {
+            if (wtconv_run(ctx, x, y) != WTCONV_OK) {
+                fprintf(stderr, "wtconv-bench: run: %s\n", wtconv_last_error());
+                wtconv_destroy(ctx);
+                return -1;
+            }
+            runs++;
+            elapsed = now_seconds() - t0;
+        } while (elapsed < o->batch_seconds || runs < 3);
+        per_run[b] = 1e3 * elapsed / runs;
+    }
+    wtconv_destroy(ctx);
+    qsort(per_run, (size_t)o->batches, sizeof per_run[0], compare_doubles);
+    t->median_ms = per_run[o->batches / 2];
+    t->best_ms = per_run[0];
+    return 0;
+}
+
+static double load_average(void) {
+    double load = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = -1;
+        fclose(f);
+    }
+    return load;
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N]\n"
+                 "                    [--time SECONDS] [--batches N] [--csv]\n"
+                 "  --shape     a layer shape (repeatable); default: the standard set\n"
+                 "  --threads   comma-separated thread counts (default 1,2)\n"
+                 "  --batch     N (default 1)\n"
+                 "  --time      seconds per batch of timed runs (default 0.2)\n"
+                 "  --batches   batches of runs per measurement; the median is reported "
+                 "(default 5)\n"
+                 "  --csv       machine-readable rows (for tools/bench_compare.py)\n"
+                 "WTCONV_CPU_ISA=scalar|avx2|avx512 forces libwtconv's CPU kernels.\n");
+}
+
+static int parse_args(int argc, char **argv, options *o) {
+    memset(o, 0, sizeof *o);
+    o->threads[0] = 1, o->threads[1] = 2, o->thread_count = 2;
+    o->batch = 1, o->batches = 5, o->batch_seconds = 0.2;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(arg, "--csv")) {
+            o->csv = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            exit(0);
+        }
+        if (!value) {
+            fprintf(stderr, "wtconv-bench: %s needs a value\n", arg);
+            return -1;
+        }
+        i++;
+        if (!strcmp(arg, "--shape")) {
+            shape *s = &o->shapes[o->shape_count];
+            char extra;
+            if (o->shape_count == MAX_SHAPES ||
+                sscanf(value, "%d/%d/%d/%d/%d%c", &s->c, &s->h, &s->w, &s->k, &s->levels, &extra) !=
+                    5 ||
+                s->c < 1 || s->h < 1 || s->w < 1 || s->k < 1 || s->levels < 1) {
+                fprintf(stderr, "wtconv-bench: --shape wants C/H/W/k/L, got '%s'\n", value);
+                return -1;
+            }
+            o->shape_count++;
+        } else if (!strcmp(arg, "--threads")) {
+            char *copy = strdup(value), *save = NULL;
+            o->thread_count = 0;
+            for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                const int n = atoi(tok);
+                if (n < 1 || o->thread_count == MAX_THREAD_COUNTS) {
+                    fprintf(stderr, "wtconv-bench: bad --threads '%s'\n", value);
+                    free(copy);
+                    return -1;
+                }
+                o->threads[o->thread_count++] = n;
+            }
+            free(copy);
+            if (!o->thread_count)
+                return -1;
+        } else if (!strcmp(arg, "--batch")) {
+            if ((o->batch = atoi(value)) < 1)
+                return -1;
+        } else if (!strcmp(arg, "--batches")) {
+            o->batches = atoi(value);
+            if (o->batches < 1 || o->batches > MAX_BATCHES)
+                return -1;
+        } else if (!strcmp(arg, "--time")) {
+            if ((o->batch_seconds = atof(value)) <= 0)
+                return -1;
+        } else {
+            fprintf(stderr, "wtconv-bench: unknown option %s\n", arg);
+            return -1;
+        }
+    }
+    if (!o->shape_count) {
+        o->shape_count = (int)(sizeof standard_shapes / sizeof standard_shapes[0]);
+        memcpy(o->shapes, standard_shapes, sizeof standard_shapes);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    options o;
+    const char *peak_what = "", *isa = getenv("WTCONV_CPU_ISA");
+    double peak;
+    char model[512];
+    int failed = 0;
+    if (parse_args(argc, argv, &o)) {
+        usage(stderr);
+        return 2;
+    }
+    peak = bench_fma_peak(1.0, &peak_what);
+    if (o.csv) {
+        printf("# libwtconv %s; kernels %s; load %.2f\n", wtconv_version_string(),
+               isa && *isa ? isa : "auto", load_average());
+        printf("# peak_gflops=%.3f (%s)\n", peak, peak_what);
+        printf("shape,C,H,W,k,L,batch,threads,ms_median,ms_best,gflops,peak_fraction,"
+               "workspace_bytes,input_bytes\n");
+    } else {
+        printf("libwtconv %s, kernels: %s, load average %.2f\n", wtconv_version_string(),
+               isa && *isa ? isa : "auto (best for this CPU)", load_average());
+        printf("single-core FMA peak: %.1f GFLOP/s, measured with %s\n", peak, peak_what);
+        printf("%-18s %7s %9s %9s %8s %7s %8s %10s\n", "C/H/W/k/L", "threads", "ms/run", "best ms",
+               "GFLOP/s", "% peak", "speedup", "workspace");
+    }
+    fflush(stdout);
+    test_temp_path(model, sizeof model, "bench.safetensors");
+    for (int i = 0; i < o.shape_count && !failed; i++) {
+        const shape *s = &o.shapes[i];
+        const size_t in_count = (size_t)o.batch * s->c * s->h * s->w;
+        float *x = random_floats(in_count, 1.0f), *y = random_floats(in_count, 0.0f);
+        const double flops = layer_flops(s, o.batch);
+        double one_thread_ms = 0;
+        char name[64];
+        snprintf(name, sizeof name, "%d/%d/%d/%d/%d", s->c, s->h, s->w, s->k, s->levels);
+        if (write_model(s, model)) {
+            failed = 1;
+        }
+        for (int t = 0; t < o.thread_count && !failed; t++) {
+            timing tm;
+            double gflops, fraction;
+            if (time_layer(model, s, o.threads[t], &o, x, y, &tm)) {
+                failed = 1;
+                break;
+            }
+            gflops = flops / (tm.median_ms * 1e-3) / 1e9;
+            fraction = peak > 0 ? gflops / (peak * o.threads[t]) : NAN;
+            if (o.threads[t] == 1)
+                one_thread_ms = tm.median_ms;
+            if (o.csv) {
+                printf("%s,%d,%d,%d,%d,%d,%d,%d,%.4f,%.4f,%.3f,%.4f,%zu,%zu\n", name, s->c, s->h,
+                       s->w, s->k, s->levels, o.batch, o.threads[t], tm.median_ms, tm.best_ms,
+                       gflops, fraction, tm.workspace, in_count * sizeof(float));
+            } else {
+                char speedup[16] = "";
+                if (o.threads[t] > 1 && one_thread_ms > 0)
+                    snprintf(speedup, sizeof speedup, "x%.2f", one_thread_ms / tm.median_ms);
+                printf("%-18s %7d %9.3f %9.3f %8.1f %6.1f%% %8s %9.1f%%\n", name, o.threads[t],
+                       tm.median_ms, tm.best_ms, gflops, 100 * fraction, speedup,
+                       100.0 * (double)tm.workspace / (double)(in_count * sizeof(float)));
+            }
+            fflush(stdout);
+        }
+        remove(model);
+        free(x);
+        free(y);
+    }
+    if (!o.csv)
+        printf("%% peak: of %s for one thread, of n times it for n threads. workspace: "
+               "wtconv_workspace_size as a share of the input tensor's bytes.\n",
+               peak > 0 ? "the measured peak" : "(no peak measured)");
+    return failed ? 1 : 0;
+}
