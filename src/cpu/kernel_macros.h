@@ -32,4 +32,34 @@
 #define WTCONV_OPAQUE(p) ((void)0)
 #endif
 
+/* One function per k and instruction set: a switch over the block's row count (1..8), each
+ * case its own unrolled instance of `body`. Expects the kernels' parameter names in scope. */
+#define DWCONV_ROWS_SWITCH(body, k_arg)                                                            \
+    switch (rows) {                                                                                \
+    case 1:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 1, prefetch);                             \
+        break;                                                                                     \
+    case 2:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 2, prefetch);                             \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 3, prefetch);                             \
+        break;                                                                                     \
+    case 4:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 4, prefetch);                             \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 5, prefetch);                             \
+        break;                                                                                     \
+    case 6:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 6, prefetch);                             \
+        break;                                                                                     \
+    case 7:                                                                                        \
+        body(in, init, bias, weights, k_arg, width, out, 7, prefetch);                             \
+        break;                                                                                     \
+    default:                                                                                       \
+        body(in, init, bias, weights, k_arg, width, out, 8, prefetch);                             \
+        break;                                                                                     \
+    }
+
 #endif

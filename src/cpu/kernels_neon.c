@@ -121,34 +121,6 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
         dwconv_column(in, init, bias, weights, k, width, out, rows, x);
 }
 
-#define DWCONV_ROWS_SWITCH(body, k_arg)                                                            \
-    switch (rows) {                                                                                \
-    case 1:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 1, prefetch);                             \
-        break;                                                                                     \
-    case 2:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 2, prefetch);                             \
-        break;                                                                                     \
-    case 3:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 3, prefetch);                             \
-        break;                                                                                     \
-    case 4:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 4, prefetch);                             \
-        break;                                                                                     \
-    case 5:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 5, prefetch);                             \
-        break;                                                                                     \
-    case 6:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 6, prefetch);                             \
-        break;                                                                                     \
-    case 7:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 7, prefetch);                             \
-        break;                                                                                     \
-    default:                                                                                       \
-        body(in, init, bias, weights, k_arg, width, out, 8, prefetch);                             \
-        break;                                                                                     \
-    }
-
 #define DEFINE_DWCONV_K(K)                                                                         \
     static void dwconv##K##_neon(const float *const *in, const float *const *init, float bias,     \
                                  const float *weights, int k, int width, float *const *out,        \
