@@ -256,7 +256,10 @@ static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int 
         return;
     }
     /* Stride > 1: only every stride-th row, computed whole and then subsampled. */
-    for (int row = (row0 + stride - 1) / stride * stride; row < row_end; row += stride) {
+    /* In long long: the stride may be as large as INT_MAX. */
+    for (long long next = ((long long)row0 + stride - 1) / stride * stride; next < row_end;
+         next += stride) {
+        const int row = (int)next;
         float *dst = y + (size_t)(row / stride) * (size_t)plan->out_width;
         for (int r = 0; r < k; r++) {
             const int in_row = row - before + r;
@@ -275,7 +278,7 @@ static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int 
  * every stride-th row (rows up to H). */
 static size_t output_row(const wtconv_plan *plan, int row) {
     const int r = row < plan->height ? row : plan->height;
-    return (size_t)((r + plan->stride - 1) / plan->stride);
+    return (size_t)(((long long)r + plan->stride - 1) / plan->stride);
 }
 
 static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
