@@ -14,6 +14,27 @@ typedef void (*wtconv_haar_inverse_row_fn)(const float *ll, const float *lh, con
                                            const float *hh, int half_width, float *o0, float *o1,
                                            int width);
 
+/* The inverse Haar of block columns [first, half_width) of one row pair, one column at a time:
+ * the portable kernels' whole row, and the last columns of a SIMD row. Rows o0 and o1 (NULL
+ * past the plane's end) get columns 2j and, inside `width`, 2j+1. */
+WTCONV_INLINE void wtconv_cpu_haar_inverse_columns(const float *ll, const float *lh,
+                                                   const float *hl, const float *hh, int first,
+                                                   int half_width, float *o0, float *o1,
+                                                   int width) {
+    for (int j = first; j < half_width; j++) {
+        const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
+        const int odd = 2 * j + 1 < width;
+        o0[2 * j] = (s0 + s1) + (s2 + s3);
+        if (odd)
+            o0[2 * j + 1] = (s0 + s1) - (s2 + s3);
+        if (o1) {
+            o1[2 * j] = (s0 - s1) + (s2 - s3);
+            if (odd)
+                o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
+        }
+    }
+}
+
 WTCONV_INLINE void wtconv_cpu_haar_rows(wtconv_haar_row_fn row_fn, const float *src, int width,
                                         int rows, int src_rows, float *dst, size_t row_pitch,
                                         size_t band_pitch) {

@@ -204,18 +204,7 @@ WTCONV_INLINE void haar_inverse_row_neon(const float *ll, const float *lh, const
             vst2q_f32(o1 + 2 * j, pair);
         }
     }
-    for (; j < half_width; j++) {
-        const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
-        const int odd = 2 * j + 1 < width;
-        o0[2 * j] = (s0 + s1) + (s2 + s3);
-        if (odd)
-            o0[2 * j + 1] = (s0 + s1) - (s2 + s3);
-        if (o1) {
-            o1[2 * j] = (s0 - s1) + (s2 - s3);
-            if (odd)
-                o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
-        }
-    }
+    wtconv_cpu_haar_inverse_columns(ll, lh, hl, hh, j, half_width, o0, o1, width);
 }
 
 static void haar_neon(const float *src, int width, int rows, int src_rows, float *dst,

@@ -68,18 +68,7 @@ WTCONV_INLINE void haar_ll_row_scalar(const float *r0, const float *r1, int widt
 WTCONV_INLINE void haar_inverse_row_scalar(const float *ll, const float *lh, const float *hl,
                                            const float *hh, int half_width, float *o0, float *o1,
                                            int width) {
-    for (int j = 0; j < half_width; j++) {
-        const float s0 = ll[j], s1 = lh[j], s2 = hl[j], s3 = hh[j];
-        const int odd = 2 * j + 1 < width;
-        o0[2 * j] = (s0 + s1) + (s2 + s3);
-        if (odd)
-            o0[2 * j + 1] = (s0 + s1) - (s2 + s3);
-        if (o1) {
-            o1[2 * j] = (s0 - s1) + (s2 - s3);
-            if (odd)
-                o1[2 * j + 1] = (s0 - s1) - (s2 - s3);
-        }
-    }
+    wtconv_cpu_haar_inverse_columns(ll, lh, hl, hh, 0, half_width, o0, o1, width);
 }
 
 static void haar_scalar(const float *src, int width, int rows, int src_rows, float *dst,
