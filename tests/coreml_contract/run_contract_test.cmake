@@ -1,7 +1,9 @@
 # For every golden case (tests/data/golden/cases.txt): describe the Core ML model the exporter
 # would write for it (tools/export_wtconv_coreml.py --describe, no coremltools needed), then
 # check that description with the Apple backend's own checks (test_coreml_contract).
-#   cmake -DPYTHON=... -DTOOL=... -DCHECKER=... -DGOLDEN=... -DWORK=... -P run_contract_test.cmake
+#   cmake -DPYTHON=... -DTOOL=... -DCHECKER=... -DGOLDEN=... -DWORK=... [-DEMULATOR=...]
+#         -P run_contract_test.cmake
+# EMULATOR: the cross build's CMAKE_CROSSCOMPILING_EMULATOR (e.g. qemu-aarch64), if any.
 foreach(_var PYTHON TOOL CHECKER GOLDEN WORK)
   if(NOT DEFINED ${_var})
     message(FATAL_ERROR "run_contract_test.cmake: pass -D${_var}=...")
@@ -33,7 +35,7 @@ foreach(_line ${_lines})
   if(NOT _rc EQUAL 0)
     message(FATAL_ERROR "the exporter cannot describe ${_name}: ${_err}")
   endif()
-  execute_process(COMMAND "${CHECKER}" "${WORK}/${_name}.json" "${GOLDEN}/${_model}" ${_layer}
+  execute_process(COMMAND ${EMULATOR} "${CHECKER}" "${WORK}/${_name}.json" "${GOLDEN}/${_model}" ${_layer}
     ${_n} ${_c} ${_h} ${_w} ${_stride} RESULT_VARIABLE _rc)
   if(NOT _rc EQUAL 0)
     message(FATAL_ERROR "the Core ML contract does not hold for ${_name}")
