@@ -28,10 +28,10 @@ typedef struct wtconv_cpu_prefetch {
  *          row o reads in[o .. o+k-1]; NULL stands for a zero row (outside the plane).
  *   init:  NULL, or init[o] a row added to output row o (the wavelet branch's sum).
  *   out[o] = bias + init[o] + sum over taps.
- * Every output element is accumulated in one fixed order (bias + init, then ky ascending, kx
- * ascending), whatever `rows` and whichever block it falls in, so any split of a plane into
- * blocks or tiles gives the same bits. in, init and out rows must not overlap. `prefetch`:
- * see above, or NULL. */
+ * Every output element is accumulated in one fixed order per kernel (bias + init first, then
+ * the taps, e.g. ky ascending then kx, or kx then ky), whatever `rows` and whichever block or
+ * column chunk it falls in, so any split of a plane into blocks or tiles gives the same bits. in,
+ * init and out rows must not overlap. `prefetch`: see above, or NULL. */
 typedef void (*wtconv_dwconv_fn)(const float *const *in, const float *const *init, float bias,
                                  const float *weights, int k, int width, float *const *out,
                                  int rows, wtconv_cpu_prefetch *prefetch);

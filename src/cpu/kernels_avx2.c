@@ -62,18 +62,24 @@ WTCONV_INLINE void dwconv_chunk(const float *const *in, const float *const *init
         acc[o] = init ? _mm256_add_ps(_mm256_set1_ps(bias), load_cols(init[o], x, width, edge))
                       : _mm256_set1_ps(bias);
     WTCONV_UNROLL
-    for (int r = 0; r < rows + k - 1; r++) {
-        const float *row = in[r];
-        if (!row)
-            continue;
+    for (int kx = 0; kx < k; kx++) {
+        __m256 column_weights[7];
         WTCONV_UNROLL
-        for (int kx = 0; kx < k; kx++) {
-            const __m256 v = load_cols(row, x + kx - before, width, edge);
-            WTCONV_UNROLL
-            for (int o = 0; o < rows; o++) {
-                const int ky = r - o;
-                if (ky >= 0 && ky < k)
-                    acc[o] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(w + ky * k + kx), acc[o]);
+        for (int ky = 0; ky < k; ky++)
+            column_weights[ky] = _mm256_broadcast_ss(w + ky * k + kx);
+        WTCONV_UNROLL
+        for (int r = 0; r < rows + k - 1; r++) {
+            const float *row = in[r];
+            if (!row)
+                continue;
+            {
+                const __m256 v = load_cols(row, x + kx - before, width, edge);
+                WTCONV_UNROLL
+                for (int o = 0; o < rows; o++) {
+                    const int ky = r - o;
+                    if (ky >= 0 && ky < k)
+                        acc[o] = _mm256_fmadd_ps(v, column_weights[ky], acc[o]);
+                }
             }
         }
     }

@@ -18,8 +18,10 @@ WTCONV_INLINE CHUNK_MASK CHUNK_NAME(lanes_inside)(int start, int width) {
 }
 
 /* Columns [x, x + CHUNK_LANES) of the block, k constant: the loops unroll into straight-line
- * FMAs. The weights are read through an opaque copy of the pointer, so that they stay
- * broadcast memory operands of the FMAs (see WTCONV_OPAQUE). */
+ * FMAs. Tap column kx outermost: its k weights are broadcast once into registers (k + rows + 1
+ * vectors live at most), then every input row of the window is loaded at that column offset
+ * once and fed to the outputs it reaches. Broadcasting each weight as a memory operand of
+ * every FMA instead costs a load per FMA, and the loads then compete with the rows'. */
 WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float *const *init,
                                             float bias, const float *weights, const int k,
                                             int width, float *const *out, const int rows, int x) {
@@ -37,18 +39,24 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float 
         acc[o] =
             init ? CHUNK_ADD(CHUNK_SET1(bias), CHUNK_LOAD(store, init[o] + x)) : CHUNK_SET1(bias);
     WTCONV_UNROLL
-    for (int r = 0; r < rows + k - 1; r++) {
-        const float *row = in[r];
-        if (!row)
-            continue;
+    for (int kx = 0; kx < k; kx++) {
+        CHUNK_VEC column_weights[MAX_UNROLLED_K];
         WTCONV_UNROLL
-        for (int kx = 0; kx < k; kx++) {
-            const CHUNK_VEC v = CHUNK_LOAD(keep[kx], column(row, x + kx - before));
-            WTCONV_UNROLL
-            for (int o = 0; o < rows; o++) {
-                const int ky = r - o;
-                if (ky >= 0 && ky < k)
-                    acc[o] = CHUNK_FMADD(v, CHUNK_SET1(w[ky * k + kx]), acc[o]);
+        for (int ky = 0; ky < k; ky++)
+            column_weights[ky] = CHUNK_SET1(w[ky * k + kx]);
+        WTCONV_UNROLL
+        for (int r = 0; r < rows + k - 1; r++) {
+            const float *row = in[r];
+            if (!row)
+                continue;
+            {
+                const CHUNK_VEC v = CHUNK_LOAD(keep[kx], column(row, x + kx - before));
+                WTCONV_UNROLL
+                for (int o = 0; o < rows; o++) {
+                    const int ky = r - o;
+                    if (ky >= 0 && ky < k)
+                        acc[o] = CHUNK_FMADD(v, column_weights[ky], acc[o]);
+                }
             }
         }
     }
