@@ -123,83 +123,114 @@ WTCONV_INLINE __m512i odd_lanes(void) {
     return _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
-/* Columns 2j.. of a row as even and odd halves (zero outside the row, or for a NULL row). */
-WTCONV_INLINE void load_pairs(const float *row, int j, int width, __m512 *even, __m512 *odd) {
+/* Columns 2j.. of a row as even and odd halves (zero outside the row, or for a NULL row).
+ * lo and hi: the lanes of columns 2j.. and 2j+16.. inside the row (constants in a row's
+ * interior, where the loads are then plain). */
+WTCONV_INLINE void load_pairs(const float *row, int j, __mmask16 lo_lanes, __mmask16 hi_lanes,
+                              __m512 *even, __m512 *odd) {
     if (!row) {
         *even = *odd = _mm512_setzero_ps();
         return;
     }
     {
         const int col = 2 * j;
-        const __m512 lo = _mm512_maskz_loadu_ps(lanes_inside_zmm(col, width), column(row, col));
-        const __m512 hi =
-            _mm512_maskz_loadu_ps(lanes_inside_zmm(col + LANES, width), column(row, col + LANES));
+        const __m512 lo = _mm512_maskz_loadu_ps(lo_lanes, column(row, col));
+        const __m512 hi = _mm512_maskz_loadu_ps(hi_lanes, column(row, col + LANES));
         *even = _mm512_permutex2var_ps(lo, even_lanes(), hi);
         *odd = _mm512_permutex2var_ps(lo, odd_lanes(), hi);
+    }
+}
+
+/* Each row loop below runs its interior with whole-vector masks, so that the compiler drops
+ * them, and its last few columns with masks computed per step. */
+#define ALL_LANES ((__mmask16)0xFFFF)
+
+/* 16 blocks of a Haar row from column 2j: store holds the blocks inside the row. */
+WTCONV_INLINE void haar_step(const float *r0, const float *r1, int j, __mmask16 lo, __mmask16 hi,
+                             __mmask16 store, float *ll, float *lh, float *hl, float *hh) {
+    __m512 a, b, c, d;
+    load_pairs(r0, j, lo, hi, &a, &b);
+    load_pairs(r1, j, lo, hi, &c, &d);
+    {
+        const __m512 ab = _mm512_add_ps(a, b), cd = _mm512_add_ps(c, d);
+        const __m512 a_b = _mm512_sub_ps(a, b), c_d = _mm512_sub_ps(c, d);
+        _mm512_mask_storeu_ps(ll + j, store, _mm512_add_ps(ab, cd));
+        _mm512_mask_storeu_ps(lh + j, store, _mm512_sub_ps(ab, cd));
+        _mm512_mask_storeu_ps(hl + j, store, _mm512_add_ps(a_b, c_d));
+        _mm512_mask_storeu_ps(hh + j, store, _mm512_sub_ps(a_b, c_d));
     }
 }
 
 WTCONV_INLINE void haar_row_avx512(const float *r0, const float *r1, int width, float *ll,
                                    float *lh, float *hl, float *hh) {
     const int half = (width + 1) / 2;
-    for (int j = 0; j < half; j += LANES) {
-        const __mmask16 store = lanes_inside_zmm(j, half);
-        __m512 a, b, c, d;
-        load_pairs(r0, j, width, &a, &b);
-        load_pairs(r1, j, width, &c, &d);
-        {
-            const __m512 ab = _mm512_add_ps(a, b), cd = _mm512_add_ps(c, d);
-            const __m512 a_b = _mm512_sub_ps(a, b), c_d = _mm512_sub_ps(c, d);
-            _mm512_mask_storeu_ps(ll + j, store, _mm512_add_ps(ab, cd));
-            _mm512_mask_storeu_ps(lh + j, store, _mm512_sub_ps(ab, cd));
-            _mm512_mask_storeu_ps(hl + j, store, _mm512_add_ps(a_b, c_d));
-            _mm512_mask_storeu_ps(hh + j, store, _mm512_sub_ps(a_b, c_d));
-        }
-    }
+    int j = 0;
+    for (; 2 * j + 2 * LANES <= width; j += LANES)
+        haar_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll, lh, hl, hh);
+    for (; j < half; j += LANES)
+        haar_step(r0, r1, j, lanes_inside_zmm(2 * j, width), lanes_inside_zmm(2 * j + LANES, width),
+                  lanes_inside_zmm(j, half), ll, lh, hl, hh);
+}
+
+WTCONV_INLINE void haar_ll_step(const float *r0, const float *r1, int j, __mmask16 lo, __mmask16 hi,
+                                __mmask16 store, float *ll) {
+    __m512 a, b, c, d;
+    load_pairs(r0, j, lo, hi, &a, &b);
+    load_pairs(r1, j, lo, hi, &c, &d);
+    _mm512_mask_storeu_ps(ll + j, store,
+                          _mm512_mul_ps(_mm512_set1_ps(0.5f),
+                                        _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d))));
 }
 
 WTCONV_INLINE void haar_ll_row_avx512(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2;
-    const __m512 h = _mm512_set1_ps(0.5f);
-    for (int j = 0; j < half; j += LANES) {
-        __m512 a, b, c, d;
-        load_pairs(r0, j, width, &a, &b);
-        load_pairs(r1, j, width, &c, &d);
-        _mm512_mask_storeu_ps(
-            ll + j, lanes_inside_zmm(j, half),
-            _mm512_mul_ps(h, _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d))));
-    }
+    int j = 0;
+    for (; 2 * j + 2 * LANES <= width; j += LANES)
+        haar_ll_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll);
+    for (; j < half; j += LANES)
+        haar_ll_step(r0, r1, j, lanes_inside_zmm(2 * j, width),
+                     lanes_inside_zmm(2 * j + LANES, width), lanes_inside_zmm(j, half), ll);
 }
 
-/* Interleaves even and odd columns back into 32 columns of an output row from column 2j. */
-WTCONV_INLINE void store_pairs(float *row, int j, int width, __m512 even, __m512 odd) {
+/* Interleaves even and odd columns back into 32 columns of an output row from column 2j; lo
+ * and hi: the lanes of columns 2j.. and 2j+16.. inside the row. */
+WTCONV_INLINE void store_pairs(float *row, int j, __mmask16 lo, __mmask16 hi, __m512 even,
+                               __m512 odd) {
     const __m512i lo_lanes =
         _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi_lanes =
         _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
     const int col = 2 * j;
-    _mm512_mask_storeu_ps(column_out(row, col), lanes_inside_zmm(col, width),
-                          _mm512_permutex2var_ps(even, lo_lanes, odd));
-    _mm512_mask_storeu_ps(column_out(row, col + LANES), lanes_inside_zmm(col + LANES, width),
+    _mm512_mask_storeu_ps(column_out(row, col), lo, _mm512_permutex2var_ps(even, lo_lanes, odd));
+    _mm512_mask_storeu_ps(column_out(row, col + LANES), hi,
                           _mm512_permutex2var_ps(even, hi_lanes, odd));
+}
+
+WTCONV_INLINE void haar_inverse_step(const float *ll, const float *lh, const float *hl,
+                                     const float *hh, int j, __mmask16 load, __mmask16 lo,
+                                     __mmask16 hi, float *o0, float *o1) {
+    const __m512 s0 = _mm512_maskz_loadu_ps(load, ll + j);
+    const __m512 s1 = _mm512_maskz_loadu_ps(load, lh + j);
+    const __m512 s2 = _mm512_maskz_loadu_ps(load, hl + j);
+    const __m512 s3 = _mm512_maskz_loadu_ps(load, hh + j);
+    const __m512 p01 = _mm512_add_ps(s0, s1), p23 = _mm512_add_ps(s2, s3);
+    store_pairs(o0, j, lo, hi, _mm512_add_ps(p01, p23), _mm512_sub_ps(p01, p23));
+    if (o1) {
+        const __m512 m01 = _mm512_sub_ps(s0, s1), m23 = _mm512_sub_ps(s2, s3);
+        store_pairs(o1, j, lo, hi, _mm512_add_ps(m01, m23), _mm512_sub_ps(m01, m23));
+    }
 }
 
 WTCONV_INLINE void haar_inverse_row_avx512(const float *ll, const float *lh, const float *hl,
                                            const float *hh, int half_width, float *o0, float *o1,
                                            int width) {
-    for (int j = 0; j < half_width; j += LANES) {
-        const __mmask16 load = lanes_inside_zmm(j, half_width);
-        const __m512 s0 = _mm512_maskz_loadu_ps(load, ll + j);
-        const __m512 s1 = _mm512_maskz_loadu_ps(load, lh + j);
-        const __m512 s2 = _mm512_maskz_loadu_ps(load, hl + j);
-        const __m512 s3 = _mm512_maskz_loadu_ps(load, hh + j);
-        const __m512 p01 = _mm512_add_ps(s0, s1), p23 = _mm512_add_ps(s2, s3);
-        store_pairs(o0, j, width, _mm512_add_ps(p01, p23), _mm512_sub_ps(p01, p23));
-        if (o1) {
-            const __m512 m01 = _mm512_sub_ps(s0, s1), m23 = _mm512_sub_ps(s2, s3);
-            store_pairs(o1, j, width, _mm512_add_ps(m01, m23), _mm512_sub_ps(m01, m23));
-        }
-    }
+    int j = 0;
+    for (; 2 * j + 2 * LANES <= width; j += LANES)
+        haar_inverse_step(ll, lh, hl, hh, j, ALL_LANES, ALL_LANES, ALL_LANES, o0, o1);
+    for (; j < half_width; j += LANES)
+        haar_inverse_step(ll, lh, hl, hh, j, lanes_inside_zmm(j, half_width),
+                          lanes_inside_zmm(2 * j, width), lanes_inside_zmm(2 * j + LANES, width),
+                          o0, o1);
 }
 
 static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
