@@ -136,21 +136,30 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
                              ring_row(p, j), 4 * p->pitch, p->pitch);
         p->ring_next += run;
     }
-    for (int band = 0; band < 4; band++) {
-        const float *const *init = NULL;
-        /* Window rows row - before + r; their ring slots follow one another (no division
-         * per row: this runs for every block and subband). */
+    {
+        /* Band 0's window: rows row - before + r, in ring slots that follow one another (no
+         * division per row); every other band's rows lie `band` pitches further on. */
         int slot = (row - before > 0 ? row - before : 0) % p->ring_slots;
         for (int r = 0; r < rows + k - 1; r++) {
             const int j = row - before + r;
             s->in_rows[r] = NULL;
             if (j >= 0 && j < p->hc) {
-                s->in_rows[r] = p->s->ring + ((size_t)slot * 4 + (size_t)band) * p->pitch;
+                s->in_rows[r] = s->ring + (size_t)slot * 4 * p->pitch;
                 slot = slot + 1 < p->ring_slots ? slot + 1 : 0;
             }
         }
         for (int o = 0; o < rows; o++)
-            s->out_rows[o] = filtered_row(p, band, o);
+            s->out_rows[o] = filtered_row(p, 0, o);
+    }
+    for (int band = 0; band < 4; band++) {
+        const float *const *init = NULL;
+        if (band > 0) {
+            for (int r = 0; r < rows + k - 1; r++)
+                if (s->in_rows[r])
+                    s->in_rows[r] += p->pitch;
+            for (int o = 0; o < rows; o++)
+                s->out_rows[o] += MAX_ROWS * p->pitch;
+        }
         if (band == 0 && p->below) {
             for (int o = 0; o < rows; o++)
                 s->init_rows[o] = p->below + (size_t)(row + o) * (size_t)p->wc;
