@@ -48,6 +48,7 @@ typedef struct options {
     int thread_count;
     int batch, batches, csv;
     double batch_seconds;
+    double peak_seconds; /* for the FMA peak; 0: not measured */
 } options;
 
 static double now_seconds(void) {
@@ -187,13 +188,14 @@ static double load_average(void) {
 
 static void usage(FILE *out) {
     fprintf(out, "usage: wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N]\n"
-                 "                    [--time SECONDS] [--batches N] [--csv]\n"
+                 "                    [--time SECONDS] [--batches N] [--peak-seconds S] [--csv]\n"
                  "  --shape     a layer shape (repeatable); default: the standard set\n"
                  "  --threads   comma-separated thread counts (default 1,2)\n"
                  "  --batch     N (default 1)\n"
                  "  --time      seconds per batch of timed runs (default 0.2)\n"
                  "  --batches   batches of runs per measurement; the median is reported "
                  "(default 5)\n"
+                 "  --peak-seconds  time to spend measuring the FMA peak (default 1; 0: skip it)\n"
                  "  --csv       machine-readable rows (for tools/bench_compare.py)\n"
                  "WTCONV_CPU_ISA=scalar|avx2|avx512 forces libwtconv's CPU kernels.\n");
 }
@@ -201,7 +203,7 @@ static void usage(FILE *out) {
 static int parse_args(int argc, char **argv, options *o) {
     memset(o, 0, sizeof *o);
     o->threads[0] = 1, o->threads[1] = 2, o->thread_count = 2;
-    o->batch = 1, o->batches = 5, o->batch_seconds = 0.2;
+    o->batch = 1, o->batches = 5, o->batch_seconds = 0.2, o->peak_seconds = 1.0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(arg, "--csv")) {
@@ -250,6 +252,9 @@ static int parse_args(int argc, char **argv, options *o) {
             o->batches = atoi(value);
             if (o->batches < 1 || o->batches > MAX_BATCHES)
                 return -1;
+        } else if (!strcmp(arg, "--peak-seconds")) {
+            if ((o->peak_seconds = atof(value)) < 0)
+                return -1;
         } else if (!strcmp(arg, "--time")) {
             if ((o->batch_seconds = atof(value)) <= 0)
                 return -1;
@@ -275,7 +280,9 @@ int main(int argc, char **argv) {
         usage(stderr);
         return 2;
     }
-    peak = bench_fma_peak(1.0, &peak_what);
+    peak = 0, peak_what = "(skipped: --peak-seconds 0)";
+    if (o.peak_seconds > 0)
+        peak = bench_fma_peak(o.peak_seconds, &peak_what);
     if (o.csv) {
         printf("# libwtconv %s; kernels %s; load %.2f\n", wtconv_version_string(),
                isa && *isa ? isa : "auto", load_average());
