@@ -1,14 +1,15 @@
 /* wtconv-bench: times wtconv_run over a set of layer shapes and thread counts.
  *
  * For each shape (C/H/W/k/L, batch 1 unless --batch, NCHW, stride 1) it writes a layer with
- * random weights to a temporary safetensors file, creates a context per thread count, and
- * prints ms per run (median over batches of runs; the best batch too), GFLOP/s counting
+ * random weights to a temporary safetensors file, creates a context per thread count, times
+ * batches of runs of each in turn (so that a busy spell of a shared machine slows them
+ * alike), and prints ms per run (median over the batches; the best batch too), GFLOP/s counting
  * 2*k^2 flops per output of every depthwise convolution (the base one and the 4 subbands of
  * every level), and that rate as a fraction of the machine's single-core FMA peak, measured
  * here by a loop of independent FMA chains (times the thread count for several threads).
  *
  *   wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N] [--time S] [--batches N]
- *                [--csv]
+ *                [--peak-seconds S] [--csv]
  *
  * The kernels are libwtconv's choice for this CPU, or those WTCONV_CPU_ISA names (scalar,
  * avx2, avx512). tools/bench_compare.py runs this beside PyTorch's WTConv2d. Not a ctest test:
@@ -134,45 +135,55 @@ typedef struct timing {
     size_t workspace;
 } timing;
 
-static int time_layer(const char *model, const shape *s, int threads, const options *o,
-                      const float *x, float *y, timing *t) {
-    wtconv_options opts;
-    wtconv_ctx *ctx = NULL;
-    double per_run[MAX_BATCHES];
-    wtconv_options_init(&opts);
-    opts.batch = o->batch;
-    opts.num_threads = threads;
-    if (wtconv_create_with_options(model, s->c, s->h, s->w, &opts, &ctx) != WTCONV_OK) {
-        fprintf(stderr, "wtconv-bench: create: %s\n", wtconv_last_error());
-        return -1;
+/* One batch of runs of ctx: at least batch_seconds and 3 runs; ms per run, or -1. */
+static double time_batch(wtconv_ctx *ctx, const float *x, float *y, double batch_seconds) {
+    int runs = 0;
+    const double t0 = now_seconds();
+    double elapsed;
+    do {
+        if (wtconv_run(ctx, x, y) != WTCONV_OK) {
+            fprintf(stderr, "wtconv-bench: run: %s\n", wtconv_last_error());
+            return -1;
+        }
+        runs++;
+        elapsed = now_seconds() - t0;
+    } while (elapsed < batch_seconds || runs < 3);
+    return 1e3 * elapsed / runs;
+}
+
+/* Times the layer for every thread count of o, their batches taken in turn (1 thread, 2,
+ * 1, 2, ...), so that a slow spell of a shared machine falls on all of them alike. */
+static int time_layer(const char *model, const shape *s, const options *o, const float *x, float *y,
+                      timing *t) {
+    wtconv_ctx *ctx[MAX_THREAD_COUNTS] = {NULL};
+    double per_run[MAX_THREAD_COUNTS][MAX_BATCHES];
+    int failed = 0;
+    for (int i = 0; i < o->thread_count && !failed; i++) {
+        wtconv_options opts;
+        wtconv_options_init(&opts);
+        opts.batch = o->batch;
+        opts.num_threads = o->threads[i];
+        if (wtconv_create_with_options(model, s->c, s->h, s->w, &opts, &ctx[i]) != WTCONV_OK) {
+            fprintf(stderr, "wtconv-bench: create: %s\n", wtconv_last_error());
+            failed = 1;
+            break;
+        }
+        t[i].workspace = wtconv_workspace_size(ctx[i]);
+        /* warm up caches, pages and the pool */
+        failed = time_batch(ctx[i], x, y, 0.05) < 0;
     }
-    t->workspace = wtconv_workspace_size(ctx);
-    { /* warm up caches, pages and the pool */
-        const double t0 = now_seconds();
-        do
-            wtconv_run(ctx, x, y);
-        while (now_seconds() - t0 < 0.05);
+    for (int b = 0; b < o->batches && !failed; b++)
+        for (int i = 0; i < o->thread_count && !failed; i++)
+            failed = (per_run[i][b] = time_batch(ctx[i], x, y, o->batch_seconds)) < 0;
+    for (int i = 0; i < o->thread_count; i++) {
+        wtconv_destroy(ctx[i]);
+        if (!failed) {
+            qsort(per_run[i], (size_t)o->batches, sizeof per_run[i][0], compare_doubles);
+            t[i].median_ms = per_run[i][o->batches / 2];
+            t[i].best_ms = per_run[i][0];
+        }
     }
-    for (int b = 0; b < o->batches; b++) {
-        int runs = 0;
-        const double t0 = now_seconds();
-        double elapsed;
-        do {
-            if (wtconv_run(ctx, x, y) != WTCONV_OK) {
-                fprintf(stderr, "wtconv-bench: run: %s\n", wtconv_last_error());
-                wtconv_destroy(ctx);
-                return -1;
-            }
-            runs++;
-            elapsed = now_seconds() - t0;
-        } while (elapsed < o->batch_seconds || runs < 3);
-        per_run[b] = 1e3 * elapsed / runs;
-    }
-    wtconv_destroy(ctx);
-    qsort(per_run, (size_t)o->batches, sizeof per_run[0], compare_doubles);
-    t->median_ms = per_run[o->batches / 2];
-    t->best_ms = per_run[0];
-    return 0;
+    return failed ? -1 : 0;
 }
 
 static double load_average(void) {
@@ -304,33 +315,30 @@ int main(int argc, char **argv) {
         float *x = random_floats(in_count, 1.0f), *y = random_floats(in_count, 0.0f);
         const double flops = layer_flops(s, o.batch);
         double one_thread_ms = 0;
+        timing tm[MAX_THREAD_COUNTS];
         char name[64];
         snprintf(name, sizeof name, "%d/%d/%d/%d/%d", s->c, s->h, s->w, s->k, s->levels);
         if (write_model(s, model)) {
             failed = 1;
         }
+        if (!failed && time_layer(model, s, &o, x, y, tm))
+            failed = 1;
         for (int t = 0; t < o.thread_count && !failed; t++) {
-            timing tm;
-            double gflops, fraction;
-            if (time_layer(model, s, o.threads[t], &o, x, y, &tm)) {
-                failed = 1;
-                break;
-            }
-            gflops = flops / (tm.median_ms * 1e-3) / 1e9;
-            fraction = peak > 0 ? gflops / (peak * o.threads[t]) : NAN;
+            const double gflops = flops / (tm[t].median_ms * 1e-3) / 1e9;
+            const double fraction = peak > 0 ? gflops / (peak * o.threads[t]) : NAN;
             if (o.threads[t] == 1)
-                one_thread_ms = tm.median_ms;
+                one_thread_ms = tm[t].median_ms;
             if (o.csv) {
                 printf("%s,%d,%d,%d,%d,%d,%d,%d,%.4f,%.4f,%.3f,%.4f,%zu,%zu\n", name, s->c, s->h,
-                       s->w, s->k, s->levels, o.batch, o.threads[t], tm.median_ms, tm.best_ms,
-                       gflops, fraction, tm.workspace, in_count * sizeof(float));
+                       s->w, s->k, s->levels, o.batch, o.threads[t], tm[t].median_ms, tm[t].best_ms,
+                       gflops, fraction, tm[t].workspace, in_count * sizeof(float));
             } else {
                 char speedup[16] = "";
                 if (o.threads[t] > 1 && one_thread_ms > 0)
-                    snprintf(speedup, sizeof speedup, "x%.2f", one_thread_ms / tm.median_ms);
+                    snprintf(speedup, sizeof speedup, "x%.2f", one_thread_ms / tm[t].median_ms);
                 printf("%-18s %7d %9.3f %9.3f %8.1f %6.1f%% %8s %9.1f%%\n", name, o.threads[t],
-                       tm.median_ms, tm.best_ms, gflops, 100 * fraction, speedup,
-                       100.0 * (double)tm.workspace / (double)(in_count * sizeof(float)));
+                       tm[t].median_ms, tm[t].best_ms, gflops, 100 * fraction, speedup,
+                       100.0 * (double)tm[t].workspace / (double)(in_count * sizeof(float)));
             }
             fflush(stdout);
         }
