@@ -201,21 +201,35 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
 
 /* Work is handed out in chunks, taken in turn from a shared counter by whichever worker is
  * free: a worker whose core is busy with another process then delays the run by one chunk at
- * most, not by its whole share. About CHUNKS_PER_WORKER chunks per worker. */
-#define CHUNKS_PER_WORKER 8
+ * most, not by its whole share. CHUNKS_PER_WORKER chunks per worker, shrinking from about
+ * 2/CHUNKS_PER_WORKER of a worker's share to a small fraction of one plane's work, so that
+ * the workers also finish close together: chunk b of n is [start(b), start(b + 1)) with
+ * start(b) = total * (1 - ((n - b) / n)^2). */
+#define CHUNKS_PER_WORKER 16
 
-static size_t chunk_size(size_t total, int workers) {
-    const size_t chunks = (size_t)workers * CHUNKS_PER_WORKER;
-    return total / chunks + (total % chunks != 0);
+static size_t chunk_start(size_t total, size_t chunks, size_t b) {
+    const double left = (double)(chunks - b) / (double)chunks;
+    const size_t rest = (size_t)((double)total * left * left);
+    return b >= chunks ? total : total - (rest < total ? rest : total);
 }
 
-/* The next chunk of [0, total): [*begin, *end); 0 when none is left. */
-static int next_chunk(cpu_state *s, size_t total, size_t chunk, size_t *begin, size_t *end) {
-    *begin = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1) * chunk;
-    if (*begin >= total)
+/* The next chunk of [0, total) split into `chunks`: [*begin, *end), possibly empty; 0 when
+ * none is left. */
+static int next_chunk(cpu_state *s, size_t total, size_t chunks, size_t *begin, size_t *end) {
+    const size_t b = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1);
+    if (b >= chunks)
         return 0;
-    *end = total - *begin < chunk ? total : *begin + chunk;
+    *begin = chunk_start(total, chunks, b);
+    *end = chunk_start(total, chunks, b + 1);
+    if (*end < *begin) /* rounding: keep the chunks in order */
+        *end = *begin;
     return 1;
+}
+
+/* Chunks for `total` items among `workers`: never more than the items. */
+static size_t chunk_count(size_t total, int workers) {
+    const size_t chunks = (size_t)workers * CHUNKS_PER_WORKER;
+    return chunks < total ? chunks : total;
 }
 
 /* Whole planes, each while the next one is fetched into the cache. */
@@ -224,11 +238,11 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     const wtconv_plan *plan = &s->plan;
     const int rows = plan->level[0].half_height;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t chunk = chunk_size(planes, workers);
+    const size_t chunks = chunk_count(planes, workers);
     wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
     float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
     size_t begin, end;
-    while (next_chunk(s, planes, chunk, &begin, &end)) {
+    while (next_chunk(s, planes, chunks, &begin, &end)) {
         for (size_t p = begin; p < end; p++) {
             const int channel = (int)(p % (size_t)plan->channels);
             const float *x = s->input + p * plan->plane;
@@ -250,9 +264,9 @@ static void run_deep_levels(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    size_t p, end;
+    size_t p;
     (void)workers;
-    while (next_chunk(s, planes, 1, &p, &end)) {
+    while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1)) < planes) {
         float *level1 = s->level1 + p * s->level1_floats;
         wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
                                 plan->level[0].half_height);
@@ -267,9 +281,9 @@ static void run_output_rows(void *opaque, int worker, int workers) {
     const wtconv_plan *plan = &s->plan;
     const size_t rows_per_plane = (size_t)plan->level[0].half_height;
     const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
-    const size_t chunk = chunk_size(total, workers);
+    const size_t chunks = chunk_count(total, workers);
     size_t begin, end;
-    while (next_chunk(s, total, chunk, &begin, &end)) {
+    while (next_chunk(s, total, chunks, &begin, &end)) {
         while (begin < end) {
             const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
             const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
