@@ -71,6 +71,12 @@ void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, flo
     s->in_rows = pointers;
 }
 
+size_t wtconv_cpu_bands_floats(const wtconv_plan *plan, int *overflow) {
+    const wtconv_level_plan *top = &plan->level[0];
+    return wtconv_mul_size((size_t)top->half_height,
+                           wtconv_mul_size(4, lines((size_t)top->half_width), overflow), overflow);
+}
+
 size_t wtconv_cpu_level1_floats(const wtconv_plan *plan) {
     if (plan->levels < 2)
         return 0;
@@ -87,13 +93,16 @@ typedef struct level_pass {
     size_t pitch;         /* floats between subband rows in the ring and the filtered block */
     const float *weights; /* 4 x k*k: the channel's four subband kernels */
     const float *below;   /* R_{i+1} (hc x wc), added to the filtered LL band; or NULL */
+    float *ring;          /* the Haar rows: the worker's ring, or a plane's stored rows */
     int ring_slots;       /* Haar row j lives in ring slot j % ring_slots */
     int ring_next;        /* the first Haar row not computed yet */
 } level_pass;
 
+/* A pass over level lv's input src; stored: NULL, or all of src's Haar rows already
+ * computed (ring layout, one slot per row), which the pass then reads instead of its ring. */
 static void pass_begin(level_pass *p, const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s,
                        const float *src, const wtconv_level_plan *lv, const float *weights,
-                       const float *below, int first_row) {
+                       const float *below, int first_row, float *stored) {
     const int before = (layer->plan->kernel - 1) / 2;
     p->layer = layer;
     p->s = s;
@@ -105,13 +114,20 @@ static void pass_begin(level_pass *p, const wtconv_cpu_layer *layer, wtconv_cpu_
     p->pitch = lines((size_t)lv->half_width);
     p->weights = weights;
     p->below = below;
-    p->ring_slots = ring_capacity(layer->plan->kernel, lv->half_height);
-    p->ring_next = first_row - before > 0 ? first_row - before : 0;
+    if (stored) {
+        p->ring = stored;
+        p->ring_slots = lv->half_height;
+        p->ring_next = lv->half_height;
+    } else {
+        p->ring = s->ring;
+        p->ring_slots = ring_capacity(layer->plan->kernel, lv->half_height);
+        p->ring_next = first_row - before > 0 ? first_row - before : 0;
+    }
 }
 
 /* Haar row j: its LL subband row; the other three follow one pitch apart. */
 static float *ring_row(const level_pass *p, int j) {
-    return p->s->ring + (size_t)(j % p->ring_slots) * 4 * p->pitch;
+    return p->ring + (size_t)(j % p->ring_slots) * 4 * p->pitch;
 }
 
 /* Filtered subband s of row o of the current block. */
@@ -144,7 +160,7 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
             const int j = row - before + r;
             s->in_rows[r] = NULL;
             if (j >= 0 && j < p->hc) {
-                s->in_rows[r] = s->ring + (size_t)slot * 4 * p->pitch;
+                s->in_rows[r] = p->ring + (size_t)slot * 4 * p->pitch;
                 slot = slot + 1 < p->ring_slots ? slot + 1 : 0;
             }
         }
@@ -199,6 +215,20 @@ void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, floa
     ll_rows(layer->kernels, x, &layer->plan->level[0], level1, first, end);
 }
 
+void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, float *bands,
+                             float *level1) {
+    const wtconv_level_plan *lv = &layer->plan->level[0];
+    const size_t pitch = lines((size_t)lv->half_width), wc = (size_t)lv->half_width;
+    layer->kernels->haar(x, lv->width, lv->half_height, lv->height, bands, 4 * pitch, pitch);
+    /* X_1 = LL / 2: the bits haar_ll gives, (a+b+c+d) summed alike, then halved (exactly). */
+    for (size_t j = 0; j < (size_t)lv->half_height; j++) {
+        const float *ll = bands + j * 4 * pitch;
+        float *dst = level1 + j * wc;
+        for (size_t c = 0; c < wc; c++)
+            dst[c] = 0.5f * ll[c];
+    }
+}
+
 void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
                                   float *level1) {
     const wtconv_plan *plan = layer->plan;
@@ -221,7 +251,7 @@ void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scra
         const int n = lv->half_height, count = block_count(n);
         level_pass p;
         pass_begin(&p, layer, s, data, lv, layer->wavelet_weight[i] + 4 * (size_t)channel * kk,
-                   i + 1 < levels ? level_input[i + 1] : NULL, 0);
+                   i + 1 < levels ? level_input[i + 1] : NULL, 0, NULL);
         for (int b = 0; b < count; b++) {
             const int row = block_start(0, n, count, b);
             const int rows = block_start(0, n, count, b + 1) - row;
@@ -293,8 +323,8 @@ static size_t output_row(const wtconv_plan *plan, int row) {
 static size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
-                             const float *x, const float *level1, float *y, int first, int end,
-                             const float *next_x) {
+                             const float *x, float *bands, const float *level1, float *y, int first,
+                             int end, const float *next_x) {
     const wtconv_plan *plan = layer->plan;
     const wtconv_level_plan *lv = &plan->level[0];
     const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel;
@@ -303,7 +333,7 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
     const int n = end - first, count = block_count(n);
     level_pass p;
     pass_begin(&p, layer, s, x, lv, layer->wavelet_weight[0] + 4 * (size_t)channel * kk, level1,
-               first);
+               first, bands);
     for (int b = 0; b < count; b++) {
         const int row = block_start(first, n, count, b);
         const int rows = block_start(first, n, count, b + 1) - row;

@@ -54,6 +54,10 @@ void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, flo
  * of 64-byte lines. */
 size_t wtconv_cpu_level1_floats(const wtconv_plan *plan);
 
+/* Floats of a plane's level-0 Haar rows, stored whole (wtconv_cpu_level1_bands), or 0 with
+ * *overflow set when that does not fit size_t. */
+size_t wtconv_cpu_bands_floats(const wtconv_plan *plan, int *overflow);
+
 /* Part 1 for plane x of channel `channel` (L >= 2), in two steps: X_1, the LL band of x
  * (rows [first, end) of its ceil(H/2)), into level1; then the deeper levels, which turn X_1
  * into R_1 there. */
@@ -61,14 +65,20 @@ void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, floa
                              int first, int end);
 void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
                                   float *level1);
+/* Instead of wtconv_cpu_level1_input, where a worker has room for a plane's level-0 Haar rows
+ * (`bands`, wtconv_cpu_bands_floats of them): all of them, and X_1 from their LL band (the
+ * same bits). Part 2 of the same plane then reads them instead of computing them again. */
+void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, float *bands,
+                             float *level1);
 
 /* Part 2: the plane's output rows that come from level 0's coefficient rows [first, end),
  * i.e. rows 2*first .. 2*end-1 of the stride-1 result (cropped to H, then only those the
  * stride keeps), written into y (the plane's output). level1: R_1 from part 1, NULL for L = 1.
+ * bands: the plane's Haar rows from wtconv_cpu_level1_bands, or NULL to compute them here.
  * next_x: the input plane the worker computes next, or NULL; it is brought into the cache
  * meanwhile, so that its memory traffic overlaps this plane's arithmetic. */
 void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
-                             const float *x, const float *level1, float *y, int first, int end,
-                             const float *next_x);
+                             const float *x, float *bands, const float *level1, float *y, int first,
+                             int end, const float *next_x);
 
 #endif

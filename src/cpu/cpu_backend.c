@@ -42,6 +42,8 @@ typedef struct cpu_state {
     worker_slot *workers; /* one per thread */
     float *level1;        /* X_1/R_1 buffers: one per thread (whole planes) or plane */
     size_t level1_floats; /* each */
+    float *bands;         /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
+    size_t bands_floats;  /* each */
     void *memory;         /* the allocation behind the workers' memory and level1 */
     size_t workspace_bytes;
     /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
@@ -101,9 +103,24 @@ static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
     return WTCONV_OK;
 }
 
+/* With L >= 2, a worker taking whole planes keeps a plane's level-0 Haar rows from part 1 to
+ * part 2, where they would be computed again (a Haar pass over the input plane saved), if
+ * the buffers (one per thread, about a plane each) stay within this share of the input. */
+#define BANDS_SHARE_OF_INPUT 8
+
+static int keep_bands(const cpu_state *s, size_t bands_floats) {
+    const wtconv_plan *plan = &s->plan;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    int overflow = 0;
+    const size_t kept = wtconv_mul_size(bands_floats, (size_t)s->threads, &overflow);
+    const size_t input = wtconv_mul_size(plan->plane, planes, &overflow);
+    return s->whole_planes && plan->levels >= 2 && !overflow &&
+           kept <= input / BANDS_SHARE_OF_INPUT;
+}
+
 /* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
  * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
- * row pointers and its scratch floats; then the level-1 buffers. */
+ * row pointers and its scratch floats; then the level-1 buffers, then the kept Haar rows. */
 static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
@@ -115,6 +132,9 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     const size_t level1_buffers = s->whole_planes ? threads : planes;
     size_t per_worker, bytes;
     s->level1_floats = wtconv_cpu_level1_floats(plan);
+    s->bands_floats = wtconv_cpu_bands_floats(plan, &overflow);
+    if (overflow || !keep_bands(s, s->bands_floats))
+        s->bands_floats = 0;
     per_worker = descriptor_bytes + pointers * sizeof(const float *);
     if (SIZE_MAX / sizeof(float) < scratch_floats ||
         SIZE_MAX - per_worker < scratch_floats * sizeof(float))
@@ -125,10 +145,13 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     {
         const size_t level1_total = wtconv_mul_size(
             wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
-        if (SIZE_MAX - 64 - bytes < level1_total)
+        const size_t bands_total = wtconv_mul_size(
+            wtconv_mul_size(s->bands_floats, threads, &overflow), sizeof(float), &overflow);
+        if (SIZE_MAX - 64 - bytes < level1_total ||
+            SIZE_MAX - 64 - bytes - level1_total < bands_total)
             overflow = 1;
         else
-            bytes += level1_total;
+            bytes += level1_total + bands_total;
     }
     if (overflow)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
@@ -151,6 +174,8 @@ static wtconv_status allocate_workspace(cpu_state *s) {
             p += scratch_floats * sizeof(float);
         }
         s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
+        p += s->level1_floats * level1_buffers * sizeof(float);
+        s->bands = s->bands_floats ? (float *)(void *)p : NULL;
     }
     s->workspace_bytes = bytes;
     return WTCONV_OK;
@@ -241,18 +266,22 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     const size_t chunks = chunk_count(planes, workers);
     wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
     float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
+    float *bands = s->bands ? s->bands + (size_t)worker * s->bands_floats : NULL;
     size_t begin, end;
     while (next_chunk(s, planes, chunks, &begin, &end)) {
         for (size_t p = begin; p < end; p++) {
             const int channel = (int)(p % (size_t)plan->channels);
             const float *x = s->input + p * plan->plane;
-            if (level1) {
+            if (bands) {
+                wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
+                wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+            } else if (level1) {
                 wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
                 wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
             }
             /* The next plane: this worker's, or after the chunk's last one, most likely
              * this worker's next chunk (with one worker, surely). */
-            wtconv_cpu_plane_output(&s->layer, scratch, channel, x, level1,
+            wtconv_cpu_plane_output(&s->layer, scratch, channel, x, bands, level1,
                                     s->output + p * plan->out_plane, 0, rows,
                                     p + 1 < planes ? x + plan->plane : NULL);
         }
@@ -290,7 +319,7 @@ static void run_output_rows(void *opaque, int worker, int workers) {
                                                                           : rows_per_plane;
             wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
                                     (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
-                                    s->level1 ? s->level1 + p * s->level1_floats : NULL,
+                                    NULL, s->level1 ? s->level1 + p * s->level1_floats : NULL,
                                     s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
             begin = p * rows_per_plane + stop;
         }
