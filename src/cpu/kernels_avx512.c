@@ -6,7 +6,6 @@
 #include <stdint.h>
 
 #include "cpu/kernel_macros.h"
-#include "cpu/haar_rows.h"
 #include "cpu/kernels.h"
 #include "cpu/prefetch.h"
 
@@ -161,17 +160,6 @@ WTCONV_INLINE void haar_step(const float *r0, const float *r1, int j, __mmask16 
     }
 }
 
-WTCONV_INLINE void haar_row_avx512(const float *r0, const float *r1, int width, float *ll,
-                                   float *lh, float *hl, float *hh) {
-    const int half = (width + 1) / 2;
-    int j = 0;
-    for (; 2 * j + 2 * LANES <= width; j += LANES)
-        haar_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll, lh, hl, hh);
-    for (; j < half; j += LANES)
-        haar_step(r0, r1, j, lanes_inside_zmm(2 * j, width), lanes_inside_zmm(2 * j + LANES, width),
-                  lanes_inside_zmm(j, half), ll, lh, hl, hh);
-}
-
 WTCONV_INLINE void haar_ll_step(const float *r0, const float *r1, int j, __mmask16 lo, __mmask16 hi,
                                 __mmask16 store, float *ll) {
     __m512 a, b, c, d;
@@ -180,16 +168,6 @@ WTCONV_INLINE void haar_ll_step(const float *r0, const float *r1, int j, __mmask
     _mm512_mask_storeu_ps(ll + j, store,
                           _mm512_mul_ps(_mm512_set1_ps(0.5f),
                                         _mm512_add_ps(_mm512_add_ps(a, b), _mm512_add_ps(c, d))));
-}
-
-WTCONV_INLINE void haar_ll_row_avx512(const float *r0, const float *r1, int width, float *ll) {
-    const int half = (width + 1) / 2;
-    int j = 0;
-    for (; 2 * j + 2 * LANES <= width; j += LANES)
-        haar_ll_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll);
-    for (; j < half; j += LANES)
-        haar_ll_step(r0, r1, j, lanes_inside_zmm(2 * j, width),
-                     lanes_inside_zmm(2 * j + LANES, width), lanes_inside_zmm(j, half), ll);
 }
 
 /* Interleaves even and odd columns back into 32 columns of an output row from column 2j; lo
@@ -221,33 +199,68 @@ WTCONV_INLINE void haar_inverse_step(const float *ll, const float *lh, const flo
     }
 }
 
-WTCONV_INLINE void haar_inverse_row_avx512(const float *ll, const float *lh, const float *hl,
-                                           const float *hh, int half_width, float *o0, float *o1,
-                                           int width) {
-    int j = 0;
-    for (; 2 * j + 2 * LANES <= width; j += LANES)
-        haar_inverse_step(ll, lh, hl, hh, j, ALL_LANES, ALL_LANES, ALL_LANES, o0, o1);
-    for (; j < half_width; j += LANES)
-        haar_inverse_step(ll, lh, hl, hh, j, lanes_inside_zmm(j, half_width),
-                          lanes_inside_zmm(2 * j, width), lanes_inside_zmm(2 * j + LANES, width),
-                          o0, o1);
+/* Where the whole 16-block steps of a row `width` columns wide end (block j_end), and the
+ * masks of its last, partial step if any (tail): the same for every row of a call. */
+typedef struct row_steps {
+    int j_end, tail;
+    __mmask16 lo, hi, half; /* columns 2j.. and 2j+16.., and blocks j.., inside the row */
+} row_steps;
+
+WTCONV_INLINE row_steps steps_of(int width) {
+    row_steps t;
+    const int half = (width + 1) / 2;
+    t.j_end = width / (2 * LANES) * LANES;
+    t.tail = t.j_end < half;
+    t.lo = lanes_inside_zmm(2 * t.j_end, width);
+    t.hi = lanes_inside_zmm(2 * t.j_end + LANES, width);
+    t.half = lanes_inside_zmm(t.j_end, half);
+    return t;
 }
 
 static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
                         size_t row_pitch, size_t band_pitch) {
-    wtconv_cpu_haar_rows(haar_row_avx512, src, width, rows, src_rows, dst, row_pitch, band_pitch);
+    const row_steps t = steps_of(width);
+    for (int r = 0; r < rows; r++) {
+        const float *r0 = src + (size_t)(2 * r) * (size_t)width;
+        const float *r1 = 2 * r + 1 < src_rows ? r0 + width : NULL;
+        float *ll = dst + (size_t)r * row_pitch, *lh = ll + band_pitch;
+        float *hl = lh + band_pitch, *hh = hl + band_pitch;
+        for (int j = 0; j < t.j_end; j += LANES)
+            haar_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll, lh, hl, hh);
+        if (t.tail)
+            haar_step(r0, r1, t.j_end, t.lo, t.hi, t.half, ll, lh, hl, hh);
+    }
 }
 
 static void haar_ll_avx512(const float *src, int width, int rows, int src_rows, float *dst,
                            size_t row_pitch) {
-    wtconv_cpu_haar_ll_rows(haar_ll_row_avx512, src, width, rows, src_rows, dst, row_pitch);
+    const row_steps t = steps_of(width);
+    for (int r = 0; r < rows; r++) {
+        const float *r0 = src + (size_t)(2 * r) * (size_t)width;
+        const float *r1 = 2 * r + 1 < src_rows ? r0 + width : NULL;
+        float *ll = dst + (size_t)r * row_pitch;
+        for (int j = 0; j < t.j_end; j += LANES)
+            haar_ll_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll);
+        if (t.tail)
+            haar_ll_step(r0, r1, t.j_end, t.lo, t.hi, t.half, ll);
+    }
 }
 
 static void haar_inverse_avx512(const float *src, size_t row_pitch, size_t band_pitch,
                                 int half_width, int rows, float *dst, size_t dst_pitch, int width,
                                 int dst_rows) {
-    wtconv_cpu_haar_inverse_rows(haar_inverse_row_avx512, src, row_pitch, band_pitch, half_width,
-                                 rows, dst, dst_pitch, width, dst_rows);
+    const row_steps t = steps_of(width); /* half_width is (width + 1) / 2 */
+    for (int r = 0; r < rows; r++) {
+        const float *ll = src + (size_t)r * row_pitch, *lh = ll + band_pitch;
+        const float *hl = lh + band_pitch, *hh = hl + band_pitch;
+        float *o0 = dst + (size_t)(2 * r) * dst_pitch;
+        float *o1 = 2 * r + 1 < dst_rows ? o0 + dst_pitch : NULL;
+        for (int j = 0; j < t.j_end; j += LANES)
+            haar_inverse_step(ll, lh, hl, hh, j, ALL_LANES, ALL_LANES, ALL_LANES, o0, o1);
+        if (t.tail)
+            haar_inverse_step(ll, lh, hl, hh, t.j_end, t.half, t.lo, t.hi, o0, o1);
+    }
+    (void)half_width;
 }
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {
