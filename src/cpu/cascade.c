@@ -264,6 +264,37 @@ void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scra
 
 /* ---- part 2 ------------------------------------------------------------------------------ */
 
+/* The input rows of the base convolution of output rows [row, row + rows) (stride 1), and
+ * those output rows of y. */
+static void base_window(const wtconv_plan *plan, wtconv_cpu_scratch *s, const float *x, float *y,
+                        int row, int rows) {
+    const int before = (plan->kernel - 1) / 2, height = plan->height, width = plan->width;
+    for (int r = 0; r < rows + plan->kernel - 1; r++) {
+        const int in_row = row - before + r;
+        s->in_rows[r] = in_row >= 0 && in_row < height ? x + (size_t)in_row * (size_t)width : NULL;
+    }
+    for (int o = 0; o < rows; o++)
+        s->out_rows[o] = y + (size_t)(row + o) * (size_t)width;
+}
+
+/* Output rows [row0, row_end) (stride 1, row0 even) = base branch of x + the inverse Haar of
+ * the block's filtered subbands (from coefficient row row0 / 2 on), made by the kernel as it
+ * goes, in blocks of MAX_ROWS rows from row0 (each starting at an even row). */
+static void base_rows_from_bands(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
+                                 const float *x, float *y, int row0, int row_end,
+                                 size_t band_row_pitch, wtconv_cpu_prefetch *prefetch) {
+    const wtconv_plan *plan = layer->plan;
+    const int k = plan->kernel;
+    const float *weights = layer->base_weight + (size_t)channel * (size_t)k * (size_t)k;
+    for (int row = row0; row < row_end; row += MAX_ROWS) {
+        const int rows = row_end - row < MAX_ROWS ? row_end - row : MAX_ROWS;
+        base_window(plan, s, x, y, row, rows);
+        layer->dwconv_bands(s->in_rows, s->filtered + (size_t)((row - row0) / 2) * band_row_pitch,
+                            band_row_pitch, MAX_ROWS * band_row_pitch, layer->base_bias[channel],
+                            weights, k, plan->width, s->out_rows, rows, prefetch);
+    }
+}
+
 /* Output rows [row0, row_end) (stride-1 numbering) = base branch of x + the wavelet branch's
  * rows in s->wavelet_rows (from row0 on), written to the plane's output y. */
 static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
@@ -280,15 +311,9 @@ static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int 
         for (int b = 0; b < count; b++) {
             const int row = block_start(row0, n, count, b);
             const int rows = block_start(row0, n, count, b + 1) - row;
-            for (int r = 0; r < rows + k - 1; r++) {
-                const int in_row = row - before + r;
-                s->in_rows[r] =
-                    in_row >= 0 && in_row < height ? x + (size_t)in_row * (size_t)width : NULL;
-            }
-            for (int o = 0; o < rows; o++) {
+            base_window(plan, s, x, y, row, rows);
+            for (int o = 0; o < rows; o++)
                 s->init_rows[o] = s->wavelet_rows + (size_t)(row - row0 + o) * pitch;
-                s->out_rows[o] = y + (size_t)(row + o) * (size_t)width;
-            }
             layer->dwconv(s->in_rows, s->init_rows, bias, weights, k, width, s->out_rows, rows,
                           prefetch);
         }
@@ -363,7 +388,11 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
                 ceil_div(2 * (size_t)rows, MAX_ROWS) * ceil_div((size_t)plan->width, lanes);
         prefetch.lines_per_step = (int)ceil_div(lines_ahead, steps);
         pass_filter(&p, row, rows, &prefetch);
-        pass_inverse(&p, row, rows, s->wavelet_rows, pitch);
-        base_rows(layer, s, channel, x, y, 2 * row, out_end, &prefetch);
+        if (layer->dwconv_bands && plan->stride == 1) {
+            base_rows_from_bands(layer, s, channel, x, y, 2 * row, out_end, p.pitch, &prefetch);
+        } else {
+            pass_inverse(&p, row, rows, s->wavelet_rows, pitch);
+            base_rows(layer, s, channel, x, y, 2 * row, out_end, &prefetch);
+        }
     }
 }

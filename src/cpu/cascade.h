@@ -23,6 +23,7 @@ typedef struct wtconv_cpu_layer {
     const wtconv_plan *plan;
     const wtconv_cpu_kernels *kernels;
     wtconv_dwconv_fn dwconv;                        /* kernels' best for plan->kernel */
+    wtconv_dwconv_bands_fn dwconv_bands;            /* the same from subbands, or NULL */
     const float *base_weight;                       /* C*k*k, base scale folded in */
     const float *base_bias;                         /* C, scaled likewise */
     const float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each, wavelet scales folded in */

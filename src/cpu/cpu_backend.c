@@ -207,6 +207,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->layer.plan = &s->plan;
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
+    s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
     s->threads = choose_threads(config->num_threads, plan);
     planes = (size_t)plan->batch * (size_t)plan->channels;
     s->whole_planes = planes % (size_t)s->threads == 0 ||

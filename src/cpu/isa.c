@@ -92,3 +92,10 @@ wtconv_dwconv_fn wtconv_cpu_dwconv_for(const wtconv_cpu_kernels *kernels, int k)
                                    : NULL;
     return fn ? fn : kernels->dwconv_any;
 }
+
+wtconv_dwconv_bands_fn wtconv_cpu_dwconv_bands_for(const wtconv_cpu_kernels *kernels, int k) {
+    return k == 3   ? kernels->dwconv_bands3
+           : k == 5 ? kernels->dwconv_bands5
+           : k == 7 ? kernels->dwconv_bands7
+                    : NULL;
+}

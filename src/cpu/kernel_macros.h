@@ -32,33 +32,34 @@
 #define WTCONV_OPAQUE(p) ((void)0)
 #endif
 
-/* One function per k and instruction set: a switch over the block's row count (1..8), each
- * case its own unrolled instance of `body`. Expects the kernels' parameter names in scope. */
-#define DWCONV_ROWS_SWITCH(body, k_arg)                                                            \
+/* One function per k and instruction set: a switch over the block's row count `rows`
+ * (1..8), each case its own unrolled instance of `body`, called with the other arguments
+ * and then the row count as a constant. */
+#define DWCONV_ROWS_SWITCH(body, ...)                                                              \
     switch (rows) {                                                                                \
     case 1:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 1, prefetch);                             \
+        body(__VA_ARGS__, 1);                                                                      \
         break;                                                                                     \
     case 2:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 2, prefetch);                             \
+        body(__VA_ARGS__, 2);                                                                      \
         break;                                                                                     \
     case 3:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 3, prefetch);                             \
+        body(__VA_ARGS__, 3);                                                                      \
         break;                                                                                     \
     case 4:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 4, prefetch);                             \
+        body(__VA_ARGS__, 4);                                                                      \
         break;                                                                                     \
     case 5:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 5, prefetch);                             \
+        body(__VA_ARGS__, 5);                                                                      \
         break;                                                                                     \
     case 6:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 6, prefetch);                             \
+        body(__VA_ARGS__, 6);                                                                      \
         break;                                                                                     \
     case 7:                                                                                        \
-        body(in, init, bias, weights, k_arg, width, out, 7, prefetch);                             \
+        body(__VA_ARGS__, 7);                                                                      \
         break;                                                                                     \
     default:                                                                                       \
-        body(in, init, bias, weights, k_arg, width, out, 8, prefetch);                             \
+        body(__VA_ARGS__, 8);                                                                      \
         break;                                                                                     \
     }
 

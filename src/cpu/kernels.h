@@ -36,6 +36,17 @@ typedef void (*wtconv_dwconv_fn)(const float *const *in, const float *const *ini
                                  const float *weights, int k, int width, float *const *out,
                                  int rows, wtconv_cpu_prefetch *prefetch);
 
+/* The base branch's block with its initial values made on the fly from level 0's filtered
+ * subbands instead of read from rows: like a dwconv call whose init[o] is output row o % 2 of
+ * haar_inverse's result for coefficient row o / 2 (the block starts at an even output row),
+ * whose subband s is at bands + (o / 2) * row_pitch + s * band_pitch, `half_width` columns
+ * ((width + 1) / 2). The same bits as that inverse followed by that call, without the
+ * inverse's rows being stored and loaded again. */
+typedef void (*wtconv_dwconv_bands_fn)(const float *const *in, const float *bands, size_t row_pitch,
+                                       size_t band_pitch, float bias, const float *weights, int k,
+                                       int width, float *const *out, int rows,
+                                       wtconv_cpu_prefetch *prefetch);
+
 /* `rows` rows of 2x2 Haar blocks: coefficient row j from input rows 2j and 2j+1 of `src`
  * (`width` columns each, one after another; of its rows only the first `src_rows` exist, the
  * one below an odd height is zero), (width+1)/2 columns (an odd width's last block has zero
@@ -64,10 +75,14 @@ typedef struct wtconv_cpu_kernels {
     wtconv_haar_fn haar;
     wtconv_haar_ll_fn haar_ll;
     wtconv_haar_inverse_fn haar_inverse;
+    /* k = 3, 5, 7; NULL where this set has none: the cascade then inverts, then convolves */
+    wtconv_dwconv_bands_fn dwconv_bands3, dwconv_bands5, dwconv_bands7;
 } wtconv_cpu_kernels;
 
 /* The fastest depthwise kernel of a table for kernel size k. */
 wtconv_dwconv_fn wtconv_cpu_dwconv_for(const wtconv_cpu_kernels *kernels, int k);
+/* Its base-branch kernel with subband initial values for kernel size k, or NULL. */
+wtconv_dwconv_bands_fn wtconv_cpu_dwconv_bands_for(const wtconv_cpu_kernels *kernels, int k);
 
 /* The tables compiled into this build (an ISA's getter exists only where its file is built;
  * isa.c knows which and whether the CPU can run it). */

@@ -90,7 +90,7 @@ WTCONV_INLINE void dwconv_chunk(const float *const *in, const float *const *init
 
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
                                 const float *weights, const int k, int width, float *const *out,
-                                const int rows, wtconv_cpu_prefetch *prefetch) {
+                                wtconv_cpu_prefetch *prefetch, const int rows) {
     const int before = (k - 1) / 2, after = k / 2;
     for (int x = 0; x < width; x += LANES) {
         const float *w = weights;
@@ -108,7 +108,7 @@ WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init
  * which of its outputs a tap reaches; each input vector is loaded once per output row. */
 WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *init, float bias,
                                     const float *weights, int k, int width, float *const *out,
-                                    const int rows, wtconv_cpu_prefetch *prefetch) {
+                                    wtconv_cpu_prefetch *prefetch, const int rows) {
     const int before = (k - 1) / 2;
     for (int x = 0; x < width; x += LANES) {
         __m256 acc[WTCONV_CPU_MAX_ROWS];
@@ -141,7 +141,7 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
                                  const float *weights, int k, int width, float *const *out,        \
                                  int rows, wtconv_cpu_prefetch *prefetch) {                        \
         (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, K)                                                        \
+        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
     }
 DEFINE_DWCONV_K(3)
 DEFINE_DWCONV_K(5)
@@ -149,7 +149,8 @@ DEFINE_DWCONV_K(7)
 
 static void dwconv_any_avx2(const float *const *in, const float *const *init, float bias,
                             const float *weights, int k, int width, float *const *out, int rows,
-                            wtconv_cpu_prefetch *prefetch){DWCONV_ROWS_SWITCH(dwconv_block_any, k)}
+                            wtconv_cpu_prefetch *prefetch){
+    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 8 blocks per step: 16 columns of each input row, split into even and odd columns. */
@@ -249,8 +250,8 @@ static void haar_inverse_avx2(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void) {
     static const wtconv_cpu_kernels table = {
-        "avx2",          LANES,     dwconv3_avx2, dwconv5_avx2,      dwconv7_avx2,
-        dwconv_any_avx2, haar_avx2, haar_ll_avx2, haar_inverse_avx2,
+        "avx2",    LANES,        dwconv3_avx2,      dwconv5_avx2, dwconv7_avx2, dwconv_any_avx2,
+        haar_avx2, haar_ll_avx2, haar_inverse_avx2, NULL,         NULL,         NULL,
     };
     return &table;
 }

@@ -24,6 +24,16 @@ WTCONV_INLINE float *column_out(float *row, int col) {
     return (float *)((uintptr_t)row + (uintptr_t)((intptr_t)col * (intptr_t)sizeof(float)));
 }
 
+/* Lanes of even and odd in turn: e0 o0 e1 o1 ... (an inverse Haar row's columns). */
+WTCONV_INLINE __m512 interleave_zmm(__m256 even, __m256 odd) {
+    const __m512i lanes = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    return _mm512_permutex2var_ps(_mm512_castps256_ps512(even), lanes, _mm512_castps256_ps512(odd));
+}
+WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
+    const __m256i lanes = _mm256_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11);
+    return _mm256_permutex2var_ps(_mm256_castps128_ps256(even), lanes, _mm256_castps128_ps256(odd));
+}
+
 /* ---- depthwise convolution ----------------------------------------------------------------
  * Chunks of 16 columns (zmm), and of 8 (ymm, with AVX-512VL's masks) for a row's last 8 or
  * fewer: on cores whose zmm FMAs cost two ymm ones, a narrow plane or a short tail then costs
@@ -37,6 +47,12 @@ WTCONV_INLINE float *column_out(float *row, int col) {
 #define CHUNK_SET1(f) _mm512_set1_ps(f)
 #define CHUNK_ADD(a, b) _mm512_add_ps((a), (b))
 #define CHUNK_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define CHUNK_HALF_VEC __m256
+#define CHUNK_HALF_MASK __mmask8
+#define CHUNK_HALF_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
+#define CHUNK_HALF_ADD(a, b) _mm256_add_ps((a), (b))
+#define CHUNK_HALF_SUB(a, b) _mm256_sub_ps((a), (b))
+#define CHUNK_INTERLEAVE(even, odd) interleave_zmm((even), (odd))
 #include "cpu/kernels_avx512_chunk.h"
 #undef CHUNK_LANES
 #undef CHUNK_VEC
@@ -47,6 +63,12 @@ WTCONV_INLINE float *column_out(float *row, int col) {
 #undef CHUNK_SET1
 #undef CHUNK_ADD
 #undef CHUNK_FMADD
+#undef CHUNK_HALF_VEC
+#undef CHUNK_HALF_MASK
+#undef CHUNK_HALF_LOAD
+#undef CHUNK_HALF_ADD
+#undef CHUNK_HALF_SUB
+#undef CHUNK_INTERLEAVE
 
 #define CHUNK_LANES 8
 #define CHUNK_VEC __m256
@@ -57,6 +79,12 @@ WTCONV_INLINE float *column_out(float *row, int col) {
 #define CHUNK_SET1(f) _mm256_set1_ps(f)
 #define CHUNK_ADD(a, b) _mm256_add_ps((a), (b))
 #define CHUNK_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define CHUNK_HALF_VEC __m128
+#define CHUNK_HALF_MASK __mmask8
+#define CHUNK_HALF_LOAD(mask, p) _mm_maskz_loadu_ps((mask), (p))
+#define CHUNK_HALF_ADD(a, b) _mm_add_ps((a), (b))
+#define CHUNK_HALF_SUB(a, b) _mm_sub_ps((a), (b))
+#define CHUNK_INTERLEAVE(even, odd) interleave_ymm((even), (odd))
 #include "cpu/kernels_avx512_chunk.h"
 #undef CHUNK_LANES
 #undef CHUNK_VEC
@@ -67,11 +95,17 @@ WTCONV_INLINE float *column_out(float *row, int col) {
 #undef CHUNK_SET1
 #undef CHUNK_ADD
 #undef CHUNK_FMADD
+#undef CHUNK_HALF_VEC
+#undef CHUNK_HALF_MASK
+#undef CHUNK_HALF_LOAD
+#undef CHUNK_HALF_ADD
+#undef CHUNK_HALF_SUB
+#undef CHUNK_INTERLEAVE
 
 /* A block: zmm chunks while more than 8 columns are left, then one ymm chunk. */
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
                                 const float *weights, const int k, int width, float *const *out,
-                                const int rows, wtconv_cpu_prefetch *prefetch) {
+                                wtconv_cpu_prefetch *prefetch, const int rows) {
     int x = 0;
     for (; width - x > 8; x += LANES) {
         dwconv_chunk_zmm(in, init, bias, weights, k, width, out, rows, x);
@@ -85,7 +119,7 @@ WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init
 
 WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *init, float bias,
                                     const float *weights, int k, int width, float *const *out,
-                                    const int rows, wtconv_cpu_prefetch *prefetch) {
+                                    wtconv_cpu_prefetch *prefetch, const int rows) {
     int x = 0;
     for (; width - x > 8; x += LANES) {
         dwconv_chunk_any_zmm(in, init, bias, weights, k, width, out, rows, x);
@@ -97,21 +131,51 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
     }
 }
 
+WTCONV_INLINE void dwconv_block_bands(const float *const *in, const float *bands, size_t row_pitch,
+                                      size_t band_pitch, float bias, const float *weights,
+                                      const int k, int width, float *const *out,
+                                      wtconv_cpu_prefetch *prefetch, const int rows) {
+    int x = 0;
+    for (; width - x > 8; x += LANES) {
+        dwconv_chunk_bands_zmm(in, bands, row_pitch, band_pitch, bias, weights, k, width, out, rows,
+                               x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+    if (x < width) {
+        dwconv_chunk_bands_ymm(in, bands, row_pitch, band_pitch, bias, weights, k, width, out, rows,
+                               x);
+        wtconv_cpu_prefetch_step(prefetch);
+    }
+}
+
 #define DEFINE_DWCONV_K(K)                                                                         \
     static void dwconv##K##_avx512(const float *const *in, const float *const *init, float bias,   \
                                    const float *weights, int k, int width, float *const *out,      \
                                    int rows, wtconv_cpu_prefetch *prefetch) {                      \
         (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, K)                                                        \
+        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
     }
 DEFINE_DWCONV_K(3)
 DEFINE_DWCONV_K(5)
 DEFINE_DWCONV_K(7)
 
+#define DEFINE_DWCONV_BANDS_K(K)                                                                   \
+    static void dwconv_bands##K##_avx512(                                                          \
+        const float *const *in, const float *bands, size_t row_pitch, size_t band_pitch,           \
+        float bias, const float *weights, int k, int width, float *const *out, int rows,           \
+        wtconv_cpu_prefetch *prefetch) {                                                           \
+        (void)k;                                                                                   \
+        DWCONV_ROWS_SWITCH(dwconv_block_bands, in, bands, row_pitch, band_pitch, bias, weights, K, \
+                           width, out, prefetch)                                                   \
+    }
+DEFINE_DWCONV_BANDS_K(3)
+DEFINE_DWCONV_BANDS_K(5)
+DEFINE_DWCONV_BANDS_K(7)
+
 static void dwconv_any_avx512(const float *const *in, const float *const *init, float bias,
                               const float *weights, int k, int width, float *const *out, int rows,
                               wtconv_cpu_prefetch *prefetch){
-    DWCONV_ROWS_SWITCH(dwconv_block_any, k)}
+    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 16 blocks per step: 32 columns of each input row, split into even and odd columns. */
@@ -265,8 +329,18 @@ static void haar_inverse_avx512(const float *src, size_t row_pitch, size_t band_
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {
     static const wtconv_cpu_kernels table = {
-        "avx512",          LANES,       dwconv3_avx512, dwconv5_avx512,      dwconv7_avx512,
-        dwconv_any_avx512, haar_avx512, haar_ll_avx512, haar_inverse_avx512,
+        "avx512",
+        LANES,
+        dwconv3_avx512,
+        dwconv5_avx512,
+        dwconv7_avx512,
+        dwconv_any_avx512,
+        haar_avx512,
+        haar_ll_avx512,
+        haar_inverse_avx512,
+        dwconv_bands3_avx512,
+        dwconv_bands5_avx512,
+        dwconv_bands7_avx512,
     };
     return &table;
 }

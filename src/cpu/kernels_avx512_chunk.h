@@ -1,7 +1,10 @@
 /* Template for kernels_avx512.c, included once per vector width (no include guard): one chunk
  * of CHUNK_LANES columns of a depthwise block. Expects CHUNK_LANES, CHUNK_VEC, CHUNK_MASK,
  * CHUNK_NAME(name) (a name with the width's suffix), and the intrinsics CHUNK_LOAD(mask, p),
- * CHUNK_STORE(p, mask, v), CHUNK_SET1(f), CHUNK_ADD(a, b), CHUNK_FMADD(a, b, c).
+ * CHUNK_STORE(p, mask, v), CHUNK_SET1(f), CHUNK_ADD(a, b), CHUNK_FMADD(a, b, c); for vectors
+ * of half as many lanes, CHUNK_HALF_VEC, CHUNK_HALF_MASK, CHUNK_HALF_LOAD(mask, p),
+ * CHUNK_HALF_ADD(a, b), CHUNK_HALF_SUB(a, b), and CHUNK_INTERLEAVE(even, odd), which makes a
+ * whole vector of two half ones' lanes in turn.
  *
  * `rows` accumulators; every input row in the block's window is loaded once per tap column
  * kx and fed to each output row that uses it (up to min(rows, k)). Loads and stores are
@@ -17,27 +20,22 @@ WTCONV_INLINE CHUNK_MASK CHUNK_NAME(lanes_inside)(int start, int width) {
     return (CHUNK_MASK)(((1u << end) - 1u) & ~((1u << first) - 1u));
 }
 
-/* Columns [x, x + CHUNK_LANES) of the block, k constant: the loops unroll into straight-line
- * FMAs. Tap column kx outermost: its k weights are broadcast once into registers (k + rows + 1
- * vectors live at most), then every input row of the window is loaded at that column offset
- * once and fed to the outputs it reaches. Broadcasting each weight as a memory operand of
- * every FMA instead costs a load per FMA, and the loads then compete with the rows'. */
-WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float *const *init,
-                                            float bias, const float *weights, const int k,
-                                            int width, float *const *out, const int rows, int x) {
+/* The taps of columns [x, x + CHUNK_LANES) of the block, k constant, added to acc: the loops
+ * unroll into straight-line FMAs. Tap column kx outermost: its k weights are broadcast once
+ * into registers (k + rows + 1 vectors live at most), then every input row of the window is
+ * loaded at that column offset once and fed to the outputs it reaches. Broadcasting each
+ * weight as a memory operand of every FMA instead costs a load per FMA, and the loads then
+ * compete with the rows'. */
+WTCONV_INLINE void CHUNK_NAME(dwconv_taps)(const float *const *in, const float *weights,
+                                           const int k, int width, const int rows, int x,
+                                           CHUNK_VEC *acc) {
     const int before = (k - 1) / 2;
-    const CHUNK_MASK store = CHUNK_NAME(lanes_inside)(x, width);
     const float *w = weights;
-    CHUNK_VEC acc[WTCONV_CPU_MAX_ROWS];
     CHUNK_MASK keep[MAX_UNROLLED_K]; /* per tap column: its lanes inside the row */
     WTCONV_UNROLL
     for (int kx = 0; kx < k; kx++)
         keep[kx] = CHUNK_NAME(lanes_inside)(x + kx - before, width);
     WTCONV_OPAQUE(w);
-    WTCONV_UNROLL
-    for (int o = 0; o < rows; o++)
-        acc[o] =
-            init ? CHUNK_ADD(CHUNK_SET1(bias), CHUNK_LOAD(store, init[o] + x)) : CHUNK_SET1(bias);
     WTCONV_UNROLL
     for (int kx = 0; kx < k; kx++) {
         CHUNK_VEC column_weights[MAX_UNROLLED_K];
@@ -60,6 +58,52 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float 
             }
         }
     }
+}
+
+/* Columns [x, x + CHUNK_LANES) of the block: bias + init, then the taps. */
+WTCONV_INLINE void CHUNK_NAME(dwconv_chunk)(const float *const *in, const float *const *init,
+                                            float bias, const float *weights, const int k,
+                                            int width, float *const *out, const int rows, int x) {
+    const CHUNK_MASK store = CHUNK_NAME(lanes_inside)(x, width);
+    CHUNK_VEC acc[WTCONV_CPU_MAX_ROWS];
+    WTCONV_UNROLL
+    for (int o = 0; o < rows; o++)
+        acc[o] =
+            init ? CHUNK_ADD(CHUNK_SET1(bias), CHUNK_LOAD(store, init[o] + x)) : CHUNK_SET1(bias);
+    CHUNK_NAME(dwconv_taps)(in, weights, k, width, rows, x, acc);
+    WTCONV_UNROLL
+    for (int o = 0; o < rows; o++)
+        CHUNK_STORE(out[o] + x, store, acc[o]);
+}
+
+/* The same with the initial values made from filtered subbands (wtconv_dwconv_bands_fn):
+ * each coefficient row's four half-width vectors give output rows 2c and 2c+1 of the chunk,
+ * even and odd columns interleaved, in haar_inverse's order of operations. x is even, so
+ * the chunk's half columns start at x / 2. */
+WTCONV_INLINE void CHUNK_NAME(dwconv_chunk_bands)(const float *const *in, const float *bands,
+                                                  size_t row_pitch, size_t band_pitch, float bias,
+                                                  const float *weights, const int k, int width,
+                                                  float *const *out, const int rows, int x) {
+    const CHUNK_MASK store = CHUNK_NAME(lanes_inside)(x, width);
+    const CHUNK_HALF_MASK half = (CHUNK_HALF_MASK)CHUNK_NAME(lanes_inside)(x / 2, (width + 1) / 2);
+    const CHUNK_VEC b = CHUNK_SET1(bias);
+    CHUNK_VEC acc[WTCONV_CPU_MAX_ROWS];
+    WTCONV_UNROLL
+    for (int o = 0; o < rows; o += 2) {
+        const float *s = bands + (size_t)(o / 2) * row_pitch + x / 2;
+        const CHUNK_HALF_VEC s0 = CHUNK_HALF_LOAD(half, s);
+        const CHUNK_HALF_VEC s1 = CHUNK_HALF_LOAD(half, s + band_pitch);
+        const CHUNK_HALF_VEC s2 = CHUNK_HALF_LOAD(half, s + 2 * band_pitch);
+        const CHUNK_HALF_VEC s3 = CHUNK_HALF_LOAD(half, s + 3 * band_pitch);
+        const CHUNK_HALF_VEC p01 = CHUNK_HALF_ADD(s0, s1), p23 = CHUNK_HALF_ADD(s2, s3);
+        acc[o] = CHUNK_ADD(b, CHUNK_INTERLEAVE(CHUNK_HALF_ADD(p01, p23), CHUNK_HALF_SUB(p01, p23)));
+        if (o + 1 < rows) {
+            const CHUNK_HALF_VEC m01 = CHUNK_HALF_SUB(s0, s1), m23 = CHUNK_HALF_SUB(s2, s3);
+            acc[o + 1] =
+                CHUNK_ADD(b, CHUNK_INTERLEAVE(CHUNK_HALF_ADD(m01, m23), CHUNK_HALF_SUB(m01, m23)));
+        }
+    }
+    CHUNK_NAME(dwconv_taps)(in, weights, k, width, rows, x, acc);
     WTCONV_UNROLL
     for (int o = 0; o < rows; o++)
         CHUNK_STORE(out[o] + x, store, acc[o]);

@@ -70,7 +70,7 @@ WTCONV_INLINE void dwconv_chunk(const float *const *in, const float *const *init
 
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
                                 const float *weights, const int k, int width, float *const *out,
-                                const int rows, wtconv_cpu_prefetch *prefetch) {
+                                wtconv_cpu_prefetch *prefetch, const int rows) {
     const int before = (k - 1) / 2, after = k / 2;
     /* Vector chunks: x >= before and x + LANES + after <= width. */
     const int first = before < width ? before : width;
@@ -88,7 +88,7 @@ WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init
 /* Any k: the vector chunks with tap loops that stay loops. */
 WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *init, float bias,
                                     const float *weights, int k, int width, float *const *out,
-                                    const int rows, wtconv_cpu_prefetch *prefetch) {
+                                    wtconv_cpu_prefetch *prefetch, const int rows) {
     const int before = (k - 1) / 2, after = k / 2;
     const int first = before < width ? before : width;
     int x = 0;
@@ -126,7 +126,7 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
                                  const float *weights, int k, int width, float *const *out,        \
                                  int rows, wtconv_cpu_prefetch *prefetch) {                        \
         (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, K)                                                        \
+        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
     }
 DEFINE_DWCONV_K(3)
 DEFINE_DWCONV_K(5)
@@ -134,7 +134,8 @@ DEFINE_DWCONV_K(7)
 
 static void dwconv_any_neon(const float *const *in, const float *const *init, float bias,
                             const float *weights, int k, int width, float *const *out, int rows,
-                            wtconv_cpu_prefetch *prefetch){DWCONV_ROWS_SWITCH(dwconv_block_any, k)}
+                            wtconv_cpu_prefetch *prefetch){
+    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
 
 /* ---- Haar: vld2q/vst2q split and merge even and odd columns ------------------------------ */
 
@@ -225,8 +226,8 @@ static void haar_inverse_neon(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_neon(void) {
     static const wtconv_cpu_kernels table = {
-        "neon",          LANES,     dwconv3_neon, dwconv5_neon,      dwconv7_neon,
-        dwconv_any_neon, haar_neon, haar_ll_neon, haar_inverse_neon,
+        "neon",    LANES,        dwconv3_neon,      dwconv5_neon, dwconv7_neon, dwconv_any_neon,
+        haar_neon, haar_ll_neon, haar_inverse_neon, NULL,         NULL,         NULL,
     };
     return &table;
 }
