@@ -54,21 +54,6 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_HALF_SUB(a, b) _mm256_sub_ps((a), (b))
 #define CHUNK_INTERLEAVE(even, odd) interleave_zmm((even), (odd))
 #include "cpu/kernels_avx512_chunk.h"
-#undef CHUNK_LANES
-#undef CHUNK_VEC
-#undef CHUNK_MASK
-#undef CHUNK_NAME
-#undef CHUNK_LOAD
-#undef CHUNK_STORE
-#undef CHUNK_SET1
-#undef CHUNK_ADD
-#undef CHUNK_FMADD
-#undef CHUNK_HALF_VEC
-#undef CHUNK_HALF_MASK
-#undef CHUNK_HALF_LOAD
-#undef CHUNK_HALF_ADD
-#undef CHUNK_HALF_SUB
-#undef CHUNK_INTERLEAVE
 
 #define CHUNK_LANES 8
 #define CHUNK_VEC __m256
@@ -86,21 +71,6 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_HALF_SUB(a, b) _mm_sub_ps((a), (b))
 #define CHUNK_INTERLEAVE(even, odd) interleave_ymm((even), (odd))
 #include "cpu/kernels_avx512_chunk.h"
-#undef CHUNK_LANES
-#undef CHUNK_VEC
-#undef CHUNK_MASK
-#undef CHUNK_NAME
-#undef CHUNK_LOAD
-#undef CHUNK_STORE
-#undef CHUNK_SET1
-#undef CHUNK_ADD
-#undef CHUNK_FMADD
-#undef CHUNK_HALF_VEC
-#undef CHUNK_HALF_MASK
-#undef CHUNK_HALF_LOAD
-#undef CHUNK_HALF_ADD
-#undef CHUNK_HALF_SUB
-#undef CHUNK_INTERLEAVE
 
 /* A block: zmm chunks while more than 8 columns are left, then one ymm chunk. */
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,

@@ -4,7 +4,7 @@
  * CHUNK_STORE(p, mask, v), CHUNK_SET1(f), CHUNK_ADD(a, b), CHUNK_FMADD(a, b, c); for vectors
  * of half as many lanes, CHUNK_HALF_VEC, CHUNK_HALF_MASK, CHUNK_HALF_LOAD(mask, p),
  * CHUNK_HALF_ADD(a, b), CHUNK_HALF_SUB(a, b), and CHUNK_INTERLEAVE(even, odd), which makes a
- * whole vector of two half ones' lanes in turn.
+ * whole vector of two half ones' lanes in turn. It undefines them all at its end.
  *
  * `rows` accumulators; every input row in the block's window is loaded once per tap column
  * kx and fed to each output row that uses it (up to min(rows, k)). Loads and stores are
@@ -142,3 +142,19 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk_any)(const float *const *in, const fl
     for (int o = 0; o < rows; o++)
         CHUNK_STORE(out[o] + x, store, acc[o]);
 }
+
+#undef CHUNK_LANES
+#undef CHUNK_VEC
+#undef CHUNK_MASK
+#undef CHUNK_NAME
+#undef CHUNK_LOAD
+#undef CHUNK_STORE
+#undef CHUNK_SET1
+#undef CHUNK_ADD
+#undef CHUNK_FMADD
+#undef CHUNK_HALF_VEC
+#undef CHUNK_HALF_MASK
+#undef CHUNK_HALF_LOAD
+#undef CHUNK_HALF_ADD
+#undef CHUNK_HALF_SUB
+#undef CHUNK_INTERLEAVE
