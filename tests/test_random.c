@@ -580,6 +580,20 @@ static void draw_case(int index, case_params *p) {
         p->W = 70;
         p->k = 31;
         p->L = 2;
+    } else if (index >= 5 && index <= 7) {
+        /* Many planes at stride 1, k = 5, 7, 3: the CPU backend's threads take whole planes
+         * and keep each plane's level-0 Haar rows for level 0's pass (they fit in 1/8 of the
+         * input), and the base branch's kernel starts from the filtered subbands. */
+        static const int shapes[3][5] = {
+            {48, 27, 38, 5, 3}, {64, 33, 20, 7, 2}, {64, 16, 50, 3, 2}};
+        const int *c = shapes[index - 5];
+        p->C = c[0];
+        p->H = c[1];
+        p->W = c[2];
+        p->k = c[3];
+        p->L = c[4];
+        p->stride = 1;
+        p->stride_mode = STRIDE_OPT;
     }
     if (p->stride > 1 && p->stride_mode == STRIDE_DEFAULT)
         p->stride_mode = STRIDE_META;
