@@ -16,6 +16,9 @@ faster, steadier PyTorch (what a deployment with a caching allocator gets).
 
 Each shape's measurements are taken --repeat times in turn and the medians reported, or with
 --best the fastest (a machine shared with other work slows either side at random moments).
+The C benchmark times 1 and 2 threads in alternating batches; the 2-thread speedup is given
+from the batches' medians and, as the machine's capability when neither core is taken by
+other work, from each run's fastest batches.
 
 It ends with the targets of issue 4: geometric mean of the 1-thread ratio >= 8, >= 50% of
 the peak for k = 5 and 7 on the shapes with H >= 56 (1 thread), 2 threads >= 1.8x 1 thread.
@@ -183,11 +186,12 @@ def main():
     for shape in shapes:
         c, h, w, k, levels = parse_shape(shape)
         flops = layer_flops(c, h, w, k, levels)
-        ones, twos, torches, keeps, peaks = [], [], [], [], []
+        ones, twos, torches, keeps, peaks, best_ratios = [], [], [], [], [], []
         for _ in range(args.repeat):
             rows, peak = run_c_bench(args.bench, shape, [1, 2], args.time, args.batches)
             ones.append(float(rows[1]["ms_median"]))
             twos.append(float(rows[2]["ms_median"]))
+            best_ratios.append(float(rows[1]["ms_best"]) / float(rows[2]["ms_best"]))
             peaks.append(peak)
             torches.append(plain.time(shape, args.time, args.batches))
             keeps.append(keeping.time(shape, args.time, args.batches))
@@ -197,7 +201,7 @@ def main():
         results.append({
             "shape": shape, "h": h, "k": k, "peak": peak,
             "ms1": one, "gflops1": flops / one / 1e6, "fraction1": flops / one / 1e6 / peak,
-            "ms2": two, "speedup2": one / two,
+            "ms2": two, "speedup2": one / two, "speedup2_best": pick(best_ratios),
             "torch_ms": torch_ms, "torch_gflops": flops / torch_ms / 1e6,
             "ratio": torch_ms / one,
             "keep_ms": keep_ms, "keep_gflops": flops / keep_ms / 1e6, "keep_ratio": keep_ms / one,
@@ -205,7 +209,8 @@ def main():
         r = results[-1]
         print(f"  {shape}: {one:.3f} ms ({r['fraction1']:.0%} of {peak:.0f} GFLOP/s), "
               f"torch {torch_ms:.3f} ms (x{r['ratio']:.1f}), keeping memory {keep_ms:.3f} ms "
-              f"(x{r['keep_ratio']:.1f}); 2 threads {two:.3f} ms (x{r['speedup2']:.2f})",
+              f"(x{r['keep_ratio']:.1f}); 2 threads {two:.3f} ms (x{r['speedup2']:.2f}; best "
+              f"batches x{r['speedup2_best']:.2f})",
               flush=True)
         if args.repeat > 1:
             print("    each run: 1 thread " + " ".join(f"{v:.3f}" for v in ones) +
@@ -221,20 +226,21 @@ def main():
     if args.markdown:
         print("| C/H/W/k/L | libwtconv 1 thread ms | GFLOP/s | % of peak | PyTorch ms "
               "(GFLOP/s) | ratio | PyTorch keeping memory ms (GFLOP/s) | ratio "
-              "| libwtconv 2 threads ms | 2 vs 1 thread |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| libwtconv 2 threads ms | 2 vs 1 thread | 2 vs 1, best batches |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in results:
             print(f"| {r['shape']} | {r['ms1']:.3f} | {r['gflops1']:.1f} | {r['fraction1']:.0%} "
                   f"| {r['torch_ms']:.2f} ({r['torch_gflops']:.1f}) | {r['ratio']:.1f}x "
                   f"| {r['keep_ms']:.2f} ({r['keep_gflops']:.1f}) | {r['keep_ratio']:.1f}x "
-                  f"| {r['ms2']:.3f} | {r['speedup2']:.2f}x |")
+                  f"| {r['ms2']:.3f} | {r['speedup2']:.2f}x | {r['speedup2_best']:.2f}x |")
     else:
         print(f"{'C/H/W/k/L':<16}{'ms 1t':>8}{'GFLOP/s':>9}{'%peak':>7}{'torch ms':>10}"
-              f"{'ratio':>7}{'keep ms':>9}{'ratio':>7}{'ms 2t':>8}{'2t/1t':>7}")
+              f"{'ratio':>7}{'keep ms':>9}{'ratio':>7}{'ms 2t':>8}{'2t/1t':>7}{'best':>7}")
         for r in results:
             print(f"{r['shape']:<16}{r['ms1']:>8.3f}{r['gflops1']:>9.1f}{r['fraction1']:>7.0%}"
                   f"{r['torch_ms']:>10.2f}{r['ratio']:>6.1f}x{r['keep_ms']:>9.2f}"
-                  f"{r['keep_ratio']:>6.1f}x{r['ms2']:>8.3f}{r['speedup2']:>6.2f}x")
+                  f"{r['keep_ratio']:>6.1f}x{r['ms2']:>8.3f}{r['speedup2']:>6.2f}x"
+                  f"{r['speedup2_best']:>6.2f}x")
     peaks = [r["peak"] for r in results]
     print(f"single-core FMA peak measured by wtconv-bench: {min(peaks):.1f} .. {max(peaks):.1f} "
           "GFLOP/s")
@@ -254,6 +260,10 @@ def main():
               f"{'MET' if worst['fraction1'] >= 0.5 else 'NOT MET'}")
     print(f"target: 2 threads >= 1.8x 1 thread: lowest x{min(r['speedup2'] for r in results):.2f}"
           f" {'MET' if not slow2 else 'NOT MET (' + ', '.join(r['shape'] for r in slow2) + ')'}")
+    slow2_best = [r for r in results if r["speedup2_best"] < 1.8]
+    print(f"        the same from each run's fastest batches: lowest "
+          f"x{min(r['speedup2_best'] for r in results):.2f} "
+          f"{'MET' if not slow2_best else 'NOT MET (' + ', '.join(r['shape'] for r in slow2_best) + ')'}")
 
 
 if __name__ == "__main__":
