@@ -39,11 +39,24 @@ WTCONV_INLINE __m256 load_cols(const float *row, int col, int width, const int e
 WTCONV_INLINE void store_cols(float *row, int col, int width, __m256 v, const int edge) {
     if (!edge || col + LANES <= width) {
         _mm256_storeu_ps(row + col, v);
-    } else {
-        float lanes[LANES];
-        _mm256_storeu_ps(lanes, v);
-        for (int i = col < 0 ? -col : 0; col + i < width; i++)
-            row[col + i] = lanes[i];
+    } else if (col < width) { /* col >= 0: chunks start inside the row */
+        /* The first width - col lanes, in pieces of 4, 2 and 1 (a copy loop would become a
+         * call to memcpy). */
+        float *p = row + col;
+        int n = width - col;
+        __m128 part = _mm256_castps256_ps128(v);
+        if (n >= 4) {
+            _mm_storeu_ps(p, part);
+            p += 4, n -= 4;
+            part = _mm256_extractf128_ps(v, 1);
+        }
+        if (n >= 2) {
+            _mm_storel_pi((__m64 *)(void *)p, part); /* __m64 may alias */
+            p += 2, n -= 2;
+            part = _mm_movehl_ps(part, part);
+        }
+        if (n >= 1)
+            _mm_store_ss(p, part);
     }
 }
 
