@@ -29,7 +29,7 @@ WTCONV_INLINE const float *column(const float *row, int col) {
 
 /* Columns col .. col+7 of a row, zero outside it; `edge` 0 promises they are all inside.
  * Masked moves only where needed: they are slow on some cores, stores so much so on AMD's
- * that a row's last few columns are stored one by one instead. */
+ * that a row's last few columns are stored in pieces instead. */
 WTCONV_INLINE __m256 load_cols(const float *row, int col, int width, const int edge) {
     if (!edge || (col >= 0 && col + LANES <= width))
         return _mm256_loadu_ps(row + col);
