@@ -4,11 +4,13 @@
  *
  * With X_0 = x and X_i the raw LL band of level i-1 (h_i x w_i), and R_i what levels i.. add
  * back at level i's size:
- *   part 1 (L >= 2 only): X_1 .. X_{L-1} by a forward LL chain; then, deepest first, level i's
- *          pass turns X_i into R_i in place (R_i = inverse Haar of the filtered subbands of X_i,
+ *   part 1 (L >= 2 only): X_1 .. X_{L-1} by a forward LL chain (X_1 from all of x's Haar
+ *          rows where the caller keeps them for part 2); then, deepest first, level i's pass
+ *          turns X_i into R_i in place (R_i = inverse Haar of the filtered subbands of X_i,
  *          with R_{i+1} added to the LL one). R_1 stays in the caller's `level1` buffer.
  *   part 2: level 0's pass over a range of coefficient rows: the same with x and R_1, whose
- *          inverse rows are the initial values of the base branch's accumulators.
+ *          inverse rows are the initial values of the base branch's accumulators (made by
+ *          the base kernel itself from the filtered subbands where the kernels have one).
  * Part 2 on any split of the rows gives the same bits, which lets threads share out a plane. */
 #ifndef WTCONV_CPU_CASCADE_H
 #define WTCONV_CPU_CASCADE_H
