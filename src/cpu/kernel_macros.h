@@ -63,4 +63,24 @@
         break;                                                                                     \
     }
 
+/* An instruction set's depthwise kernels for its table: dwconv3_<isa>, dwconv5_<isa> and
+ * dwconv7_<isa> around the file's dwconv_block with k constant, and dwconv_any_<isa> around its
+ * dwconv_block_any. */
+#define WTCONV_DWCONV_K(K, isa)                                                                    \
+    static void dwconv##K##_##isa(const float *const *in, const float *const *init, float bias,    \
+                                  const float *weights, int k, int width, float *const *out,       \
+                                  int rows, wtconv_cpu_prefetch *prefetch) {                       \
+        (void)k;                                                                                   \
+        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
+    }
+#define WTCONV_DEFINE_DWCONV_KERNELS(isa)                                                          \
+    WTCONV_DWCONV_K(3, isa)                                                                        \
+    WTCONV_DWCONV_K(5, isa)                                                                        \
+    WTCONV_DWCONV_K(7, isa)                                                                        \
+    static void dwconv_any_##isa(const float *const *in, const float *const *init, float bias,     \
+                                 const float *weights, int k, int width, float *const *out,        \
+                                 int rows, wtconv_cpu_prefetch *prefetch) {                        \
+        DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)     \
+    }
+
 #endif

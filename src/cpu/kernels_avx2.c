@@ -149,21 +149,7 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
     }
 }
 
-#define DEFINE_DWCONV_K(K)                                                                         \
-    static void dwconv##K##_avx2(const float *const *in, const float *const *init, float bias,     \
-                                 const float *weights, int k, int width, float *const *out,        \
-                                 int rows, wtconv_cpu_prefetch *prefetch) {                        \
-        (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
-    }
-DEFINE_DWCONV_K(3)
-DEFINE_DWCONV_K(5)
-DEFINE_DWCONV_K(7)
-
-static void dwconv_any_avx2(const float *const *in, const float *const *init, float bias,
-                            const float *weights, int k, int width, float *const *out, int rows,
-                            wtconv_cpu_prefetch *prefetch){
-    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
+WTCONV_DEFINE_DWCONV_KERNELS(avx2)
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 8 blocks per step: 16 columns of each input row, split into even and odd columns. */

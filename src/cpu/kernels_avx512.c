@@ -118,16 +118,7 @@ WTCONV_INLINE void dwconv_block_bands(const float *const *in, const float *bands
     }
 }
 
-#define DEFINE_DWCONV_K(K)                                                                         \
-    static void dwconv##K##_avx512(const float *const *in, const float *const *init, float bias,   \
-                                   const float *weights, int k, int width, float *const *out,      \
-                                   int rows, wtconv_cpu_prefetch *prefetch) {                      \
-        (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
-    }
-DEFINE_DWCONV_K(3)
-DEFINE_DWCONV_K(5)
-DEFINE_DWCONV_K(7)
+WTCONV_DEFINE_DWCONV_KERNELS(avx512)
 
 #define DEFINE_DWCONV_BANDS_K(K)                                                                   \
     static void dwconv_bands##K##_avx512(                                                          \
@@ -141,11 +132,6 @@ DEFINE_DWCONV_K(7)
 DEFINE_DWCONV_BANDS_K(3)
 DEFINE_DWCONV_BANDS_K(5)
 DEFINE_DWCONV_BANDS_K(7)
-
-static void dwconv_any_avx512(const float *const *in, const float *const *init, float bias,
-                              const float *weights, int k, int width, float *const *out, int rows,
-                              wtconv_cpu_prefetch *prefetch){
-    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 16 blocks per step: 32 columns of each input row, split into even and odd columns. */

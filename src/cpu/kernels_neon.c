@@ -121,21 +121,7 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
         dwconv_column(in, init, bias, weights, k, width, out, rows, x);
 }
 
-#define DEFINE_DWCONV_K(K)                                                                         \
-    static void dwconv##K##_neon(const float *const *in, const float *const *init, float bias,     \
-                                 const float *weights, int k, int width, float *const *out,        \
-                                 int rows, wtconv_cpu_prefetch *prefetch) {                        \
-        (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block, in, init, bias, weights, K, width, out, prefetch)         \
-    }
-DEFINE_DWCONV_K(3)
-DEFINE_DWCONV_K(5)
-DEFINE_DWCONV_K(7)
-
-static void dwconv_any_neon(const float *const *in, const float *const *init, float bias,
-                            const float *weights, int k, int width, float *const *out, int rows,
-                            wtconv_cpu_prefetch *prefetch){
-    DWCONV_ROWS_SWITCH(dwconv_block_any, in, init, bias, weights, k, width, out, prefetch)}
+WTCONV_DEFINE_DWCONV_KERNELS(neon)
 
 /* ---- Haar: vld2q/vst2q split and merge even and odd columns ------------------------------ */
 
