@@ -44,7 +44,7 @@ typedef struct cpu_state {
     size_t level1_floats; /* each */
     float *bands;         /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
     size_t bands_floats;  /* each */
-    void *memory;         /* the allocation behind the workers' memory and level1 */
+    void *memory;         /* the allocation behind the workers' memory, level1 and bands */
     size_t workspace_bytes;
     /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
     const float *input;
