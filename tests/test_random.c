@@ -594,6 +594,26 @@ static void draw_case(int index, case_params *p) {
         p->L = c[4];
         p->stride = 1;
         p->stride_mode = STRIDE_OPT;
+    } else if (index >= 8 && index <= 14) {
+        /* At least 16 channels of small planes: the CPU backend's AVX-512 kernels take blocks
+         * of 16 channels at once (cpu/channel_block.h) where the grids fit, the channels left
+         * over plane by plane; WTCONV_CPU_CHANNEL_BLOCKS=1 (the random_blocks test) makes
+         * them take it for every case here. Any k (the sliding 3/5/7 and the looped others),
+         * odd sizes, strides, deep cascades, batches. */
+        static const int shapes[7][7] = {/* N, C, H, W, k, L, stride */
+                                         {1, 768, 14, 14, 5, 2, 1}, {2, 40, 14, 14, 5, 2, 1},
+                                         {1, 32, 9, 13, 7, 3, 2},   {3, 16, 7, 6, 4, 2, 3},
+                                         {1, 48, 20, 17, 3, 4, 1},  {2, 17, 11, 30, 9, 2, 1},
+                                         {2, 16, 1, 5, 1, 3, 1}};
+        const int *c = shapes[index - 8];
+        p->N = c[0];
+        p->C = c[1];
+        p->H = c[2];
+        p->W = c[3];
+        p->k = c[4];
+        p->L = c[5];
+        p->stride = c[6];
+        p->stride_mode = STRIDE_OPT;
     }
     if (p->stride > 1 && p->stride_mode == STRIDE_DEFAULT)
         p->stride_mode = STRIDE_META;

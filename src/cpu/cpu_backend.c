@@ -17,6 +17,7 @@
 
 #include "api/error.h"
 #include "cpu/cascade.h"
+#include "cpu/channel_block.h"
 #include "cpu/isa.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
@@ -44,7 +45,14 @@ typedef struct cpu_state {
     size_t level1_floats; /* each */
     float *bands;         /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
     size_t bands_floats;  /* each */
-    void *memory;         /* the allocation behind the workers' memory, level1 and bands */
+    /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
+     * their packed weights, and per thread a block's grids. */
+    size_t blocks;
+    int block_workers; /* the workers that take part (their grids fit; see block_room) */
+    float *block_weights;
+    wtconv_cpu_block_layout block_layout;
+    float *block_scratch;
+    void *memory; /* the allocation behind the workers' memory, level1 and bands */
     size_t workspace_bytes;
     /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
     const float *input;
@@ -61,6 +69,7 @@ static void cpu_destroy(void *opaque) {
     wtconv_pool_destroy(s->pool);
     free(s->memory);
     free(s->weights);
+    free(s->block_weights);
     free(s);
 }
 
@@ -118,9 +127,62 @@ static int keep_bands(const cpu_state *s, size_t bands_floats) {
            kept <= input / BANDS_SHARE_OF_INPUT;
 }
 
+/* Small planes go through the channel-block path (cpu/channel_block.h) where the kernels have
+ * one: up to this many elements a plane, its rows are short enough that masks and calls cost
+ * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
+ * is taken only where those of two workers fit in half the input, and no more workers take
+ * part than fit there (see block_workers). Decided by the shape alone, never by the thread
+ * count, so that every thread count gives the same bits.
+ * WTCONV_CPU_CHANNEL_BLOCKS=0 (environment, read by create) turns the path off, =1 takes it
+ * for every shape it can run (one worker if need be): switches for tests and benchmarks. */
+#define BLOCK_MAX_PLANE (24 * 24)
+#define BLOCKS_ENV "WTCONV_CPU_CHANNEL_BLOCKS"
+
+static size_t block_grid_bytes(const cpu_state *s) {
+    return s->block_layout.floats * sizeof(float);
+}
+
+/* Workers that fit their grids in half the input (>= 2 where the path is taken by size). */
+static size_t block_room(const cpu_state *s) {
+    const size_t half_input = s->plan.input_elements / 2 * sizeof(float);
+    return half_input / block_grid_bytes(s);
+}
+
+static int use_channel_blocks(const cpu_state *s) {
+    const wtconv_plan *plan = &s->plan;
+    const char *wanted = getenv(BLOCKS_ENV);
+    const int lanes = s->layer.kernels->block_lanes;
+    if (!s->layer.kernels->channel_block || lanes <= 0 || plan->channels < lanes ||
+        s->block_layout.floats == 0 ||
+        s->block_layout.floats > (size_t)-1 / sizeof(float) / CPU_MAX_THREADS)
+        return 0;
+    if (wanted && !strcmp(wanted, "0"))
+        return 0;
+    if (wanted && !strcmp(wanted, "1"))
+        return 1;
+    return plan->plane <= BLOCK_MAX_PLANE && block_room(s) >= 2;
+}
+
+/* The channel-block path's packed weights, one block after another. */
+static wtconv_status pack_block_weights(cpu_state *s) {
+    const int lanes = s->layer.kernels->block_lanes;
+    const size_t per_block = wtconv_cpu_block_weight_floats(&s->plan, lanes);
+    s->block_weights = malloc(s->blocks * per_block * sizeof(float));
+    if (!s->block_weights)
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                           "out of memory for the CPU backend's weights (%zu bytes)",
+                           s->blocks * per_block * sizeof(float));
+    for (size_t b = 0; b < s->blocks; b++)
+        wtconv_cpu_block_pack(&s->plan, lanes, s->layer.base_weight, s->layer.base_bias,
+                              s->layer.wavelet_weight, (int)b * lanes,
+                              s->block_weights + b * per_block);
+    return WTCONV_OK;
+}
+
 /* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
  * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
- * row pointers and its scratch floats; then the level-1 buffers, then the kept Haar rows. */
+ * row pointers and its scratch floats; then the level-1 buffers, the kept Haar rows, and the
+ * channel-block grids (zeroed: their borders are the padding). */
 static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
@@ -131,8 +193,9 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
     const size_t level1_buffers = s->whole_planes ? threads : planes;
     size_t per_worker, bytes;
-    s->level1_floats = wtconv_cpu_level1_floats(plan);
-    s->bands_floats = wtconv_cpu_bands_floats(plan, &overflow);
+    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
+    s->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
+    s->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
     if (overflow || !keep_bands(s, s->bands_floats))
         s->bands_floats = 0;
     per_worker = descriptor_bytes + pointers * sizeof(const float *);
@@ -147,11 +210,17 @@ static wtconv_status allocate_workspace(cpu_state *s) {
             wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
         const size_t bands_total = wtconv_mul_size(
             wtconv_mul_size(s->bands_floats, threads, &overflow), sizeof(float), &overflow);
+        const size_t blocks_total =
+            s->blocks ? wtconv_mul_size(wtconv_mul_size(s->block_layout.floats,
+                                                        (size_t)s->block_workers, &overflow),
+                                        sizeof(float), &overflow)
+                      : 0;
         if (SIZE_MAX - 64 - bytes < level1_total ||
-            SIZE_MAX - 64 - bytes - level1_total < bands_total)
+            SIZE_MAX - 64 - bytes - level1_total < bands_total ||
+            SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
             overflow = 1;
         else
-            bytes += level1_total + bands_total;
+            bytes += level1_total + bands_total + blocks_total;
     }
     if (overflow)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
@@ -176,6 +245,11 @@ static wtconv_status allocate_workspace(cpu_state *s) {
         s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
         p += s->level1_floats * level1_buffers * sizeof(float);
         s->bands = s->bands_floats ? (float *)(void *)p : NULL;
+        p += s->bands_floats * threads * sizeof(float);
+        if (s->blocks) {
+            s->block_scratch = (float *)(void *)p;
+            memset(p, 0, s->block_layout.floats * (size_t)s->block_workers * sizeof(float));
+        }
     }
     s->workspace_bytes = bytes;
     return WTCONV_OK;
@@ -212,7 +286,19 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     planes = (size_t)plan->batch * (size_t)plan->channels;
     s->whole_planes = planes % (size_t)s->threads == 0 ||
                       planes >= (size_t)PLANES_PER_WORKER_FOR_WHOLE_PLANES * (size_t)s->threads;
+    if (kernels->channel_block) {
+        int overflow = 0;
+        wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
+        if (!overflow && use_channel_blocks(s)) {
+            const size_t room = block_room(s);
+            s->blocks = (size_t)(plan->channels / kernels->block_lanes);
+            s->block_workers = (size_t)s->threads < room ? s->threads : room ? (int)room : 1;
+            s->whole_planes = 1; /* the channels left over, if any, go whole */
+        }
+    }
     status = fold_weights(s, model);
+    if (status == WTCONV_OK && s->blocks)
+        status = pack_block_weights(s);
     if (status == WTCONV_OK)
         status = allocate_workspace(s);
     if (status == WTCONV_OK)
@@ -258,33 +344,67 @@ static size_t chunk_count(size_t total, int workers) {
     return chunks < total ? chunks : total;
 }
 
+/* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
+static void whole_plane(cpu_state *s, int worker, size_t p, const float *next_x) {
+    const wtconv_plan *plan = &s->plan;
+    const int rows = plan->level[0].half_height;
+    const int channel = (int)(p % (size_t)plan->channels);
+    const float *x = s->input + p * plan->plane;
+    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
+    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
+    float *bands = s->bands ? s->bands + (size_t)worker * s->bands_floats : NULL;
+    if (bands) {
+        wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
+        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+    } else if (level1) {
+        wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
+        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
+    }
+    wtconv_cpu_plane_output(&s->layer, scratch, channel, x, bands, level1,
+                            s->output + p * plan->out_plane, 0, rows, next_x);
+}
+
 /* Whole planes, each while the next one is fetched into the cache. */
 static void run_whole_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
-    const int rows = plan->level[0].half_height;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     const size_t chunks = chunk_count(planes, workers);
-    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
-    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
-    float *bands = s->bands ? s->bands + (size_t)worker * s->bands_floats : NULL;
     size_t begin, end;
-    while (next_chunk(s, planes, chunks, &begin, &end)) {
-        for (size_t p = begin; p < end; p++) {
-            const int channel = (int)(p % (size_t)plan->channels);
-            const float *x = s->input + p * plan->plane;
-            if (bands) {
-                wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
-                wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-            } else if (level1) {
-                wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
-                wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-            }
+    while (next_chunk(s, planes, chunks, &begin, &end))
+        for (size_t p = begin; p < end; p++)
             /* The next plane: this worker's, or after the chunk's last one, most likely
              * this worker's next chunk (with one worker, surely). */
-            wtconv_cpu_plane_output(&s->layer, scratch, channel, x, bands, level1,
-                                    s->output + p * plan->out_plane, 0, rows,
-                                    p + 1 < planes ? x + plan->plane : NULL);
+            whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
+}
+
+/* The channel-block path: work items are the blocks of every batch item, then the planes of
+ * the channels left over (fewer than a block per batch item), which go whole. */
+static void run_channel_blocks(void *opaque, int worker, int workers) {
+    cpu_state *s = opaque;
+    const wtconv_plan *plan = &s->plan;
+    const size_t lanes = (size_t)s->layer.kernels->block_lanes;
+    const size_t channels = (size_t)plan->channels, batch = (size_t)plan->batch;
+    const size_t blocked = s->blocks * lanes, left = channels - blocked;
+    const size_t items = batch * (s->blocks + left);
+    const size_t chunks = chunk_count(items, workers);
+    const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
+    float *grids = s->block_scratch + (size_t)worker * s->block_layout.floats;
+    size_t begin, end;
+    if (worker >= s->block_workers)
+        return; /* no room for its grids */
+    while (next_chunk(s, items, chunks, &begin, &end)) {
+        for (size_t item = begin; item < end; item++) {
+            if (item < batch * s->blocks) {
+                const size_t n = item / s->blocks, b = item % s->blocks;
+                const size_t p = n * channels + b * lanes;
+                s->layer.kernels->channel_block(
+                    plan, &s->block_layout, s->block_weights + b * block_weights,
+                    s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
+            } else {
+                const size_t rest = item - batch * s->blocks;
+                whole_plane(s, worker, rest / left * channels + blocked + rest % left, NULL);
+            }
         }
     }
 }
@@ -332,7 +452,9 @@ static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     s->input = input;
     s->output = output;
     wtconv_atomic_store(&s->next_chunk, 0);
-    if (s->whole_planes) {
+    if (s->blocks) {
+        wtconv_pool_run(s->pool, run_channel_blocks, s);
+    } else if (s->whole_planes) {
         wtconv_pool_run(s->pool, run_whole_planes, s);
     } else {
         if (s->level1) {

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/channel_block.h"
+
 /* The most output rows one depthwise call computes at once (its register block): each input
  * row it loads serves up to this many output rows. */
 #define WTCONV_CPU_MAX_ROWS 8
@@ -77,6 +79,9 @@ typedef struct wtconv_cpu_kernels {
     wtconv_haar_inverse_fn haar_inverse;
     /* k = 3, 5, 7; NULL where this set has none: the cascade then inverts, then convolves */
     wtconv_dwconv_bands_fn dwconv_bands3, dwconv_bands5, dwconv_bands7;
+    /* The layer on blocks of block_lanes channels (cpu/channel_block.h), or NULL */
+    wtconv_channel_block_fn channel_block;
+    int block_lanes;
 } wtconv_cpu_kernels;
 
 /* The fastest depthwise kernel of a table for kernel size k. */

@@ -249,8 +249,20 @@ static void haar_inverse_avx2(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void) {
     static const wtconv_cpu_kernels table = {
-        "avx2",    LANES,        dwconv3_avx2,      dwconv5_avx2, dwconv7_avx2, dwconv_any_avx2,
-        haar_avx2, haar_ll_avx2, haar_inverse_avx2, NULL,         NULL,         NULL,
+        "avx2",
+        LANES,
+        dwconv3_avx2,
+        dwconv5_avx2,
+        dwconv7_avx2,
+        dwconv_any_avx2,
+        haar_avx2,
+        haar_ll_avx2,
+        haar_inverse_avx2,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        0,
     };
     return &table;
 }

@@ -297,6 +297,8 @@ const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {
         dwconv_bands3_avx512,
         dwconv_bands5_avx512,
         dwconv_bands7_avx512,
+        wtconv_cpu_channel_block_avx512,
+        LANES,
     };
     return &table;
 }

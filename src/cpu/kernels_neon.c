@@ -212,8 +212,20 @@ static void haar_inverse_neon(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_neon(void) {
     static const wtconv_cpu_kernels table = {
-        "neon",    LANES,        dwconv3_neon,      dwconv5_neon, dwconv7_neon, dwconv_any_neon,
-        haar_neon, haar_ll_neon, haar_inverse_neon, NULL,         NULL,         NULL,
+        "neon",
+        LANES,
+        dwconv3_neon,
+        dwconv5_neon,
+        dwconv7_neon,
+        dwconv_any_neon,
+        haar_neon,
+        haar_ll_neon,
+        haar_inverse_neon,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        0,
     };
     return &table;
 }

@@ -91,7 +91,7 @@ static void haar_inverse_scalar(const float *src, size_t row_pitch, size_t band_
 const wtconv_cpu_kernels *wtconv_cpu_kernels_scalar(void) {
     static const wtconv_cpu_kernels table = {
         "scalar",       SCALAR_STEP_COLUMNS, NULL, NULL, NULL, dwconv_scalar, haar_scalar,
-        haar_ll_scalar, haar_inverse_scalar, NULL, NULL, NULL,
+        haar_ll_scalar, haar_inverse_scalar, NULL, NULL, NULL, NULL,          0,
     };
     return &table;
 }

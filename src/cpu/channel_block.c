@@ -1,0 +1,70 @@
+/* The channel-block path's memory: the grids' places in a worker's scratch, and the weights
+ * regrouped so that one vector load gives a tap's weight for every channel of a block. */
+#include "cpu/channel_block.h"
+
+/* Reserves `vectors` vectors (a whole number of 64-byte lines) at *end; returns their offset. */
+static size_t reserve(size_t *end, size_t vectors, int lanes, int *overflow) {
+    const size_t at = *end;
+    const size_t floats = wtconv_mul_size(vectors, (size_t)lanes, overflow);
+    const size_t lines = (floats + 15) / 16 * 16;
+    if (lines < floats || (size_t)-1 - *end < lines)
+        *overflow = 1;
+    else
+        *end += lines;
+    return at;
+}
+
+/* Vectors of a padded grid with an h x w interior, and the slack after it. */
+static size_t padded_vectors(int h, int w, const wtconv_cpu_block_layout *layout, int *overflow) {
+    const size_t pad = (size_t)layout->before + (size_t)layout->after;
+    const size_t grid = wtconv_mul_size((size_t)h + pad, (size_t)w + pad, overflow);
+    return grid + WTCONV_CPU_BLOCK_SLACK;
+}
+
+void wtconv_cpu_block_layout_make(const wtconv_plan *plan, int lanes,
+                                  wtconv_cpu_block_layout *layout, int *overflow) {
+    size_t end = 0;
+    *layout = (wtconv_cpu_block_layout){0};
+    layout->lanes = lanes;
+    layout->before = (plan->kernel - 1) / 2;
+    layout->after = plan->kernel / 2 > 1 ? plan->kernel / 2 : 1;
+    layout->input =
+        reserve(&end, padded_vectors(plan->height, plan->width, layout, overflow), lanes, overflow);
+    for (int i = 0; i < plan->levels; i++) {
+        const wtconv_level_plan *lv = &plan->level[i];
+        const size_t band = padded_vectors(lv->half_height, lv->half_width, layout, overflow);
+        layout->band_floats[i] = wtconv_mul_size(band, (size_t)lanes, overflow);
+        layout->bands[i] = reserve(&end, wtconv_mul_size(band, 4, overflow), lanes, overflow);
+    }
+    /* The widest coefficient row is level 0's. */
+    layout->filtered = reserve(&end, 4 * (size_t)plan->level[0].half_width, lanes, overflow);
+    for (int i = 0; i < plan->levels; i++) {
+        const wtconv_level_plan *lv = &plan->level[i];
+        layout->recon[i] =
+            reserve(&end, wtconv_mul_size((size_t)lv->height, (size_t)lv->width, overflow), lanes,
+                    overflow);
+    }
+    layout->floats = *overflow ? 0 : end;
+}
+
+size_t wtconv_cpu_block_weight_floats(const wtconv_plan *plan, int lanes) {
+    const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel;
+    return (kk + 1 + 4 * (size_t)plan->levels * kk) * (size_t)lanes;
+}
+
+void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base_weight,
+                           const float *base_bias, const float *const *wavelet_weight, int first,
+                           float *packed) {
+    const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel, n = (size_t)lanes;
+    for (size_t lane = 0; lane < n; lane++) {
+        const size_t channel = (size_t)first + lane;
+        float *p = packed + lane;
+        for (size_t t = 0; t < kk; t++, p += n)
+            *p = base_weight[channel * kk + t];
+        *p = base_bias[channel], p += n;
+        for (int i = 0; i < plan->levels; i++)
+            for (size_t s = 0; s < 4; s++)
+                for (size_t t = 0; t < kk; t++, p += n)
+                    *p = wavelet_weight[i][(4 * channel + s) * kk + t];
+    }
+}
