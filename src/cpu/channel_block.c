@@ -23,6 +23,7 @@ static size_t padded_vectors(int h, int w, const wtconv_cpu_block_layout *layout
 
 void wtconv_cpu_block_layout_make(const wtconv_plan *plan, int lanes,
                                   wtconv_cpu_block_layout *layout, int *overflow) {
+    const wtconv_level_plan *top = &plan->level[0];
     size_t end = 0;
     *layout = (wtconv_cpu_block_layout){0};
     layout->lanes = lanes;
@@ -32,18 +33,22 @@ void wtconv_cpu_block_layout_make(const wtconv_plan *plan, int lanes,
         reserve(&end, padded_vectors(plan->height, plan->width, layout, overflow), lanes, overflow);
     for (int i = 0; i < plan->levels; i++) {
         const wtconv_level_plan *lv = &plan->level[i];
-        const size_t band = padded_vectors(lv->half_height, lv->half_width, layout, overflow);
-        layout->band_floats[i] = wtconv_mul_size(band, (size_t)lanes, overflow);
-        layout->bands[i] = reserve(&end, wtconv_mul_size(band, 4, overflow), lanes, overflow);
-    }
-    /* The widest coefficient row is level 0's. */
-    layout->filtered = reserve(&end, 4 * (size_t)plan->level[0].half_width, lanes, overflow);
-    for (int i = 0; i < plan->levels; i++) {
-        const wtconv_level_plan *lv = &plan->level[i];
-        layout->recon[i] =
-            reserve(&end, wtconv_mul_size((size_t)lv->height, (size_t)lv->width, overflow), lanes,
+        if (i > 0) {
+            layout->ll[i] = reserve(
+                &end, wtconv_mul_size((size_t)lv->height + 1, (size_t)lv->width + 1, overflow),
+                lanes, overflow);
+            layout->recon[i] =
+                reserve(&end, wtconv_mul_size((size_t)lv->height, (size_t)lv->width, overflow),
+                        lanes, overflow);
+        }
+        layout->band[i] =
+            reserve(&end, padded_vectors(lv->half_height, lv->half_width, layout, overflow), lanes,
                     overflow);
     }
+    layout->filtered =
+        reserve(&end, wtconv_mul_size(4, top->half_plane, overflow), lanes, overflow);
+    layout->rows =
+        reserve(&end, wtconv_mul_size(2, (size_t)plan->width, overflow), lanes, overflow);
     layout->floats = *overflow ? 0 : end;
 }
 

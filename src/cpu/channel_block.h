@@ -23,16 +23,19 @@
 /* Where a worker's scratch keeps a block's grids, in floats from its (64-byte aligned) start.
  * A grid of h x w vectors is stored row by row, `lanes` floats per vector. Padded grids have
  * `before` zero rows and columns before their h x w interior and `after` after it, and are
- * followed by WTCONV_CPU_BLOCK_SLACK vectors that a kernel may read (never use) past the end. */
+ * followed by WTCONV_CPU_BLOCK_SLACK vectors that a kernel may read (never use) past the end.
+ * Level i's four subbands are made and filtered one at a time in its padded grid; only the
+ * filtered ones are kept, until the inverse. */
 typedef struct wtconv_cpu_block_layout {
-    int lanes;         /* channels per block */
-    int before, after; /* (k-1)/2; max(k/2, 1): a Haar pass over an odd side reads one more */
-    size_t input;      /* padded H x W: the block's input */
-    size_t bands[WTCONV_MAX_LEVELS];       /* level i's four padded subband grids, */
-    size_t band_floats[WTCONV_MAX_LEVELS]; /* this far apart */
-    size_t filtered;                       /* one coefficient row of a level's four subbands */
-    size_t recon[WTCONV_MAX_LEVELS];       /* R_i (h_i x w_i) for i >= 1; recon[0]: the output */
-    size_t floats;                         /* all of it */
+    int lanes;                       /* channels per block */
+    int before, after;               /* (k-1)/2; max(k/2, 1): a Haar step reads one more */
+    size_t input;                    /* padded H x W: the block's input X_0 */
+    size_t ll[WTCONV_MAX_LEVELS];    /* X_i, i >= 1: (h_i + 1) x (w_i + 1), last row/column 0 */
+    size_t band[WTCONV_MAX_LEVELS];  /* level i's padded grid for one subband */
+    size_t filtered;                 /* a level's four filtered subbands (level 0's size) */
+    size_t recon[WTCONV_MAX_LEVELS]; /* R_i (h_i x w_i), i >= 1 */
+    size_t rows;                     /* two rows of W: R_0's, then the output's, two at a time */
+    size_t floats;                   /* all of it */
 } wtconv_cpu_block_layout;
 
 /* Vectors a kernel may read past the end of a padded grid: a row's last chunk of columns

@@ -68,36 +68,35 @@ static void planes_to_grid(const float *x, size_t plane, int height, int width, 
         }
 }
 
-/* The output grid (H x W, row pitch `width` vectors) into the 16 output planes, keeping the
- * rows and columns the stride keeps. */
-static void grid_to_planes(const float *grid, const wtconv_plan *plan, float *y) {
+/* Output row `out_row` of the 16 planes from a row of W vectors, keeping the columns the
+ * stride keeps. */
+static void row_to_planes(const float *row, const wtconv_plan *plan, float *y, int out_row) {
     const int stride = plan->stride, out_w = plan->out_width;
-    for (int row = 0; row < plan->out_height; row++) {
-        const float *src = grid + (size_t)row * (size_t)stride * (size_t)plan->width * LANES;
-        for (int col = 0; col < out_w; col += 16) {
-            const int n = out_w - col < 16 ? out_w - col : 16;
-            const __mmask16 mask = first_lanes(n);
-            float *dst = y + (size_t)row * (size_t)out_w + (size_t)col;
-            __m512 r[16];
-            WTCONV_UNROLL
-            for (int j = 0; j < 16; j++)
-                r[j] = j < n ? load(src + (size_t)(col + j) * (size_t)stride * LANES)
-                             : _mm512_setzero_ps();
-            transpose16(r);
-            WTCONV_UNROLL
-            for (int p = 0; p < 16; p++)
-                _mm512_mask_storeu_ps(dst + (size_t)p * plan->out_plane, mask, r[p]);
-        }
+    for (int col = 0; col < out_w; col += 16) {
+        const int n = out_w - col < 16 ? out_w - col : 16;
+        const __mmask16 mask = first_lanes(n);
+        float *dst = y + (size_t)out_row * (size_t)out_w + (size_t)col;
+        __m512 r[16];
+        WTCONV_UNROLL
+        for (int j = 0; j < 16; j++)
+            r[j] = j < n ? load(row + (size_t)(col + j) * (size_t)stride * LANES)
+                         : _mm512_setzero_ps();
+        transpose16(r);
+        WTCONV_UNROLL
+        for (int p = 0; p < 16; p++)
+            _mm512_mask_storeu_ps(dst + (size_t)p * plan->out_plane, mask, r[p]);
     }
 }
 
 /* ---- Haar transforms on grids ------------------------------------------------------------- */
 
-/* Level i's subbands (without the factor 1/2) of its input, `scale` times: the input's
- * interior at src (pitch src_pitch floats; the zero row and column after an odd side are its
- * border), the subbands' interiors at dst + s * band_floats (pitch dst_pitch). */
-static void haar_grid(const float *src, size_t src_pitch, int half_height, int half_width,
-                      float scale, float *dst, size_t dst_pitch, size_t band_floats) {
+/* Subband s (without the factor 1/2) of a level's input, `scale` times: the input's interior
+ * at src (pitch src_pitch floats; the zero row and column after an odd side are its border),
+ * the subband's at dst (pitch dst_pitch). s0 = (a+b)+(c+d), s1 = (a+b)-(c+d),
+ * s2 = (a-b)+(c-d), s3 = (a-b)-(c-d) for the block a b / c d. */
+WTCONV_INLINE void haar_band_body(const float *src, size_t src_pitch, int half_height,
+                                  int half_width, const int s, float scale, float *dst,
+                                  size_t dst_pitch) {
     const __m512 factor = _mm512_set1_ps(scale);
     for (int j = 0; j < half_height; j++) {
         const float *top = src + 2 * (size_t)j * src_pitch, *bottom = top + src_pitch;
@@ -106,30 +105,42 @@ static void haar_grid(const float *src, size_t src_pitch, int half_height, int h
             const size_t at = 2 * (size_t)q * LANES;
             const __m512 a = load(top + at), b = load(top + at + LANES);
             const __m512 c = load(bottom + at), d = load(bottom + at + LANES);
-            const __m512 sum_top = _mm512_add_ps(a, b), sum_bottom = _mm512_add_ps(c, d);
-            const __m512 diff_top = _mm512_sub_ps(a, b), diff_bottom = _mm512_sub_ps(c, d);
-            float *o = out + (size_t)q * LANES;
-            store(o, _mm512_mul_ps(factor, _mm512_add_ps(sum_top, sum_bottom)));
-            store(o + band_floats, _mm512_mul_ps(factor, _mm512_sub_ps(sum_top, sum_bottom)));
-            store(o + 2 * band_floats, _mm512_mul_ps(factor, _mm512_add_ps(diff_top, diff_bottom)));
-            store(o + 3 * band_floats, _mm512_mul_ps(factor, _mm512_sub_ps(diff_top, diff_bottom)));
+            const __m512 upper = s < 2 ? _mm512_add_ps(a, b) : _mm512_sub_ps(a, b);
+            const __m512 lower = s < 2 ? _mm512_add_ps(c, d) : _mm512_sub_ps(c, d);
+            const __m512 v = s % 2 ? _mm512_sub_ps(upper, lower) : _mm512_add_ps(upper, lower);
+            store(out + (size_t)q * LANES, _mm512_mul_ps(factor, v));
         }
     }
 }
 
-/* One coefficient row j of four filtered subbands (`half_width` vectors each, one after
- * another) into rows 2j and 2j+1 of a reconstruction (height x width, pitch width vectors),
- * cropped: without the factor 1/2, a = s0+s1+s2+s3, b = s0+s1-s2-s3, c = s0-s1+s2-s3,
- * d = s0-s1-s2+s3. */
-static void haar_inverse_row(const float *bands, int half_width, int j, float *recon, int height,
-                             int width) {
-    const size_t band = (size_t)half_width * LANES;
-    float *top = recon + 2 * (size_t)j * (size_t)width * LANES;
-    float *bottom = 2 * j + 1 < height ? top + (size_t)width * LANES : NULL;
+static void haar_band(const float *src, size_t src_pitch, int half_height, int half_width, int s,
+                      float scale, float *dst, size_t dst_pitch) {
+    switch (s) {
+    case 0:
+        haar_band_body(src, src_pitch, half_height, half_width, 0, scale, dst, dst_pitch);
+        break;
+    case 1:
+        haar_band_body(src, src_pitch, half_height, half_width, 1, scale, dst, dst_pitch);
+        break;
+    case 2:
+        haar_band_body(src, src_pitch, half_height, half_width, 2, scale, dst, dst_pitch);
+        break;
+    default:
+        haar_band_body(src, src_pitch, half_height, half_width, 3, scale, dst, dst_pitch);
+        break;
+    }
+}
+
+/* One coefficient row of four filtered subbands (`half_width` vectors each, band_floats
+ * apart) into two rows of a reconstruction, `width` columns (cropped), the second only where
+ * `bottom` is given: without the factor 1/2, a = s0+s1+s2+s3, b = s0+s1-s2-s3,
+ * c = s0-s1+s2-s3, d = s0-s1-s2+s3. */
+static void haar_inverse_row(const float *bands, size_t band_floats, int half_width, float *top,
+                             float *bottom, int width) {
     for (int q = 0; q < half_width; q++) {
         const float *s = bands + (size_t)q * LANES;
-        const __m512 s0 = load(s), s1 = load(s + band), s2 = load(s + 2 * band),
-                     s3 = load(s + 3 * band);
+        const __m512 s0 = load(s), s1 = load(s + band_floats), s2 = load(s + 2 * band_floats),
+                     s3 = load(s + 3 * band_floats);
         const __m512 sum01 = _mm512_add_ps(s0, s1), diff01 = _mm512_sub_ps(s0, s1);
         const __m512 sum23 = _mm512_add_ps(s2, s3), diff23 = _mm512_sub_ps(s2, s3);
         const size_t at = 2 * (size_t)q * LANES;
@@ -231,64 +242,89 @@ static conv_row_fn conv_row_for(int k) {
 
 /* ---- the layer on a block ------------------------------------------------------------------ */
 
+/* Level i's filtered subbands into `filtered` (h' x w' each, one after another): each subband
+ * made from X_i (at src, pitch src_pitch) into the level's padded grid, then filtered, the LL
+ * one starting from R_{i+1} (`deeper`, h' x w', or NULL). */
+static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, int i,
+                         const float *src, size_t src_pitch, const float *weights,
+                         const float *deeper, float *scratch) {
+    const wtconv_level_plan *lv = &plan->level[i];
+    const int k = plan->kernel;
+    const size_t kk = (size_t)k * (size_t)k;
+    const size_t pitch =
+        ((size_t)lv->half_width + (size_t)(layout->before + layout->after)) * LANES;
+    const size_t border = (size_t)layout->before * (pitch + LANES);
+    const size_t band_floats = lv->half_plane * LANES, row = (size_t)lv->half_width * LANES;
+    const conv_row_fn conv_row = conv_row_for(k);
+    float *band = scratch + layout->band[i];
+    float *filtered = scratch + layout->filtered;
+    for (int s = 0; s < 4; s++) {
+        haar_band(src, src_pitch, lv->half_height, lv->half_width, s, 1.0f, band + border, pitch);
+        for (int j = 0; j < lv->half_height; j++)
+            conv_row(band + (size_t)j * pitch, pitch, weights + (size_t)s * kk * LANES, k,
+                     s == 0 && deeper ? deeper + (size_t)j * row : NULL, _mm512_setzero_ps(),
+                     filtered + (size_t)s * band_floats + (size_t)j * row, lv->half_width);
+    }
+}
+
 void wtconv_cpu_channel_block_avx512(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout,
                                      const float *weights, const float *x, float *y,
                                      float *scratch) {
-    const int k = plan->kernel, levels = plan->levels;
+    const int k = plan->kernel, levels = plan->levels, width = plan->width;
     const size_t kk = (size_t)k * (size_t)k, pad = (size_t)(layout->before + layout->after);
-    const size_t border = (size_t)layout->before;
-    const conv_row_fn conv_row = conv_row_for(k);
-    const __m512 zero = _mm512_setzero_ps();
-    const size_t input_pitch = ((size_t)plan->width + pad) * LANES;
-    float *input = scratch + layout->input;
-    float *output = scratch + layout->recon[0];
-    float *filtered = scratch + layout->filtered;
+    const size_t input_pitch = ((size_t)width + pad) * LANES;
+    const float *input = scratch + layout->input;
+    float *interior = scratch + layout->input + (size_t)layout->before * (input_pitch + LANES);
+    const float *filtered = scratch + layout->filtered;
+    const wtconv_level_plan *top = &plan->level[0];
 
-    planes_to_grid(x, plan->plane, plan->height, plan->width,
-                   input + border * input_pitch + border * LANES, input_pitch);
+    planes_to_grid(x, plan->plane, plan->height, width, interior, input_pitch);
 
-    /* Forward: each level's subbands from the previous one's LL band, X_{i+1} = LL / 2. */
-    {
-        const float *src = input + border * input_pitch + border * LANES;
-        size_t src_pitch = input_pitch;
-        for (int i = 0; i < levels; i++) {
-            const wtconv_level_plan *lv = &plan->level[i];
-            const size_t pitch = ((size_t)lv->half_width + pad) * LANES;
-            float *interior = scratch + layout->bands[i] + border * pitch + border * LANES;
-            haar_grid(src, src_pitch, lv->half_height, lv->half_width, i ? 0.5f : 1.0f, interior,
-                      pitch, layout->band_floats[i]);
-            src = interior;
-            src_pitch = pitch;
-        }
+    /* The LL chain: X_{i+1} = LL(X_i) / 2. */
+    for (int i = 1; i < levels; i++) {
+        const wtconv_level_plan *from = &plan->level[i - 1];
+        const float *src = i == 1 ? interior : scratch + layout->ll[i - 1];
+        const size_t src_pitch =
+            i == 1 ? input_pitch : ((size_t)plan->level[i - 1].width + 1) * LANES;
+        haar_band(src, src_pitch, from->half_height, from->half_width, 0, 0.5f,
+                  scratch + layout->ll[i], ((size_t)plan->level[i].width + 1) * LANES);
     }
 
-    /* Deepest level first: filter a coefficient row's subbands (the LL one starting from
-     * R_{i+1}), invert it into R_i; R_0 lands in the output grid. */
-    for (int i = levels - 1; i >= 0; i--) {
+    /* Levels 1.. deepest first: filter, invert into R_i. */
+    for (int i = levels - 1; i >= 1; i--) {
         const wtconv_level_plan *lv = &plan->level[i];
-        const size_t pitch = ((size_t)lv->half_width + pad) * LANES;
-        const float *bands = scratch + layout->bands[i];
-        const float *level_weights = weights + (kk + 1 + (size_t)i * 4 * kk) * LANES;
-        const float *deeper = i + 1 < levels ? scratch + layout->recon[i + 1] : NULL;
-        const size_t coefficient_row = (size_t)lv->half_width * LANES;
-        for (int j = 0; j < lv->half_height; j++) {
-            for (int s = 0; s < 4; s++)
-                conv_row(bands + (size_t)s * layout->band_floats[i] + (size_t)j * pitch, pitch,
-                         level_weights + (size_t)s * kk * LANES, k,
-                         s == 0 && deeper ? deeper + (size_t)j * coefficient_row : NULL, zero,
-                         filtered + (size_t)s * coefficient_row, lv->half_width);
-            haar_inverse_row(filtered, lv->half_width, j, scratch + layout->recon[i], lv->height,
+        const size_t band_floats = lv->half_plane * LANES, row = (size_t)lv->width * LANES;
+        float *recon = scratch + layout->recon[i];
+        filter_level(plan, layout, i, scratch + layout->ll[i], ((size_t)lv->width + 1) * LANES,
+                     weights + (kk + 1 + (size_t)i * 4 * kk) * LANES,
+                     i + 1 < levels ? scratch + layout->recon[i + 1] : NULL, scratch);
+        for (int j = 0; j < lv->half_height; j++)
+            haar_inverse_row(filtered + (size_t)j * (size_t)lv->half_width * LANES, band_floats,
+                             lv->half_width, recon + 2 * (size_t)j * row,
+                             2 * j + 1 < lv->height ? recon + (2 * (size_t)j + 1) * row : NULL,
                              lv->width);
-        }
     }
 
-    /* The base branch on the rows the stride keeps: bias + R_0 + taps. */
+    /* Level 0, then two rows at a time: R_0's from a coefficient row, and on them the base
+     * branch (bias + R_0 + taps) of the rows the stride keeps, out to the planes. */
+    filter_level(plan, layout, 0, interior, input_pitch, weights + (kk + 1) * LANES,
+                 levels > 1 ? scratch + layout->recon[1] : NULL, scratch);
     {
+        const conv_row_fn conv_row = conv_row_for(k);
         const __m512 bias = load(weights + kk * LANES);
-        const size_t row = (size_t)plan->width * LANES;
-        for (int r = 0; r < plan->height; r += plan->stride)
-            conv_row(input + (size_t)r * input_pitch, input_pitch, weights, k,
-                     output + (size_t)r * row, bias, output + (size_t)r * row, plan->width);
+        const size_t band_floats = top->half_plane * LANES;
+        float *rows[2] = {scratch + layout->rows, scratch + layout->rows + (size_t)width * LANES};
+        for (int j = 0; j < top->half_height; j++) {
+            haar_inverse_row(filtered + (size_t)j * (size_t)top->half_width * LANES, band_floats,
+                             top->half_width, rows[0], 2 * j + 1 < plan->height ? rows[1] : NULL,
+                             width);
+            for (int r = 2 * j; r < 2 * j + 2 && r < plan->height; r++) {
+                if (r % plan->stride)
+                    continue;
+                conv_row(input + (size_t)r * input_pitch, input_pitch, weights, k, rows[r - 2 * j],
+                         bias, rows[r - 2 * j], width);
+                row_to_planes(rows[r - 2 * j], plan, y, r / plan->stride);
+            }
+        }
     }
-    grid_to_planes(output, plan, y);
 }
