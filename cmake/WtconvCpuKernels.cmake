@@ -9,15 +9,16 @@ set(WTCONV_CPU_KERNEL_DEFINITIONS "")
 # that sets them, so a directory that compiles these files into another target (the fuzzers'
 # instrumented objects) calls this again.
 function(wtconv_cpu_kernel_flags)
-  set(avx2 "${PROJECT_SOURCE_DIR}/src/cpu/kernels_avx2.c")
+  set(avx2 "${PROJECT_SOURCE_DIR}/src/cpu/kernels_avx2.c"
+           "${PROJECT_SOURCE_DIR}/src/cpu/channel_block_avx2.c")
   set(avx512 "${PROJECT_SOURCE_DIR}/src/cpu/kernels_avx512.c"
              "${PROJECT_SOURCE_DIR}/src/cpu/channel_block_avx512.c")
   if(MSVC)
     # MSVC accepts the intrinsics without flags; /arch only widens its own code generation.
-    set_source_files_properties("${avx2}" PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
+    set_source_files_properties(${avx2} PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
     set_source_files_properties(${avx512} PROPERTIES COMPILE_OPTIONS "/arch:AVX512")
   else()
-    set_source_files_properties("${avx2}" PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+    set_source_files_properties(${avx2} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
     set_source_files_properties(${avx512} PROPERTIES
       COMPILE_OPTIONS "-mavx512f;-mavx512vl;-mavx2;-mfma")
   endif()
@@ -25,7 +26,7 @@ endfunction()
 string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _wtconv_cpu)
 if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
   list(APPEND WTCONV_SOURCES src/cpu/kernels_avx2.c src/cpu/kernels_avx512.c
-    src/cpu/channel_block_avx512.c)
+    src/cpu/channel_block_avx2.c src/cpu/channel_block_avx512.c)
   list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_X86_KERNELS)
   wtconv_cpu_kernel_flags()
 elseif(_wtconv_cpu MATCHES "^(aarch64|arm64)$")

@@ -88,9 +88,9 @@ static void test_same_bits(const char *path) {
          * the input); 3 share out rows and compute them in level 0's pass instead. */
         {1, 32, 20, 24, 5, 2, {2, 3, 0}},
         {1, 40, 19, 30, 7, 3, {2, 3, 0}},
-        /* Blocks of 16 channels (AVX-512): the grids of 5 workers fit in half the input, so
-         * 8 threads use 5 of them; then room for 2, and 40 channels leave 8 per batch item
-         * to go plane by plane. */
+        /* Blocks of 16 channels (AVX-512; AVX2 takes 8): the grids of 5 workers fit in half
+         * the input, so 8 threads use 5 of them; then room for 2, and 40 channels leave 8
+         * per batch item to go plane by plane (AVX-512). */
         {1, 768, 14, 14, 5, 2, {2, 8, 0}},
         {8, 40, 14, 14, 5, 2, {2, 3, 0}},
     };

@@ -595,11 +595,11 @@ static void draw_case(int index, case_params *p) {
         p->stride = 1;
         p->stride_mode = STRIDE_OPT;
     } else if (index >= 8 && index <= 14) {
-        /* At least 16 channels of small planes: the CPU backend's AVX-512 kernels take blocks
-         * of 16 channels at once (cpu/channel_block.h) where the grids fit, the channels left
-         * over plane by plane; WTCONV_CPU_CHANNEL_BLOCKS=1 (the random_blocks test) makes
-         * them take it for every case here. Any k (the sliding 3/5/7 and the looped others),
-         * odd sizes, strides, deep cascades, batches. */
+        /* At least 16 channels of small planes: the CPU backend's AVX-512 and AVX2 kernels
+         * take blocks of 16 or 8 channels at once (cpu/channel_block.h) where the grids fit,
+         * the channels left over plane by plane; WTCONV_CPU_CHANNEL_BLOCKS=1 (the
+         * random_blocks_* tests) makes them take it for every case here. Any k (the sliding 3/5/7
+         * and the looped others), odd sizes, strides, deep cascades, batches. */
         static const int shapes[7][7] = {/* N, C, H, W, k, L, stride */
                                          {1, 768, 14, 14, 5, 2, 1}, {2, 40, 14, 14, 5, 2, 1},
                                          {1, 32, 9, 13, 7, 3, 2},   {3, 16, 7, 6, 4, 2, 3},

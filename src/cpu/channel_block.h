@@ -65,6 +65,8 @@ typedef void (*wtconv_channel_block_fn)(const wtconv_plan *plan,
                                         const float *x, float *y, float *scratch);
 
 #if defined(WTCONV_CPU_X86_KERNELS)
+void wtconv_cpu_channel_block_avx2(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout,
+                                   const float *weights, const float *x, float *y, float *scratch);
 void wtconv_cpu_channel_block_avx512(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout,
                                      const float *weights, const float *x, float *y,
                                      float *scratch);

@@ -261,8 +261,8 @@ const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void) {
         NULL,
         NULL,
         NULL,
-        NULL,
-        0,
+        wtconv_cpu_channel_block_avx2,
+        8,
     };
     return &table;
 }
