@@ -580,33 +580,23 @@ static void draw_case(int index, case_params *p) {
         p->W = 70;
         p->k = 31;
         p->L = 2;
-    } else if (index >= 5 && index <= 7) {
-        /* Many planes at stride 1, k = 5, 7, 3: the CPU backend's threads take whole planes
-         * and keep each plane's level-0 Haar rows for level 0's pass (they fit in 1/8 of the
-         * input), and the base branch's kernel starts from the filtered subbands. */
-        static const int shapes[3][5] = {
-            {48, 27, 38, 5, 3}, {64, 33, 20, 7, 2}, {64, 16, 50, 3, 2}};
+    } else if (index >= 5 && index <= 14) {
+        /* N, C, H, W, k, L, stride (0: N as drawn). Cases 5-7, many planes at stride 1 with
+         * k = 5, 7, 3: the CPU backend's threads take whole planes and keep each plane's
+         * level-0 Haar rows for level 0's pass (they fit in 1/8 of the input), and the base
+         * branch's kernel starts from the filtered subbands. Cases 8-14, at least 16 channels
+         * of small planes: the AVX-512 and AVX2 kernels take blocks of 16 or 8 channels at
+         * once (cpu/channel_block.h) where the grids fit, the channels left over plane by
+         * plane; WTCONV_CPU_CHANNEL_BLOCKS=1 (the random_blocks_* tests) makes them take it
+         * for every case here. Any k (the sliding 3/5/7 and the looped others), odd sizes,
+         * strides, deep cascades, batches. */
+        static const int shapes[10][7] = {{0, 48, 27, 38, 5, 3, 1}, {0, 64, 33, 20, 7, 2, 1},
+                                          {0, 64, 16, 50, 3, 2, 1}, {1, 768, 14, 14, 5, 2, 1},
+                                          {2, 40, 14, 14, 5, 2, 1}, {1, 32, 9, 13, 7, 3, 2},
+                                          {3, 16, 7, 6, 4, 2, 3},   {1, 48, 20, 17, 3, 4, 1},
+                                          {2, 17, 11, 30, 9, 2, 1}, {2, 16, 1, 5, 1, 3, 1}};
         const int *c = shapes[index - 5];
-        p->C = c[0];
-        p->H = c[1];
-        p->W = c[2];
-        p->k = c[3];
-        p->L = c[4];
-        p->stride = 1;
-        p->stride_mode = STRIDE_OPT;
-    } else if (index >= 8 && index <= 14) {
-        /* At least 16 channels of small planes: the CPU backend's AVX-512 and AVX2 kernels
-         * take blocks of 16 or 8 channels at once (cpu/channel_block.h) where the grids fit,
-         * the channels left over plane by plane; WTCONV_CPU_CHANNEL_BLOCKS=1 (the
-         * random_blocks_* tests) makes them take it for every case here. Any k (the sliding 3/5/7
-         * and the looped others), odd sizes, strides, deep cascades, batches. */
-        static const int shapes[7][7] = {/* N, C, H, W, k, L, stride */
-                                         {1, 768, 14, 14, 5, 2, 1}, {2, 40, 14, 14, 5, 2, 1},
-                                         {1, 32, 9, 13, 7, 3, 2},   {3, 16, 7, 6, 4, 2, 3},
-                                         {1, 48, 20, 17, 3, 4, 1},  {2, 17, 11, 30, 9, 2, 1},
-                                         {2, 16, 1, 5, 1, 3, 1}};
-        const int *c = shapes[index - 8];
-        p->N = c[0];
+        p->N = c[0] ? c[0] : p->N;
         p->C = c[1];
         p->H = c[2];
         p->W = c[3];
