@@ -33,6 +33,12 @@ typedef union worker_slot {
     unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
 } worker_slot;
 
+/* The next chunk of a worker's share of a run (see next_chunk), on a line of its own. */
+typedef union share_slot {
+    wtconv_atomic next;
+    unsigned char line[64];
+} share_slot;
+
 typedef struct cpu_state {
     wtconv_plan plan;
     wtconv_cpu_layer layer;
@@ -41,6 +47,7 @@ typedef struct cpu_state {
     int threads;
     int whole_planes;     /* 1: workers take whole planes; 0: two steps (see above) */
     worker_slot *workers; /* one per thread */
+    share_slot *shares;   /* one per thread */
     float *level1;        /* X_1/R_1 buffers: one per thread (whole planes) or plane */
     size_t level1_floats; /* each */
     float *bands;         /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
@@ -57,7 +64,7 @@ typedef struct cpu_state {
     /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
     const float *input;
     float *output;
-    wtconv_atomic next_chunk;
+    wtconv_atomic next_plane; /* run_deep_levels' */
 } cpu_state;
 
 static int cpu_available(void) { return 1; }
@@ -187,7 +194,7 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t descriptor_bytes = sizeof(worker_slot);
+    const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(share_slot);
     const size_t pointers = (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8; /* whole lines */
     int overflow = 0;
     const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
@@ -235,7 +242,9 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     {
         unsigned char *p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
         s->workers = (worker_slot *)(void *)p;
-        p += threads * descriptor_bytes;
+        p += threads * sizeof(worker_slot);
+        s->shares = (share_slot *)(void *)p;
+        p += threads * sizeof(share_slot);
         for (size_t t = 0; t < threads; t++) {
             const float **row_pointers = (const float **)(void *)p;
             p += pointers * sizeof(const float *);
@@ -311,13 +320,16 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* Work is handed out in chunks, taken in turn from a shared counter by whichever worker is
- * free: a worker whose core is busy with another process then delays the run by one chunk at
- * most, not by its whole share. CHUNKS_PER_WORKER chunks per worker, shrinking from about
- * 2/CHUNKS_PER_WORKER of a worker's share to a small fraction of one plane's work, so that
- * the workers also finish close together: chunk b of n is [start(b), start(b + 1)) with
- * start(b) = total * (1 - ((n - b) / n)^2). */
-#define CHUNKS_PER_WORKER 16
+/* Work is handed out in chunks. Each worker has a share of the run's items, the same one in
+ * every run, and takes its share's chunks in order: the plane it prefetches while computing
+ * one is then the one it computes next, and what it touched in the last run may still be in
+ * its core's caches. When its share is done it takes the other shares' remaining chunks, so
+ * that a worker whose core is busy with another process delays the run by one chunk at most,
+ * not by its whole share. A share has CHUNKS_PER_SHARE chunks, shrinking from about
+ * 2/CHUNKS_PER_SHARE of it to a small fraction, so that the workers also finish close
+ * together: chunk b of n is [start(b), start(b + 1)) with
+ * start(b) = count * (1 - ((n - b) / n)^2). */
+#define CHUNKS_PER_SHARE 16
 
 static size_t chunk_start(size_t total, size_t chunks, size_t b) {
     const double left = (double)(chunks - b) / (double)chunks;
@@ -325,23 +337,34 @@ static size_t chunk_start(size_t total, size_t chunks, size_t b) {
     return b >= chunks ? total : total - (rest < total ? rest : total);
 }
 
-/* The next chunk of [0, total) split into `chunks`: [*begin, *end), possibly empty; 0 when
- * none is left. */
-static int next_chunk(cpu_state *s, size_t total, size_t chunks, size_t *begin, size_t *end) {
-    const size_t b = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1);
-    if (b >= chunks)
-        return 0;
-    *begin = chunk_start(total, chunks, b);
-    *end = chunk_start(total, chunks, b + 1);
-    if (*end < *begin) /* rounding: keep the chunks in order */
-        *end = *begin;
-    return 1;
+/* For `worker` of `workers`, the next chunk of [0, total): [*begin, *end), possibly empty; 0
+ * when every share's chunks are taken. */
+static int next_chunk(cpu_state *s, int worker, int workers, size_t total, size_t *begin,
+                      size_t *end) {
+    for (int i = 0; i < workers; i++) {
+        const int owner = (worker + i) % workers; /* its own share first */
+        const size_t first = total * (size_t)owner / (size_t)workers;
+        const size_t count = total * (size_t)(owner + 1) / (size_t)workers - first;
+        const size_t chunks = count < CHUNKS_PER_SHARE ? count : CHUNKS_PER_SHARE;
+        size_t b;
+        if (chunks == 0 || (size_t)wtconv_atomic_load(&s->shares[owner].next) >= chunks)
+            continue; /* taken: no write to its line */
+        b = (size_t)wtconv_atomic_fetch_add(&s->shares[owner].next, 1);
+        if (b >= chunks)
+            continue;
+        *begin = first + chunk_start(count, chunks, b);
+        *end = first + chunk_start(count, chunks, b + 1);
+        if (*end < *begin) /* rounding: keep the chunks in order */
+            *end = *begin;
+        return 1;
+    }
+    return 0;
 }
 
-/* Chunks for `total` items among `workers`: never more than the items. */
-static size_t chunk_count(size_t total, int workers) {
-    const size_t chunks = (size_t)workers * CHUNKS_PER_WORKER;
-    return chunks < total ? chunks : total;
+/* Before a job: every share's chunks untaken (published to the workers by the pool). */
+static void reset_shares(cpu_state *s) {
+    for (int t = 0; t < s->threads; t++)
+        wtconv_atomic_store(&s->shares[t].next, 0);
 }
 
 /* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
@@ -369,9 +392,8 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t chunks = chunk_count(planes, workers);
     size_t begin, end;
-    while (next_chunk(s, planes, chunks, &begin, &end))
+    while (next_chunk(s, worker, workers, planes, &begin, &end))
         for (size_t p = begin; p < end; p++)
             /* The next plane: this worker's, or after the chunk's last one, most likely
              * this worker's next chunk (with one worker, surely). */
@@ -387,13 +409,13 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
     const size_t channels = (size_t)plan->channels, batch = (size_t)plan->batch;
     const size_t blocked = s->blocks * lanes, left = channels - blocked;
     const size_t items = batch * (s->blocks + left);
-    const size_t chunks = chunk_count(items, workers);
     const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
     float *grids = s->block_scratch + (size_t)worker * s->block_layout.floats;
     size_t begin, end;
+    (void)workers; /* the first block_workers of them share the items */
     if (worker >= s->block_workers)
         return; /* no room for its grids */
-    while (next_chunk(s, items, chunks, &begin, &end)) {
+    while (next_chunk(s, worker, s->block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
                 const size_t n = item / s->blocks, b = item % s->blocks;
@@ -416,7 +438,7 @@ static void run_deep_levels(void *opaque, int worker, int workers) {
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     size_t p;
     (void)workers;
-    while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_chunk, 1)) < planes) {
+    while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_plane, 1)) < planes) {
         float *level1 = s->level1 + p * s->level1_floats;
         wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
                                 plan->level[0].half_height);
@@ -431,9 +453,8 @@ static void run_output_rows(void *opaque, int worker, int workers) {
     const wtconv_plan *plan = &s->plan;
     const size_t rows_per_plane = (size_t)plan->level[0].half_height;
     const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
-    const size_t chunks = chunk_count(total, workers);
     size_t begin, end;
-    while (next_chunk(s, total, chunks, &begin, &end)) {
+    while (next_chunk(s, worker, workers, total, &begin, &end)) {
         while (begin < end) {
             const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
             const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
@@ -451,15 +472,15 @@ static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    wtconv_atomic_store(&s->next_chunk, 0);
+    reset_shares(s);
     if (s->blocks) {
         wtconv_pool_run(s->pool, run_channel_blocks, s);
     } else if (s->whole_planes) {
         wtconv_pool_run(s->pool, run_whole_planes, s);
     } else {
         if (s->level1) {
+            wtconv_atomic_store(&s->next_plane, 0);
             wtconv_pool_run(s->pool, run_deep_levels, s);
-            wtconv_atomic_store(&s->next_chunk, 0);
         }
         wtconv_pool_run(s->pool, run_output_rows, s);
     }
