@@ -55,7 +55,7 @@ typedef struct cpu_state {
     /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
      * their packed weights, and per thread a block's grids. */
     size_t blocks;
-    int block_workers; /* the workers that take part (their grids fit; see block_room) */
+    int block_workers; /* the workers that take part (see allocate_workspace) */
     float *block_weights;
     wtconv_cpu_block_layout block_layout;
     float *block_scratch;
@@ -138,8 +138,9 @@ static int keep_bands(const cpu_state *s, size_t bands_floats) {
  * one: up to this many elements a plane, its rows are short enough that masks and calls cost
  * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
  * is taken only where those of two workers fit in half the input, and no more workers take
- * part than fit there (see block_workers). Decided by the shape alone, never by the thread
- * count, so that every thread count gives the same bits.
+ * part than have room there beside the rest of the workspace (see allocate_workspace).
+ * Decided by the shape alone, never by the thread count, so that every thread count gives
+ * the same bits.
  * WTCONV_CPU_CHANNEL_BLOCKS=0 (environment, read by create) turns the path off, =1 takes it
  * for every shape it can run (one worker if need be): switches for tests and benchmarks. */
 #define BLOCK_MAX_PLANE (24 * 24)
@@ -149,7 +150,7 @@ static size_t block_grid_bytes(const cpu_state *s) {
     return s->block_layout.floats * sizeof(float);
 }
 
-/* Workers that fit their grids in half the input (>= 2 where the path is taken by size). */
+/* Workers whose grids alone fit in half the input. */
 static size_t block_room(const cpu_state *s) {
     const size_t half_input = s->plan.input_elements / 2 * sizeof(float);
     return half_input / block_grid_bytes(s);
@@ -195,12 +196,14 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(share_slot);
-    const size_t pointers = (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8; /* whole lines */
+    /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
+    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
+    const size_t pointers =
+        plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* whole lines */
     int overflow = 0;
-    const size_t scratch_floats = wtconv_cpu_scratch_floats(plan, &overflow);
+    const size_t scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
     const size_t level1_buffers = s->whole_planes ? threads : planes;
     size_t per_worker, bytes;
-    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
     s->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
     s->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
     if (overflow || !keep_bands(s, s->bands_floats))
@@ -217,11 +220,19 @@ static wtconv_status allocate_workspace(cpu_state *s) {
             wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
         const size_t bands_total = wtconv_mul_size(
             wtconv_mul_size(s->bands_floats, threads, &overflow), sizeof(float), &overflow);
-        const size_t blocks_total =
-            s->blocks ? wtconv_mul_size(wtconv_mul_size(s->block_layout.floats,
-                                                        (size_t)s->block_workers, &overflow),
-                                        sizeof(float), &overflow)
-                      : 0;
+        size_t blocks_total = 0;
+        if (s->blocks) {
+            /* As many workers take blocks as have room for their grids in what half the
+             * input leaves beside the rest; at least one. */
+            const size_t half_input = plan->input_elements / 2 * sizeof(float);
+            const size_t rest = bytes + level1_total + bands_total;
+            const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
+            s->block_workers = s->threads;
+            if ((size_t)s->block_workers > room)
+                s->block_workers = room > 0 ? (int)room : 1;
+            blocks_total =
+                wtconv_mul_size(block_grid_bytes(s), (size_t)s->block_workers, &overflow);
+        }
         if (SIZE_MAX - 64 - bytes < level1_total ||
             SIZE_MAX - 64 - bytes - level1_total < bands_total ||
             SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
@@ -245,7 +256,7 @@ static wtconv_status allocate_workspace(cpu_state *s) {
         p += threads * sizeof(worker_slot);
         s->shares = (share_slot *)(void *)p;
         p += threads * sizeof(share_slot);
-        for (size_t t = 0; t < threads; t++) {
+        for (size_t t = 0; t < threads && plane_path; t++) {
             const float **row_pointers = (const float **)(void *)p;
             p += pointers * sizeof(const float *);
             wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
@@ -299,9 +310,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
         int overflow = 0;
         wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
         if (!overflow && use_channel_blocks(s)) {
-            const size_t room = block_room(s);
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
-            s->block_workers = (size_t)s->threads < room ? s->threads : room ? (int)room : 1;
             s->whole_planes = 1; /* the channels left over, if any, go whole */
         }
     }
@@ -337,14 +346,21 @@ static size_t chunk_start(size_t total, size_t chunks, size_t b) {
     return b >= chunks ? total : total - (rest < total ? rest : total);
 }
 
+/* Where share `owner` of `workers` starts in [0, total): total * owner / workers, without
+ * overflow. */
+static size_t share_start(size_t total, int owner, int workers) {
+    const size_t n = (size_t)workers, o = (size_t)owner;
+    return total / n * o + total % n * o / n;
+}
+
 /* For `worker` of `workers`, the next chunk of [0, total): [*begin, *end), possibly empty; 0
  * when every share's chunks are taken. */
 static int next_chunk(cpu_state *s, int worker, int workers, size_t total, size_t *begin,
                       size_t *end) {
     for (int i = 0; i < workers; i++) {
         const int owner = (worker + i) % workers; /* its own share first */
-        const size_t first = total * (size_t)owner / (size_t)workers;
-        const size_t count = total * (size_t)(owner + 1) / (size_t)workers - first;
+        const size_t first = share_start(total, owner, workers);
+        const size_t count = share_start(total, owner + 1, workers) - first;
         const size_t chunks = count < CHUNKS_PER_SHARE ? count : CHUNKS_PER_SHARE;
         size_t b;
         if (chunks == 0 || (size_t)wtconv_atomic_load(&s->shares[owner].next) >= chunks)
