@@ -55,14 +55,15 @@ static void row_to_planes(const float *row, const wtconv_plan *plan, float *y, i
 
 /* ---- Haar transforms on grids ------------------------------------------------------------- */
 
-/* Subband s (without the factor 1/2) of a level's input, `scale` times: the input's interior
- * at src (pitch src_pitch floats; the zero row and column after an odd side are its border),
- * the subband's at dst (pitch dst_pitch). s0 = (a+b)+(c+d), s1 = (a+b)-(c+d),
- * s2 = (a-b)+(c-d), s3 = (a-b)-(c-d) for the block a b / c d. */
+/* Subband s (without the factor 1/2) of a level's input, halved where `halve` is set (the
+ * next level's input, X_{i+1} = LL / 2): the input's interior at src (pitch src_pitch floats;
+ * the zero row and column after an odd side are its border), the subband's at dst (pitch
+ * dst_pitch). s0 = (a+b)+(c+d), s1 = (a+b)-(c+d), s2 = (a-b)+(c-d), s3 = (a-b)-(c-d) for the
+ * block a b / c d. */
 WTCONV_INLINE void haar_band_body(const float *src, size_t src_pitch, int half_height,
-                                  int half_width, const int s, float scale, float *dst,
+                                  int half_width, const int s, const int halve, float *dst,
                                   size_t dst_pitch) {
-    const CB_VEC factor = CB_SET1(scale);
+    const CB_VEC half = CB_SET1(0.5f);
     for (int j = 0; j < half_height; j++) {
         const float *top = src + 2 * (size_t)j * src_pitch, *bottom = top + src_pitch;
         float *out = dst + (size_t)j * dst_pitch;
@@ -73,27 +74,33 @@ WTCONV_INLINE void haar_band_body(const float *src, size_t src_pitch, int half_h
             const CB_VEC upper = s < 2 ? CB_ADD(a, b) : CB_SUB(a, b);
             const CB_VEC lower = s < 2 ? CB_ADD(c, d) : CB_SUB(c, d);
             const CB_VEC v = s % 2 ? CB_SUB(upper, lower) : CB_ADD(upper, lower);
-            store(out + (size_t)q * CB_LANES, CB_MUL(factor, v));
+            store(out + (size_t)q * CB_LANES, halve ? CB_MUL(half, v) : v);
         }
     }
 }
 
 static void haar_band(const float *src, size_t src_pitch, int half_height, int half_width, int s,
-                      float scale, float *dst, size_t dst_pitch) {
+                      float *dst, size_t dst_pitch) {
     switch (s) {
     case 0:
-        haar_band_body(src, src_pitch, half_height, half_width, 0, scale, dst, dst_pitch);
+        haar_band_body(src, src_pitch, half_height, half_width, 0, 0, dst, dst_pitch);
         break;
     case 1:
-        haar_band_body(src, src_pitch, half_height, half_width, 1, scale, dst, dst_pitch);
+        haar_band_body(src, src_pitch, half_height, half_width, 1, 0, dst, dst_pitch);
         break;
     case 2:
-        haar_band_body(src, src_pitch, half_height, half_width, 2, scale, dst, dst_pitch);
+        haar_band_body(src, src_pitch, half_height, half_width, 2, 0, dst, dst_pitch);
         break;
     default:
-        haar_band_body(src, src_pitch, half_height, half_width, 3, scale, dst, dst_pitch);
+        haar_band_body(src, src_pitch, half_height, half_width, 3, 0, dst, dst_pitch);
         break;
     }
+}
+
+/* The next level's input: X_{i+1} = LL(X_i) / 2. */
+static void haar_next_input(const float *src, size_t src_pitch, int half_height, int half_width,
+                            float *dst, size_t dst_pitch) {
+    haar_band_body(src, src_pitch, half_height, half_width, 0, 1, dst, dst_pitch);
 }
 
 /* One coefficient row of four filtered subbands (`half_width` vectors each, band_floats
@@ -225,7 +232,7 @@ static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout 
     float *band = scratch + layout->band[i];
     float *filtered = scratch + layout->filtered;
     for (int s = 0; s < 4; s++) {
-        haar_band(src, src_pitch, lv->half_height, lv->half_width, s, 1.0f, band + border, pitch);
+        haar_band(src, src_pitch, lv->half_height, lv->half_width, s, band + border, pitch);
         for (int j = 0; j < lv->half_height; j++)
             conv_row(band + (size_t)j * pitch, pitch, weights + (size_t)s * kk * CB_LANES, k,
                      s == 0 && deeper ? deeper + (size_t)j * row : NULL, CB_ZERO(),
@@ -251,8 +258,8 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
         const float *src = i == 1 ? interior : scratch + layout->ll[i - 1];
         const size_t src_pitch =
             i == 1 ? input_pitch : ((size_t)plan->level[i - 1].width + 1) * CB_LANES;
-        haar_band(src, src_pitch, from->half_height, from->half_width, 0, 0.5f,
-                  scratch + layout->ll[i], ((size_t)plan->level[i].width + 1) * CB_LANES);
+        haar_next_input(src, src_pitch, from->half_height, from->half_width,
+                        scratch + layout->ll[i], ((size_t)plan->level[i].width + 1) * CB_LANES);
     }
 
     /* Levels 1.. deepest first: filter, invert into R_i. */
