@@ -5,9 +5,11 @@
  * When the planes divide evenly between the workers (or are many), the workers take whole
  * planes, both parts in turn while the plane is in cache. Otherwise a run has two steps:
  * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
- * output) of all planes' rows together, in chunks of rows. Either way the work is taken in
- * chunks by whichever worker is free. Every output element is computed the same way whatever
- * the split, so results are bit-identical for any thread count. */
+ * output) of all planes' rows together, in chunks of rows. Small planes with enough channels
+ * go through the channel-block path instead (cpu/channel_block.h), a block of channels at a
+ * time. Each way the work is taken in chunks, each worker's own share first (see next_chunk).
+ * Every output element is computed the same way whatever the split, so results are
+ * bit-identical for any thread count. */
 #include "cpu/cpu_backend.h"
 
 #include <math.h>
@@ -59,9 +61,9 @@ typedef struct cpu_state {
     float *block_weights;
     wtconv_cpu_block_layout block_layout;
     float *block_scratch;
-    void *memory; /* the allocation behind the workers' memory, level1 and bands */
+    void *memory; /* the allocation behind the workers' memory, level1, bands and grids */
     size_t workspace_bytes;
-    /* The buffers of the run in progress, for the workers, and the next chunk of its work. */
+    /* The buffers of the run in progress, for the workers. */
     const float *input;
     float *output;
     wtconv_atomic next_plane; /* run_deep_levels' */
@@ -150,10 +152,14 @@ static size_t block_grid_bytes(const cpu_state *s) {
     return s->block_layout.floats * sizeof(float);
 }
 
+/* The workspace bound: half the input tensor, in bytes. */
+static size_t half_input_bytes(const wtconv_plan *plan) {
+    return plan->input_elements / 2 * sizeof(float);
+}
+
 /* Workers whose grids alone fit in half the input. */
 static size_t block_room(const cpu_state *s) {
-    const size_t half_input = s->plan.input_elements / 2 * sizeof(float);
-    return half_input / block_grid_bytes(s);
+    return half_input_bytes(&s->plan) / block_grid_bytes(s);
 }
 
 static int use_channel_blocks(const cpu_state *s) {
@@ -224,7 +230,7 @@ static wtconv_status allocate_workspace(cpu_state *s) {
         if (s->blocks) {
             /* As many workers take blocks as have room for their grids in what half the
              * input leaves beside the rest; at least one. */
-            const size_t half_input = plan->input_elements / 2 * sizeof(float);
+            const size_t half_input = half_input_bytes(plan);
             const size_t rest = bytes + level1_total + bands_total;
             const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
             s->block_workers = s->threads;
@@ -411,8 +417,7 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     size_t begin, end;
     while (next_chunk(s, worker, workers, planes, &begin, &end))
         for (size_t p = begin; p < end; p++)
-            /* The next plane: this worker's, or after the chunk's last one, most likely
-             * this worker's next chunk (with one worker, surely). */
+            /* The next plane: this worker's, unless p ends its share. */
             whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
 }
 
