@@ -2,6 +2,24 @@
  * regrouped so that one vector load gives a tap's weight for every channel of a block. */
 #include "cpu/channel_block.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/error.h"
+
+wtconv_status wtconv_cpu_block_mode(int *mode) {
+    const char *wanted = getenv(WTCONV_CPU_BLOCKS_ENV);
+    *mode = -1;
+    if (!wanted || !*wanted || !strcmp(wanted, "auto"))
+        return WTCONV_OK;
+    if (!strcmp(wanted, "0") || !strcmp(wanted, "1")) {
+        *mode = wanted[0] - '0';
+        return WTCONV_OK;
+    }
+    return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "%s=%.32s: expected 0, 1 or auto",
+                       WTCONV_CPU_BLOCKS_ENV, wanted);
+}
+
 /* Reserves `vectors` vectors (a whole number of 64-byte lines) at *end; returns their offset. */
 static size_t reserve(size_t *end, size_t vectors, int lanes, int *overflow) {
     const size_t at = *end;

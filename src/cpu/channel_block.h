@@ -42,6 +42,12 @@ typedef struct wtconv_cpu_block_layout {
  * computes (and discards) up to 7 columns beyond the row. */
 #define WTCONV_CPU_BLOCK_SLACK 8
 
+/* The WTCONV_CPU_CHANNEL_BLOCKS switch (environment; for tests and benchmarks): unset, empty or
+ * "auto": the backend's size rules decide (*mode = -1); "0": never (0); "1": wherever the
+ * path can run (1). Any other value: WTCONV_ERR_INVALID_ARGUMENT, naming it. */
+#define WTCONV_CPU_BLOCKS_ENV "WTCONV_CPU_CHANNEL_BLOCKS"
+wtconv_status wtconv_cpu_block_mode(int *mode);
+
 /* The layout for `plan` with blocks of `lanes` channels; 0 with *overflow set where the
  * sizes do not fit size_t. */
 void wtconv_cpu_block_layout_make(const wtconv_plan *plan, int lanes,

@@ -143,10 +143,9 @@ static int keep_bands(const cpu_state *s, size_t bands_floats) {
  * part than have room there beside the rest of the workspace (see allocate_workspace).
  * Decided by the shape alone, never by the thread count, so that every thread count gives
  * the same bits.
- * WTCONV_CPU_CHANNEL_BLOCKS=0 (environment, read by create) turns the path off, =1 takes it
- * for every shape it can run (one worker if need be): switches for tests and benchmarks. */
+ * WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by create) can turn the path off or
+ * take it for every shape it can run (one worker if need be), for tests and benchmarks. */
 #define BLOCK_MAX_PLANE (24 * 24)
-#define BLOCKS_ENV "WTCONV_CPU_CHANNEL_BLOCKS"
 
 static size_t block_grid_bytes(const cpu_state *s) {
     return s->block_layout.floats * sizeof(float);
@@ -162,18 +161,16 @@ static size_t block_room(const cpu_state *s) {
     return half_input_bytes(&s->plan) / block_grid_bytes(s);
 }
 
-static int use_channel_blocks(const cpu_state *s) {
+/* mode: as wtconv_cpu_block_mode gives it. */
+static int use_channel_blocks(const cpu_state *s, int mode) {
     const wtconv_plan *plan = &s->plan;
-    const char *wanted = getenv(BLOCKS_ENV);
     const int lanes = s->layer.kernels->block_lanes;
     if (!s->layer.kernels->channel_block || lanes <= 0 || plan->channels < lanes ||
         s->block_layout.floats == 0 ||
         s->block_layout.floats > (size_t)-1 / sizeof(float) / CPU_MAX_THREADS)
         return 0;
-    if (wanted && !strcmp(wanted, "0"))
-        return 0;
-    if (wanted && !strcmp(wanted, "1"))
-        return 1;
+    if (mode >= 0)
+        return mode;
     return plan->plane <= BLOCK_MAX_PLANE && block_room(s) >= 2;
 }
 
@@ -298,7 +295,9 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     const wtconv_cpu_kernels *kernels;
     cpu_state *s;
     size_t planes;
-    if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK)
+    int block_mode;
+    if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK ||
+        (status = wtconv_cpu_block_mode(&block_mode)) != WTCONV_OK)
         return status;
     s = calloc(1, sizeof *s);
     if (!s)
@@ -315,7 +314,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     if (kernels->channel_block) {
         int overflow = 0;
         wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
-        if (!overflow && use_channel_blocks(s)) {
+        if (!overflow && use_channel_blocks(s, block_mode)) {
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
             s->whole_planes = 1; /* the channels left over, if any, go whole */
         }

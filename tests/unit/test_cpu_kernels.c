@@ -1,8 +1,8 @@
 /* Unit tests of the CPU kernels, on every instruction set this build has and this CPU runs
  * (the others are reported as skipped): depthwise blocks against a float64 evaluation of the
  * same sums, the blocking contract (any split of a plane into blocks gives the same bits),
- * the Haar kernels against their closed forms, the prefetch walk, and the WTCONV_CPU_ISA
- * switch. */
+ * the Haar kernels against their closed forms, the prefetch walk, and the WTCONV_CPU_ISA and
+ * WTCONV_CPU_CHANNEL_BLOCKS switches. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/channel_block.h"
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
+#include "wtconv/wtconv.h"
 
 #define MAX_K 11
 #define MAX_W 70
@@ -292,6 +294,38 @@ static void test_isa_switch(void) {
     check(wtconv_cpu_kernels_named("scalar") != NULL, "the portable table is always there");
 }
 
+static void test_blocks_switch(void) {
+    static const struct {
+        const char *value; /* NULL: unset */
+        wtconv_status status;
+        int mode;
+    } cases[] = {{NULL, WTCONV_OK, -1},
+                 {"", WTCONV_OK, -1},
+                 {"auto", WTCONV_OK, -1},
+                 {"0", WTCONV_OK, 0},
+                 {"1", WTCONV_OK, 1},
+                 {"2", WTCONV_ERR_INVALID_ARGUMENT, -1},
+                 {"yes", WTCONV_ERR_INVALID_ARGUMENT, -1},
+                 {"10", WTCONV_ERR_INVALID_ARGUMENT, -1}};
+    char what[160];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int mode = 7;
+        wtconv_status st;
+        if (cases[i].value)
+            setenv(WTCONV_CPU_BLOCKS_ENV, cases[i].value, 1);
+        else
+            unsetenv(WTCONV_CPU_BLOCKS_ENV);
+        st = wtconv_cpu_block_mode(&mode);
+        snprintf(what, sizeof what, "WTCONV_CPU_CHANNEL_BLOCKS=%s: status %d, mode %d",
+                 cases[i].value ? cases[i].value : "(unset)", (int)cases[i].status, cases[i].mode);
+        check(st == cases[i].status && (st != WTCONV_OK || mode == cases[i].mode) &&
+                  (st == WTCONV_OK ||
+                   strstr(wtconv_last_error(), "WTCONV_CPU_CHANNEL_BLOCKS") != NULL),
+              what);
+    }
+    unsetenv(WTCONV_CPU_BLOCKS_ENV);
+}
+
 int main(void) {
     const char *names[] = {"scalar", "avx2", "avx512", "neon"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -307,6 +341,7 @@ int main(void) {
         test_prefetch_walk(kn);
     }
     test_isa_switch();
+    test_blocks_switch();
     printf("cpu kernels: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
