@@ -100,7 +100,9 @@ typedef struct wtconv_options {
     wtconv_backend backend; /* default AUTO */
     int batch;              /* N, default 1; must be >= 1 */
     int num_threads;        /* CPU threads, 0 (default) = one per online core; capped at
-                               N*C (one plane each at most) and at 256 */
+                               N*C (one plane each at most), at 256, and on small layers
+                               at as many as have room for their scratch in half the
+                               input (see wtconv_workspace_size) */
     int stride;             /* output stride; 0 (default) = from the model file, else 1 */
     const char *layer;      /* key prefix of one layer in a multi-layer file, e.g.
                                "stages.2.blocks.0.dwconv."; NULL (default) = the whole file,

@@ -9,7 +9,8 @@
  * go through the channel-block path instead (cpu/channel_block.h), a block of channels at a
  * time. Each way the work is taken in chunks, each worker's own share first (see next_chunk).
  * Every output element is computed the same way whatever the split, so results are
- * bit-identical for any thread count. */
+ * bit-identical for any thread count. A small layer runs on fewer threads than asked for
+ * (see fit_threads). */
 #include "cpu/cpu_backend.h"
 
 #include <math.h>
@@ -47,17 +48,19 @@ typedef struct cpu_state {
     float *weights; /* the allocation behind the layer's folded weights */
     wtconv_thread_pool *pool;
     int threads;
-    int whole_planes;     /* 1: workers take whole planes; 0: two steps (see above) */
-    worker_slot *workers; /* one per thread */
-    share_slot *shares;   /* one per thread */
-    float *level1;        /* X_1/R_1 buffers: one per thread (whole planes) or plane */
-    size_t level1_floats; /* each */
-    float *bands;         /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
-    size_t bands_floats;  /* each */
+    int whole_planes;      /* 1: workers take whole planes; 0: two steps (see above) */
+    worker_slot *workers;  /* one per thread */
+    share_slot *shares;    /* one per thread */
+    size_t pointers;       /* row pointers per worker (plane path) */
+    size_t scratch_floats; /* scratch floats per worker (plane path; 0: none) */
+    float *level1;         /* X_1/R_1 buffers: one per thread (whole planes) or plane */
+    size_t level1_floats;  /* each */
+    float *bands;          /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
+    size_t bands_floats;   /* each */
     /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
      * their packed weights, and per thread a block's grids. */
     size_t blocks;
-    int block_workers; /* the workers that take part (see allocate_workspace) */
+    int block_workers; /* the workers that take part (see size_workspace) */
     float *block_weights;
     wtconv_cpu_block_layout block_layout;
     float *block_scratch;
@@ -140,7 +143,7 @@ static int keep_bands(const cpu_state *s, size_t bands_floats) {
  * one: up to this many elements a plane, its rows are short enough that masks and calls cost
  * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
  * is taken only where those of two workers fit in half the input, and no more workers take
- * part than have room there beside the rest of the workspace (see allocate_workspace).
+ * part than have room there beside the rest of the workspace (see size_workspace).
  * Decided by the shape alone, never by the thread count, so that every thread count gives
  * the same bits.
  * WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by create) can turn the path off or
@@ -190,91 +193,117 @@ static wtconv_status pack_block_weights(cpu_state *s) {
     return WTCONV_OK;
 }
 
-/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
- * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
- * row pointers and its scratch floats; then the level-1 buffers, the kept Haar rows, and the
- * channel-block grids (zeroed: their borders are the padding). */
-static wtconv_status allocate_workspace(cpu_state *s) {
+/* The workspace's sizes for s->threads threads (with s->whole_planes and s->blocks decided):
+ * sets the buffer sizes below, s->block_workers and s->workspace_bytes; 0 on overflow. */
+static int size_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(share_slot);
     /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
     const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
-    const size_t pointers =
-        plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* whole lines */
-    int overflow = 0;
-    const size_t scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
     const size_t level1_buffers = s->whole_planes ? threads : planes;
-    size_t per_worker, bytes;
+    int overflow = 0;
+    size_t per_worker, bytes, level1_total, bands_total, blocks_total = 0;
+    s->pointers = plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
+    s->scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
     s->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
     s->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
     if (overflow || !keep_bands(s, s->bands_floats))
         s->bands_floats = 0;
-    per_worker = descriptor_bytes + pointers * sizeof(const float *);
-    if (SIZE_MAX / sizeof(float) < scratch_floats ||
-        SIZE_MAX - per_worker < scratch_floats * sizeof(float))
+    per_worker = descriptor_bytes + s->pointers * sizeof(const float *);
+    if (SIZE_MAX / sizeof(float) < s->scratch_floats ||
+        SIZE_MAX - per_worker < s->scratch_floats * sizeof(float))
         overflow = 1;
     else
-        per_worker += scratch_floats * sizeof(float);
+        per_worker += s->scratch_floats * sizeof(float);
     bytes = wtconv_mul_size(per_worker, threads, &overflow);
-    {
-        const size_t level1_total = wtconv_mul_size(
-            wtconv_mul_size(s->level1_floats, level1_buffers, &overflow), sizeof(float), &overflow);
-        const size_t bands_total = wtconv_mul_size(
-            wtconv_mul_size(s->bands_floats, threads, &overflow), sizeof(float), &overflow);
-        size_t blocks_total = 0;
-        if (s->blocks) {
-            /* As many workers take blocks as have room for their grids in what half the
-             * input leaves beside the rest; at least one. */
-            const size_t half_input = half_input_bytes(plan);
-            const size_t rest = bytes + level1_total + bands_total;
-            const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
-            s->block_workers = s->threads;
-            if ((size_t)s->block_workers > room)
-                s->block_workers = room > 0 ? (int)room : 1;
-            blocks_total =
-                wtconv_mul_size(block_grid_bytes(s), (size_t)s->block_workers, &overflow);
-        }
-        if (SIZE_MAX - 64 - bytes < level1_total ||
-            SIZE_MAX - 64 - bytes - level1_total < bands_total ||
-            SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
-            overflow = 1;
-        else
-            bytes += level1_total + bands_total + blocks_total;
+    level1_total = wtconv_mul_size(wtconv_mul_size(s->level1_floats, level1_buffers, &overflow),
+                                   sizeof(float), &overflow);
+    bands_total = wtconv_mul_size(wtconv_mul_size(s->bands_floats, threads, &overflow),
+                                  sizeof(float), &overflow);
+    s->block_workers = 0;
+    if (s->blocks) {
+        /* As many workers take blocks as have room for their grids in what half the input
+         * leaves beside the rest; at least one. */
+        const size_t half_input = half_input_bytes(plan);
+        const size_t rest = bytes + level1_total + bands_total;
+        const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
+        s->block_workers = s->threads;
+        if ((size_t)s->block_workers > room)
+            s->block_workers = room > 0 ? (int)room : 1;
+        blocks_total = wtconv_mul_size(block_grid_bytes(s), (size_t)s->block_workers, &overflow);
     }
-    if (overflow)
-        return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
-                           "the CPU workspace for %d threads on %dx%d planes overflows the "
-                           "address range",
-                           s->threads, plan->height, plan->width);
-    s->memory = malloc(bytes + 64); /* + room to align to a line */
+    if (SIZE_MAX - 64 - bytes < level1_total ||
+        SIZE_MAX - 64 - bytes - level1_total < bands_total ||
+        SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
+        overflow = 1;
+    s->workspace_bytes = overflow ? 0 : bytes + level1_total + bands_total + blocks_total;
+    return !overflow;
+}
+
+/* Sets the thread count and how the planes are shared out between the threads. */
+static void set_threads(cpu_state *s, int threads) {
+    const size_t planes = (size_t)s->plan.batch * (size_t)s->plan.channels;
+    s->threads = threads;
+    s->whole_planes = s->blocks != 0 || /* the channels left over, if any, go whole */
+                      planes % (size_t)threads == 0 ||
+                      planes >= (size_t)PLANES_PER_WORKER_FOR_WHOLE_PLANES * (size_t)threads;
+}
+
+/* Each thread needs its own scratch (k + 7 rows of the level-0 subbands and 16 of W; with
+ * L >= 2 also a third of a plane): no more threads run than have room for theirs in half the
+ * input, so that the workspace stays within half the input wherever one thread's does (the
+ * bound issue 4 sets). That takes threads only from small layers, with few channels or tiny
+ * planes (4 channels of 56 x 56 run on one thread). Fewer threads give the same bits. */
+static wtconv_status fit_threads(cpu_state *s, int requested) {
+    const size_t half_input = half_input_bytes(&s->plan);
+    for (int threads = requested;; threads--) {
+        set_threads(s, threads);
+        if (!size_workspace(s))
+            return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
+                               "the CPU workspace for %d threads on %dx%d planes overflows the "
+                               "address range",
+                               threads, s->plan.height, s->plan.width);
+        if (threads == 1 || s->workspace_bytes <= half_input)
+            return WTCONV_OK;
+    }
+}
+
+/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
+ * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
+ * row pointers and its scratch floats; then the level-1 buffers, the kept Haar rows, and the
+ * channel-block grids (zeroed: their borders are the padding). Sized by size_workspace. */
+static wtconv_status allocate_workspace(cpu_state *s) {
+    const wtconv_plan *plan = &s->plan;
+    const size_t threads = (size_t)s->threads;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t level1_buffers = s->whole_planes ? threads : planes;
+    unsigned char *p;
+    s->memory = malloc(s->workspace_bytes + 64); /* + room to align to a line */
     if (!s->memory)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes for %d threads)", bytes,
-                           s->threads);
-    {
-        unsigned char *p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
-        s->workers = (worker_slot *)(void *)p;
-        p += threads * sizeof(worker_slot);
-        s->shares = (share_slot *)(void *)p;
-        p += threads * sizeof(share_slot);
-        for (size_t t = 0; t < threads && plane_path; t++) {
-            const float **row_pointers = (const float **)(void *)p;
-            p += pointers * sizeof(const float *);
-            wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
-            p += scratch_floats * sizeof(float);
-        }
-        s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
-        p += s->level1_floats * level1_buffers * sizeof(float);
-        s->bands = s->bands_floats ? (float *)(void *)p : NULL;
-        p += s->bands_floats * threads * sizeof(float);
-        if (s->blocks) {
-            s->block_scratch = (float *)(void *)p;
-            memset(p, 0, s->block_layout.floats * (size_t)s->block_workers * sizeof(float));
-        }
+                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
+                           s->workspace_bytes, s->threads);
+    p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
+    s->workers = (worker_slot *)(void *)p;
+    p += threads * sizeof(worker_slot);
+    s->shares = (share_slot *)(void *)p;
+    p += threads * sizeof(share_slot);
+    for (size_t t = 0; t < threads && s->scratch_floats; t++) {
+        const float **row_pointers = (const float **)(void *)p;
+        p += s->pointers * sizeof(const float *);
+        wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
+        p += s->scratch_floats * sizeof(float);
     }
-    s->workspace_bytes = bytes;
+    s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
+    p += s->level1_floats * level1_buffers * sizeof(float);
+    s->bands = s->bands_floats ? (float *)(void *)p : NULL;
+    p += s->bands_floats * threads * sizeof(float);
+    if (s->blocks) {
+        s->block_scratch = (float *)(void *)p;
+        memset(p, 0, s->block_layout.floats * (size_t)s->block_workers * sizeof(float));
+    }
     return WTCONV_OK;
 }
 
@@ -294,7 +323,6 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     wtconv_status status;
     const wtconv_cpu_kernels *kernels;
     cpu_state *s;
-    size_t planes;
     int block_mode;
     if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK ||
         (status = wtconv_cpu_block_mode(&block_mode)) != WTCONV_OK)
@@ -307,19 +335,15 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
-    s->threads = choose_threads(config->num_threads, plan);
-    planes = (size_t)plan->batch * (size_t)plan->channels;
-    s->whole_planes = planes % (size_t)s->threads == 0 ||
-                      planes >= (size_t)PLANES_PER_WORKER_FOR_WHOLE_PLANES * (size_t)s->threads;
     if (kernels->channel_block) {
         int overflow = 0;
         wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
-        if (!overflow && use_channel_blocks(s, block_mode)) {
+        if (!overflow && use_channel_blocks(s, block_mode))
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
-            s->whole_planes = 1; /* the channels left over, if any, go whole */
-        }
     }
-    status = fold_weights(s, model);
+    status = fit_threads(s, choose_threads(config->num_threads, plan));
+    if (status == WTCONV_OK)
+        status = fold_weights(s, model);
     if (status == WTCONV_OK && s->blocks)
         status = pack_block_weights(s);
     if (status == WTCONV_OK)
