@@ -8,6 +8,8 @@
 # one context with 2 threads; and one thread alone again. It prints the 2-thread speedup, the
 # two processes' combined speedup, and their quotient: the share of the machine's two-core
 # throughput the 2-thread context turns into speed (1.0: no loss to sharing out the work).
+# First, the same two-process measure for a loop of FMAs alone (wtconv-bench --fma-sustained),
+# which touches no memory: what the host gives two cores at all, over a second at a time.
 #
 # Usage: tools/bench_two_processes.sh [BENCH] [ROUNDS] [SHAPE ...]
 #   BENCH   default build/tests/bench/wtconv-bench; ROUNDS default 3 (medians are printed)
@@ -29,6 +31,23 @@ measure() {
   taskset -c "$1" "$bench" --peak-seconds 0 --threads "$2" --shape "$3" --batches 9 \
     --time 0.05 --csv | grep -v '^#' | tail -1 | cut -d, -f9
 }
+
+# The same for a loop of FMAs that touches no memory: what the host gives two cores at all.
+fma() { taskset -c "$1" "$bench" --fma-sustained 1; }
+fma_rows=()
+for ((r = 0; r < rounds; r++)); do
+  alone=$(fma 0)
+  other=$(mktemp)
+  fma 1 >"$other" &
+  first=$(fma 0)
+  wait
+  fma_rows+=("$alone $first $(cat "$other")")
+  rm -f "$other"
+done
+printf '%s\n' "${fma_rows[@]}" | awk '
+  { n++; r[n] = ($2 + $3) / $1 }
+  END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+        printf "%-16s two processes x%.2f (median of %d; range %.2f-%.2f)\n", "FMA loop, 1 s", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2, n, r[1], r[n] }'
 
 for shape in "${shapes[@]}"; do
   rows=()

@@ -8,4 +8,9 @@
  * is not GCC or clang). */
 double bench_fma_peak(double seconds, const char **what);
 
+/* The same chains run without a break for `seconds`: their average GFLOP/s, the best slice
+ * not singled out. Two processes at once, one per core, show what a shared host gives two
+ * cores over that time (tools/bench_two_processes.sh). */
+double bench_fma_sustained(double seconds, const char **what);
+
 #endif

@@ -10,6 +10,7 @@
  *
  *   wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N] [--time S] [--batches N]
  *                [--peak-seconds S] [--csv]
+ *   wtconv-bench --fma-sustained S     (only the FMA loop's average rate over S seconds)
  *
  * The kernels are libwtconv's choice for this CPU, or those WTCONV_CPU_ISA names (scalar,
  * avx2, avx512). tools/bench_compare.py runs this beside PyTorch's WTConv2d. Not a ctest test:
@@ -49,7 +50,8 @@ typedef struct options {
     int thread_count;
     int batch, batches, csv;
     double batch_seconds;
-    double peak_seconds; /* for the FMA peak; 0: not measured */
+    double peak_seconds;      /* for the FMA peak; 0: not measured */
+    double sustained_seconds; /* > 0: only the FMA loop's average rate over this time */
 } options;
 
 static double now_seconds(void) {
@@ -200,6 +202,7 @@ static double load_average(void) {
 static void usage(FILE *out) {
     fprintf(out, "usage: wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N]\n"
                  "                    [--time SECONDS] [--batches N] [--peak-seconds S] [--csv]\n"
+                 "       wtconv-bench --fma-sustained SECONDS\n"
                  "  --shape     a layer shape (repeatable); default: the standard set\n"
                  "  --threads   comma-separated thread counts (default 1,2)\n"
                  "  --batch     N (default 1)\n"
@@ -208,6 +211,8 @@ static void usage(FILE *out) {
                  "(default 5)\n"
                  "  --peak-seconds  time to spend measuring the FMA peak (default 1; 0: skip it)\n"
                  "  --csv       machine-readable rows (for tools/bench_compare.py)\n"
+                 "  --fma-sustained S  only run the FMA loop for S seconds and print its average\n"
+                 "              GFLOP/s (tools/bench_two_processes.sh runs two at once)\n"
                  "WTCONV_CPU_ISA=scalar|avx2|avx512 forces libwtconv's CPU kernels.\n");
 }
 
@@ -266,6 +271,9 @@ static int parse_args(int argc, char **argv, options *o) {
         } else if (!strcmp(arg, "--peak-seconds")) {
             if ((o->peak_seconds = atof(value)) < 0)
                 return -1;
+        } else if (!strcmp(arg, "--fma-sustained")) {
+            if ((o->sustained_seconds = atof(value)) <= 0)
+                return -1;
         } else if (!strcmp(arg, "--time")) {
             if ((o->batch_seconds = atof(value)) <= 0)
                 return -1;
@@ -290,6 +298,11 @@ int main(int argc, char **argv) {
     if (parse_args(argc, argv, &o)) {
         usage(stderr);
         return 2;
+    }
+    if (o.sustained_seconds > 0) {
+        const double rate = bench_fma_sustained(o.sustained_seconds, &peak_what);
+        printf("%.2f\n", rate);
+        return rate > 0 ? 0 : 1;
     }
     peak = 0, peak_what = "(skipped: --peak-seconds 0)";
     if (o.peak_seconds > 0)
