@@ -103,7 +103,7 @@ static void test_same_bits(const char *path) {
         {1, 3, 257, 199, 5, 2, {2, 3, 0}, 0},
         /* 6 planes: rows on 4 and 5 threads, whole planes on 6. */
         {2, 3, 241, 151, 4, 2, {4, 5, 6}, 0},
-        {1, 2, 128, 96, 3, 1, {2, 0, 2}, 0},
+        {1, 2, 128, 96, 3, 1, {2, 0, 0}, 0},
         /* One plane, or too small to share: one thread. */
         {1, 1, 50, 9, 7, 4, {2, 8, 0}, 1},
         {3, 1, 15, 15, 9, 2, {2, 3, 0}, 1},
