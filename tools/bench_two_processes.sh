@@ -32,42 +32,46 @@ measure() {
     --time 0.05 --csv | grep -v '^#' | tail -1 | cut -d, -f9
 }
 
+# Runs "$@" with CPU 1 prepended in the background and with CPU 0 in front at once; prints
+# both outputs, CPU 0's first.
+at_once() {
+  local other first
+  other=$(mktemp)
+  "$1" 1 "${@:2}" >"$other" &
+  first=$("$1" 0 "${@:2}")
+  wait
+  echo "$first $(cat "$other")"
+  rm -f "$other"
+}
+
+# An awk function: the median of a[1..n] (sorts a).
+awk_median='
+  function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }'
+
 # The same for a loop of FMAs that touches no memory: what the host gives two cores at all.
 fma() { taskset -c "$1" "$bench" --fma-sustained 1; }
 fma_rows=()
 for ((r = 0; r < rounds; r++)); do
-  alone=$(fma 0)
-  other=$(mktemp)
-  fma 1 >"$other" &
-  first=$(fma 0)
-  wait
-  fma_rows+=("$alone $first $(cat "$other")")
-  rm -f "$other"
+  fma_rows+=("$(fma 0) $(at_once fma)")
 done
-printf '%s\n' "${fma_rows[@]}" | awk '
+printf '%s\n' "${fma_rows[@]}" | awk "$awk_median"'
   { n++; r[n] = ($2 + $3) / $1 }
-  END { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
-        printf "%-16s two processes x%.2f (median of %d; range %.2f-%.2f)\n", "FMA loop, 1 s", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2, n, r[1], r[n] }'
+  END { m = median(r, n)
+        printf "%-16s two processes x%.2f (median of %d; range %.2f-%.2f)\n", "FMA loop, 1 s", m, n, r[1], r[n] }'
 
 for shape in "${shapes[@]}"; do
   rows=()
   for ((r = 0; r < rounds; r++)); do
     alone=$(measure 0 1 "$shape")
-    other=$(mktemp)
-    measure 1 1 "$shape" >"$other" &
-    first=$(measure 0 1 "$shape")
-    wait
-    second=$(cat "$other")
-    rm -f "$other"
+    pair=$(at_once measure 1 "$shape")
     two=$(measure 0,1 2 "$shape")
     again=$(measure 0 1 "$shape")
-    rows+=("$alone $again $first $second $two")
+    rows+=("$alone $again $pair $two")
   done
-  printf '%s\n' "${rows[@]}" | awk -v shape="$shape" '
-    function median(a, n,   i, j, t) {
-      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+  printf '%s\n' "${rows[@]}" | awk -v shape="$shape" "$awk_median"'
     { one = ($1 + $2) / 2; n++
       ctx[n] = one / $5; procs[n] = one * (1 / $3 + 1 / $4); eff[n] = ctx[n] / procs[n] }
     END { printf "%-16s 2 threads x%.2f | two processes x%.2f | share of the two cores used %.2f\n",
