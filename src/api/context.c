@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "api/options.h"
 #include "backend/backend.h"
 #include "model/format.h"

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/error.h"
 
 /* The size of the first published wtconv_options (through `layer`). It never changes: it is
  * what the plain function wtconv_options_init, which cannot see its caller's sizeof, fills. */

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/checked_size.h"
+#include "base/error.h"
 
 const char *wtconv_mtl_kernel_name(wtconv_mtl_kernel kernel) {
     switch (kernel) {
@@ -93,15 +94,6 @@ static int add_buffer(wtconv_mtl_plan *p, wtconv_mtl_buffer_role role, int level
     return p->buffer_count++;
 }
 
-/* a + b, or 0 with *overflow set. */
-static size_t add_size(size_t a, size_t b, int *overflow) {
-    if (b > SIZE_MAX - a) {
-        *overflow = 1;
-        return 0;
-    }
-    return a + b;
-}
-
 /* Checks that everything the kernels index with 32 bits fits, and that the bytes of all the
  * plan's buffers (x, base, y, and each level's coeffs and filtered) fit the address range, so
  * that the sizes add_buffer computes cannot overflow. */
@@ -119,12 +111,12 @@ static wtconv_status check_limits(const wtconv_plan *plan) {
                            "(at most %d) and ceil(H/2)*ceil(W/2)=%zu (at most %u)",
                            planes, INT_MAX / 4, plane0, (unsigned)(UINT32_MAX / 4));
     total = wtconv_mul_size(2, plan->input_elements, &overflow); /* x and base */
-    total = add_size(total, plan->output_elements, &overflow);
+    total = wtconv_add_size(total, plan->output_elements, &overflow);
     for (int i = 0; i < plan->levels; i++) /* coeffs_i and filtered_i */
-        total = add_size(total,
-                         wtconv_mul_size(wtconv_mul_size(8, planes, &overflow),
-                                         plan->level[i].half_plane, &overflow),
-                         &overflow);
+        total = wtconv_add_size(total,
+                                wtconv_mul_size(wtconv_mul_size(8, planes, &overflow),
+                                                plan->level[i].half_plane, &overflow),
+                                &overflow);
     if (overflow || total > SIZE_MAX / sizeof(float))
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "the Metal backend's buffers for N=%d C=%d H=%d W=%d overflow the "

@@ -11,7 +11,7 @@
 #include <new>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "apple/coreml_stage.h"
 #include "apple/metal_runtime.h"
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "apple/metallib_data.h"
 
 namespace {

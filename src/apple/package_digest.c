@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "apple/sha256.h"
 
 #define DIGEST_MAX_PATH 4096

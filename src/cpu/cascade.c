@@ -2,18 +2,12 @@
 
 #include <stdint.h>
 
+#include "base/checked_size.h"
+
 #define MAX_ROWS WTCONV_CPU_MAX_ROWS
 
 /* Floats rounded up to whole 64-byte lines, so that every buffer and row starts aligned. */
 static size_t lines(size_t floats) { return (floats + 15) & ~(size_t)15; }
-
-static size_t add_size(size_t a, size_t b, int *overflow) {
-    if (SIZE_MAX - a < b) {
-        *overflow = 1;
-        return 0;
-    }
-    return a + b;
-}
 
 /* Haar rows a level's ring holds: a block's window of k - 1 + MAX_ROWS rows, or all of them. */
 static int ring_capacity(int kernel, int half_height) {
@@ -25,20 +19,20 @@ size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow) {
     const wtconv_level_plan *top = &plan->level[0]; /* every deeper level is smaller */
     const size_t pitch = lines((size_t)top->half_width);
     size_t total = 0;
-    total = add_size(total,
-                     wtconv_mul_size((size_t)ring_capacity(plan->kernel, top->half_height),
-                                     wtconv_mul_size(4, pitch, overflow), overflow),
-                     overflow);
-    total = add_size(total, wtconv_mul_size(4 * MAX_ROWS, pitch, overflow), overflow);
-    total = add_size(total, wtconv_mul_size(2 * MAX_ROWS, lines((size_t)plan->width), overflow),
-                     overflow);
+    total = wtconv_add_size(total,
+                            wtconv_mul_size((size_t)ring_capacity(plan->kernel, top->half_height),
+                                            wtconv_mul_size(4, pitch, overflow), overflow),
+                            overflow);
+    total = wtconv_add_size(total, wtconv_mul_size(4 * MAX_ROWS, pitch, overflow), overflow);
+    total = wtconv_add_size(
+        total, wtconv_mul_size(2 * MAX_ROWS, lines((size_t)plan->width), overflow), overflow);
     if (plan->stride > 1)
-        total = add_size(total, lines((size_t)plan->width), overflow);
+        total = wtconv_add_size(total, lines((size_t)plan->width), overflow);
     for (int i = 2; i < plan->levels; i++)
-        total = add_size(total,
-                         lines(wtconv_mul_size((size_t)plan->level[i].height,
-                                               (size_t)plan->level[i].width, overflow)),
-                         overflow);
+        total = wtconv_add_size(total,
+                                lines(wtconv_mul_size((size_t)plan->level[i].height,
+                                                      (size_t)plan->level[i].width, overflow)),
+                                overflow);
     return total;
 }
 

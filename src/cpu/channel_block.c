@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/checked_size.h"
+#include "base/error.h"
 
 wtconv_status wtconv_cpu_block_mode(int *mode) {
     const char *wanted = getenv(WTCONV_CPU_BLOCKS_ENV);

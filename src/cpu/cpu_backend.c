@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/checked_size.h"
+#include "base/error.h"
 #include "cpu/cascade.h"
 #include "cpu/channel_block.h"
 #include "cpu/isa.h"

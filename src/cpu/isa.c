@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/error.h"
 
 #define ISA_ENV "WTCONV_CPU_ISA"
 

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "platform/threads.h"
 
 /* How long a thread busy-waits (pause instructions) for the next job, or for the workers to

@@ -370,8 +370,8 @@ static int parse_value(parser *p, uint32_t *out_index, int depth) {
     }
 }
 
-json_result json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
-                       const char **error_what) {
+json_result wtconv_json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
+                              const char **error_what) {
     parser p;
     uint32_t root;
     memset(doc, 0, sizeof *doc);
@@ -395,11 +395,11 @@ json_result json_parse(const char *text, size_t len, json_doc *doc, size_t *erro
     }
     *error_offset = p.pos;
     *error_what = p.error_what ? p.error_what : "syntax error";
-    json_free(doc);
+    wtconv_json_free(doc);
     return p.out_of_memory ? JSON_OUT_OF_MEMORY : JSON_SYNTAX_ERROR;
 }
 
-void json_free(json_doc *doc) {
+void wtconv_json_free(json_doc *doc) {
     free(doc->nodes);
     free(doc->pool);
     memset(doc, 0, sizeof *doc);

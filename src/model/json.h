@@ -54,9 +54,9 @@ typedef enum json_result { JSON_OK, JSON_SYNTAX_ERROR, JSON_OUT_OF_MEMORY } json
 /* Parses text[0..len). On JSON_SYNTAX_ERROR, *error_offset is the byte offset of the problem
  * and *error_what a short description (also for a text over JSON_MAX_TEXT bytes or over
  * JSON_MAX_NODES values). The doc is empty on failure; free it either way. */
-json_result json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
-                       const char **error_what);
-void json_free(json_doc *doc);
+json_result wtconv_json_parse(const char *text, size_t len, json_doc *doc, size_t *error_offset,
+                              const char **error_what);
+void wtconv_json_free(json_doc *doc);
 
 static inline const char *json_key(const json_doc *doc, const json_node *node) {
     return doc->pool + node->key;

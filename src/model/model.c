@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/checked_size.h"
+#include "base/error.h"
 #include "model/param_names.h"
 #include "model/safetensors.h"
-#include "plan/plan.h"
 
 /* The tensors of one layer, found by name. */
 typedef struct layer_tensors {
@@ -297,7 +297,7 @@ static wtconv_status check_dtypes(const layer_tensors *lt, int levels) {
 /* ---- Reading values ------------------------------------------------------------------------ */
 
 static wtconv_status read_finite(st_file *st, const st_tensor *t, float *dst) {
-    wtconv_status status = st_read_floats(st, t, dst);
+    wtconv_status status = wtconv_st_read_floats(st, t, dst);
     if (status != WTCONV_OK)
         return status;
     for (uint64_t i = 0; i < t->element_count; i++)
@@ -317,7 +317,7 @@ static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
     wtconv_status status;
     if (!taps)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", t->name);
-    status = st_read_floats(st, t, taps);
+    status = wtconv_st_read_floats(st, t, taps);
     for (int c = 0; status == WTCONV_OK && c < channels; c++) {
         for (int s = 0; s < 4 && status == WTCONV_OK; s++) {
             for (int tap = 0; tap < 4; tap++) {
@@ -339,7 +339,7 @@ static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
 }
 
 static wtconv_status parse_stride(const st_file *st, int *stride) {
-    const char *text = st_find_metadata(st, "stride");
+    const char *text = wtconv_st_find_metadata(st, "stride");
     int value = 0; /* the loop keeps it <= INT_MAX */
     *stride = 0;
     if (!text)
@@ -443,10 +443,10 @@ wtconv_status wtconv_model_load(const char *path, const char *layer, wtconv_mode
     st_file st;
     wtconv_status status;
     memset(model, 0, sizeof *model);
-    status = st_open(path, &st);
+    status = wtconv_st_open(path, &st);
     if (status == WTCONV_OK) {
         status = load_layer(&st, layer, model);
-        st_close(&st);
+        wtconv_st_close(&st);
     }
     if (status != WTCONV_OK) {
         wtconv_model_free(model);

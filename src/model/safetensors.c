@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/error.h"
+#include "base/error.h"
 #include "model/dtype.h"
 
 typedef struct dtype_info {
@@ -223,7 +223,7 @@ static wtconv_status parse_header(st_file *st, const char *text, size_t len) {
     size_t n = 0;
     int seen_metadata = 0;
 
-    switch (json_parse(text, len, &st->header, &error_offset, &error_what)) {
+    switch (wtconv_json_parse(text, len, &st->header, &error_offset, &error_what)) {
     case JSON_OK:
         break;
     case JSON_OUT_OF_MEMORY:
@@ -279,7 +279,7 @@ static const char *not_safetensors_hint(const unsigned char *first8) {
     return "";
 }
 
-wtconv_status st_open(const char *path, st_file *st) {
+wtconv_status wtconv_st_open(const char *path, st_file *st) {
     unsigned char length_bytes[8];
     uint64_t header_len = 0;
     char *text;
@@ -325,19 +325,19 @@ wtconv_status st_open(const char *path, st_file *st) {
     if (status == WTCONV_OK)
         return WTCONV_OK;
 fail:
-    st_close(st);
+    wtconv_st_close(st);
     return status;
 }
 
-void st_close(st_file *st) {
+void wtconv_st_close(st_file *st) {
     wtconv_file_close(&st->file);
     free(st->tensors);
     free(st->metadata);
-    json_free(&st->header);
+    wtconv_json_free(&st->header);
     memset(st, 0, sizeof *st);
 }
 
-const st_tensor *st_find(const st_file *st, const char *name) {
+const st_tensor *wtconv_st_find(const st_file *st, const char *name) {
     st_tensor key;
     key.name = name;
     if (st->tensor_count == 0)
@@ -345,14 +345,14 @@ const st_tensor *st_find(const st_file *st, const char *name) {
     return bsearch(&key, st->tensors, st->tensor_count, sizeof key, compare_by_name);
 }
 
-const char *st_find_metadata(const st_file *st, const char *key) {
+const char *wtconv_st_find_metadata(const st_file *st, const char *key) {
     for (size_t i = 0; i < st->metadata_count; i++)
         if (!strcmp(st->metadata[i].key, key))
             return st->metadata[i].value;
     return NULL;
 }
 
-wtconv_status st_read_floats(st_file *st, const st_tensor *t, float *dst) {
+wtconv_status wtconv_st_read_floats(st_file *st, const st_tensor *t, float *dst) {
     size_t bytes = (size_t)(t->end - t->begin);
     unsigned char *raw;
     wtconv_status status;

@@ -1,6 +1,6 @@
 /* Internal: reading safetensors files (https://huggingface.co/docs/safetensors) safely.
  *
- * st_open reads and validates the header only; tensors are read on demand, so a whole
+ * wtconv_st_open reads and validates the header only; tensors are read on demand, so a whole
  * network's state_dict costs only the bytes of the layer asked for. Every offset and size in
  * the header is checked against the file before anything is read. */
 #ifndef WTCONV_MODEL_SAFETENSORS_H
@@ -55,13 +55,13 @@ typedef struct st_file {
 
 /* Opens `path` and validates its header. On failure returns WTCONV_ERR_IO or
  * WTCONV_ERR_MODEL_FORMAT (or OUT_OF_MEMORY) with a message naming the problem. */
-wtconv_status st_open(const char *path, st_file *st);
-void st_close(st_file *st);
+wtconv_status wtconv_st_open(const char *path, st_file *st);
+void wtconv_st_close(st_file *st);
 
-const st_tensor *st_find(const st_file *st, const char *name);
-const char *st_find_metadata(const st_file *st, const char *key);
+const st_tensor *wtconv_st_find(const st_file *st, const char *name);
+const char *wtconv_st_find_metadata(const st_file *st, const char *key);
 
 /* Reads a F32/F16/BF16 tensor converted to float. `dst` holds element_count floats. */
-wtconv_status st_read_floats(st_file *st, const st_tensor *tensor, float *dst);
+wtconv_status wtconv_st_read_floats(st_file *st, const st_tensor *tensor, float *dst);
 
 #endif

@@ -3,15 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "api/error.h"
-
-size_t wtconv_mul_size(size_t a, size_t b, int *overflow) {
-    if (a != 0 && b > SIZE_MAX / a) {
-        *overflow = 1;
-        return 0;
-    }
-    return a * b;
-}
+#include "base/checked_size.h"
+#include "base/error.h"
 
 wtconv_status wtconv_plan_make(const wtconv_model *model, int batch, int channels, int height,
                                int width, int stride, wtconv_plan *plan) {

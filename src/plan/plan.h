@@ -38,9 +38,6 @@ typedef struct wtconv_plan {
 wtconv_status wtconv_plan_make(const wtconv_model *model, int batch, int channels, int height,
                                int width, int stride, wtconv_plan *plan);
 
-/* a*b, or 0 with *overflow set when it does not fit size_t. */
-size_t wtconv_mul_size(size_t a, size_t b, int *overflow);
-
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #endif
 
-#include "api/error.h"
+#include "base/error.h"
 
 #if defined(_WIN32)
 typedef struct __stat64 stat_buffer;

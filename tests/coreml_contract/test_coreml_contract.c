@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
     batch = atoi(argv[4]), channels = atoi(argv[5]), height = atoi(argv[6]);
     width = atoi(argv[7]), stride_option = atoi(argv[8]);
     if (!(text = read_text(argv[1], &len)) ||
-        json_parse(text, len, &doc, &offset, &what) != JSON_OK) {
+        wtconv_json_parse(text, len, &doc, &offset, &what) != JSON_OK) {
         printf("FAIL cannot read the exporter's description '%s' (%s)\n", argv[1], what);
         free(text);
         return 1;
@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
           "the plan is made");
     check(wtconv_coreml_check_features(&mp, inputs, n_in, outputs, n_out, argv[1]) == WTCONV_OK,
           "the exporter's inputs and outputs match the plan's Core ML buffers");
-    json_free(&doc);
+    wtconv_json_free(&doc);
     free(text);
     printf("%s: %s (%zu inputs, %zu outputs, %zu metadata entries)\n", argv[1],
            failures ? "FAILED" : "ok", n_in, n_out, n_meta);

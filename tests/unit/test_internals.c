@@ -17,8 +17,8 @@ static int parses(const char *text) {
     json_doc doc;
     size_t offset;
     const char *what;
-    json_result r = json_parse(text, strlen(text), &doc, &offset, &what);
-    json_free(&doc);
+    json_result r = wtconv_json_parse(text, strlen(text), &doc, &offset, &what);
+    wtconv_json_free(&doc);
     return r == JSON_OK;
 }
 
@@ -28,7 +28,7 @@ static void test_json(void) {
     const char *what = NULL;
     const char *text = "{\"a\\u00e9\\ud83d\\ude00\": [0, 18446744073709551615, "
                        "18446744073709551616, -1, 1.5e3, true, null], \"b\": \"x\\ny\"}";
-    if (json_parse(text, strlen(text), &doc, &offset, &what) != JSON_OK) {
+    if (wtconv_json_parse(text, strlen(text), &doc, &offset, &what) != JSON_OK) {
         check(0, what);
         return;
     }
@@ -51,7 +51,7 @@ static void test_json(void) {
         check(!e3->is_uint && !e4->is_uint, "negative and fractional numbers are not uints");
         check(b->type == JSON_STRING && !strcmp(json_string(&doc, b), "x\ny"), "escaped string");
     }
-    json_free(&doc);
+    wtconv_json_free(&doc);
     check(!parses("{\"a\":01}"), "leading zero refused");
     check(!parses("{\"a\":1,}"), "trailing comma refused");
     check(!parses("{\"a\":\"\t\"}"), "raw control character refused");

@@ -1,4 +1,4 @@
-#include "api/error.h"
+#include "base/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,25 +41,3 @@ void wtconv_error_prefix(const char *fmt, ...) {
 }
 
 const char *wtconv_last_error(void) { return last_error; }
-
-const char *wtconv_status_string(wtconv_status status) {
-    switch (status) {
-    case WTCONV_OK:
-        return "WTCONV_OK: success";
-    case WTCONV_ERR_INVALID_ARGUMENT:
-        return "WTCONV_ERR_INVALID_ARGUMENT: invalid argument";
-    case WTCONV_ERR_IO:
-        return "WTCONV_ERR_IO: model file missing or unreadable";
-    case WTCONV_ERR_MODEL_FORMAT:
-        return "WTCONV_ERR_MODEL_FORMAT: malformed, inconsistent or unsupported model file";
-    case WTCONV_ERR_SHAPE_MISMATCH:
-        return "WTCONV_ERR_SHAPE_MISMATCH: shape does not fit the model or the backend";
-    case WTCONV_ERR_OUT_OF_MEMORY:
-        return "WTCONV_ERR_OUT_OF_MEMORY: out of memory";
-    case WTCONV_ERR_BACKEND_UNAVAILABLE:
-        return "WTCONV_ERR_BACKEND_UNAVAILABLE: backend not available in this build or machine";
-    case WTCONV_ERR_BACKEND_FAILURE:
-        return "WTCONV_ERR_BACKEND_FAILURE: backend failed at run time";
-    }
-    return "WTCONV_ERR_UNKNOWN: unknown status code";
-}

@@ -1,6 +1,6 @@
 /* Internal: recording this thread's last failure for wtconv_last_error(). */
-#ifndef WTCONV_API_ERROR_H
-#define WTCONV_API_ERROR_H
+#ifndef WTCONV_BASE_ERROR_H
+#define WTCONV_BASE_ERROR_H
 
 #include "wtconv/wtconv.h"
 
