@@ -218,7 +218,9 @@ int main(int argc, char **argv) {
     wtconv_output_shape(ctx, &n, &c, &oh, &ow);
     in_count = wtconv_input_size(ctx);
     out_count = wtconv_output_size(ctx);
-    printf("libwtconv %s, backend %s\n", wtconv_version_string(), wtconv_backend_name(ctx));
+    /* e.g. "backend cpu: avx512 kernels, 2 threads, whole planes" (informational) */
+    printf("libwtconv %s, backend %s%s%s\n", wtconv_version_string(), wtconv_backend_name(ctx),
+           wtconv_backend_detail(ctx)[0] ? ": " : "", wtconv_backend_detail(ctx));
     printf("layer: k=%d levels=%d stride=%d bias=%s\n", wtconv_kernel_size(ctx), wtconv_levels(ctx),
            wtconv_stride(ctx), wtconv_has_bias(ctx) ? "yes" : "no");
     printf("input [%d,%d,%d,%d] -> output [%d,%d,%d,%d], workspace %zu bytes\n", n, c, a.height,

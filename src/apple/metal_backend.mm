@@ -9,6 +9,7 @@
 #include "apple/metal_backend.h"
 
 #include <memory>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -188,6 +189,16 @@ void metal_destroy(void *state) {
                    [&] { destroy_state(static_cast<metal_state *>(state)); });
 }
 
+// One CPU thread: the caller's, which encodes the stages and waits for the GPU.
+void metal_describe(const void *state, int *threads, char *detail, size_t size) {
+    return guarded("Metal backend describe", [&] {
+        const metal_state *s = static_cast<const metal_state *>(state);
+        *threads = 1;
+        snprintf(detail, size, "Metal on %s: %d + %d dispatches around one Core ML prediction",
+                 s->runtime->device.name.UTF8String, s->plan.forward_count, s->plan.inverse_count);
+    });
+}
+
 // constexpr, so the table is constant-initialised: no code runs at load time.
 constexpr wtconv_backend_ops make_ops() {
     wtconv_backend_ops ops = {};
@@ -200,6 +211,7 @@ constexpr wtconv_backend_ops make_ops() {
     ops.run = metal_run;
     ops.workspace_size = metal_workspace_size;
     ops.destroy = metal_destroy;
+    ops.describe = metal_describe;
     return ops;
 }
 
