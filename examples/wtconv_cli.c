@@ -1,6 +1,8 @@
 /* wtconv-cli: runs one WTConv2d layer from a model file on a raw float32 tensor (or a
  * deterministic pseudo-random one), prints timings and an output summary, and optionally
- * writes the output or checks it against an expected tensor. */
+ * writes the output or checks it against an expected tensor.
+ * Exit status: 0 success, 1 a library or file error, 2 a usage error, 3 an --expect-f32
+ * mismatch (see usage()). */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
@@ -15,6 +17,9 @@
 
 #include "raw_f32.h"
 
+/* The exit statuses, as usage() documents them. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_MISMATCH = 3 };
+
 typedef struct cli_args {
     const char *model;
     const char *input_path;
@@ -25,23 +30,27 @@ typedef struct cli_args {
 } cli_args;
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: wtconv-cli --model FILE.safetensors [options]\n"
-                 "  --model PATH        model file: .safetensors, or on Apple platforms a Core ML\n"
-                 "                      .mlpackage/.mlmodelc from tools/export_wtconv_coreml.py\n"
-                 "  --channels C        input channels (default 32)\n"
-                 "  --height H          input height (default 128)\n"
-                 "  --width W           input width (default 128)\n"
-                 "  --batch N           batch size (default 1)\n"
-                 "  --input-f32 PATH    raw little-endian float32 input, N*C*H*W (NCHW);\n"
-                 "                      default: a deterministic pseudo-random input\n"
-                 "  --output-f32 PATH   write the output there, N*C*H_out*W_out float32\n"
-                 "  --expect-f32 PATH   compare the output with this tensor; exit 1 on mismatch\n"
-                 "  --backend NAME      auto (default), cpu, metal or cuda\n"
-                 "  --threads T         CPU worker threads (0 = one per core, default)\n"
-                 "  --layer PREFIX      the layer's key prefix in a multi-layer file\n"
-                 "  --stride S          output stride (default: from the model file, else 1)\n"
-                 "  --repeat R          timed runs after the first (default 10)\n"
-                 "  --version           print the library version\n");
+    fprintf(out,
+            "usage: wtconv-cli --model FILE.safetensors --channels C --height H --width W "
+            "[options]\n"
+            "  --model PATH        model file: .safetensors, or on Apple platforms a Core ML\n"
+            "                      .mlpackage/.mlmodelc from tools/export_wtconv_coreml.py\n"
+            "  --channels C        input channels (required)\n"
+            "  --height H          input height (required)\n"
+            "  --width W           input width (required)\n"
+            "  --batch N           batch size (default 1)\n"
+            "  --input-f32 PATH    raw little-endian float32 input, N*C*H*W (NCHW);\n"
+            "                      default: a deterministic pseudo-random input\n"
+            "  --output-f32 PATH   write the output there, N*C*H_out*W_out float32\n"
+            "  --expect-f32 PATH   compare the output with this tensor; exit 3 on mismatch\n"
+            "  --backend NAME      auto (default), cpu, metal or cuda\n"
+            "  --threads T         CPU worker threads (0 = one per core, default)\n"
+            "  --layer PREFIX      the layer's key prefix in a multi-layer file\n"
+            "  --stride S          output stride (default: from the model file, else 1)\n"
+            "  --repeat R          timed runs after the first (default 10)\n"
+            "  --version           print the library version\n"
+            "exit status: 0 success; 1 a library or file error (create, run, reading or\n"
+            "  writing a tensor); 2 a usage error; 3 the output does not match --expect-f32\n");
 }
 
 static int parse_int(const char *flag, const char *text, int min, int *out) {
@@ -77,10 +86,7 @@ static int parse_backend(const char *text, wtconv_backend *out) {
 
 /* Returns 0 to go on, 1 to exit successfully (help, version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, cli_args *a) {
-    memset(a, 0, sizeof *a);
-    a->channels = 32;
-    a->height = 128;
-    a->width = 128;
+    memset(a, 0, sizeof *a); /* sizes 0: not given */
     a->repeat = 10;
     wtconv_options_init(&a->options);
     for (int i = 1; i < argc; i++) {
@@ -138,6 +144,14 @@ static int parse_args(int argc, char **argv, cli_args *a) {
     if (!a->model) {
         fprintf(stderr, "wtconv-cli: --model is required\n");
         usage(stderr);
+        return -1;
+    }
+    /* The input's size is create's to check, not something to guess (the model fixes C, but
+     * runs on any H x W): no default could be right. Name every size flag that is missing. */
+    if (!a->channels || !a->height || !a->width) {
+        fprintf(stderr, "wtconv-cli: the input's size is required; missing:%s%s%s\n",
+                a->channels ? "" : " --channels", a->height ? "" : " --height",
+                a->width ? "" : " --width");
         return -1;
     }
     return 0;
@@ -199,13 +213,13 @@ int main(int argc, char **argv) {
     wtconv_status status;
     float *x = NULL, *y = NULL, *expected = NULL;
     size_t in_count, out_count;
-    int n, c, oh, ow, rc = 1;
+    int n, c, oh, ow, rc = CLI_EXIT_ERROR;
     char error[512];
     double t0, create_ms, first_ms, total_ms = 0, best_ms = 0;
 
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0)
-        return parsed > 0 ? 0 : 2;
+        return parsed > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 
     t0 = now_ms();
     status = wtconv_create_with_options(a.model, a.channels, a.height, a.width, &a.options, &ctx);
@@ -213,12 +227,14 @@ int main(int argc, char **argv) {
     if (status != WTCONV_OK) {
         fprintf(stderr, "wtconv-cli: %s\n  %s\n", wtconv_status_string(status),
                 wtconv_last_error());
-        return 1;
+        return CLI_EXIT_ERROR;
     }
     wtconv_output_shape(ctx, &n, &c, &oh, &ow);
     in_count = wtconv_input_size(ctx);
     out_count = wtconv_output_size(ctx);
-    printf("libwtconv %s, backend %s\n", wtconv_version_string(), wtconv_backend_name(ctx));
+    /* e.g. "backend cpu: avx512 kernels, 2 threads, whole planes" (informational) */
+    printf("libwtconv %s, backend %s%s%s\n", wtconv_version_string(), wtconv_backend_name(ctx),
+           wtconv_backend_detail(ctx)[0] ? ": " : "", wtconv_backend_detail(ctx));
     printf("layer: k=%d levels=%d stride=%d bias=%s\n", wtconv_kernel_size(ctx), wtconv_levels(ctx),
            wtconv_stride(ctx), wtconv_has_bias(ctx) ? "yes" : "no");
     printf("input [%d,%d,%d,%d] -> output [%d,%d,%d,%d], workspace %zu bytes\n", n, c, a.height,
@@ -272,10 +288,12 @@ int main(int argc, char **argv) {
             fprintf(stderr, "wtconv-cli: %s\n", expected ? error : "out of memory");
             goto done;
         }
-        if (compare(y, expected, out_count))
+        if (compare(y, expected, out_count)) {
+            rc = CLI_EXIT_MISMATCH;
             goto done;
+        }
     }
-    rc = 0;
+    rc = CLI_EXIT_OK;
 done:
     free(x);
     free(y);

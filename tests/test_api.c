@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <wtconv/wtconv.h>
 
@@ -173,6 +174,108 @@ static void test_thread_counts(void) {
     free(y);
 }
 
+/* A CPU context for the demo model on batch x 32 x h x w, num_threads `threads`; NULL (and a
+ * failed check) if create fails. */
+static wtconv_ctx *cpu_context(int batch, int h, int w, int threads) {
+    wtconv_ctx *ctx = NULL;
+    wtconv_options opts;
+    wtconv_options_init(&opts);
+    opts.backend = WTCONV_BACKEND_CPU;
+    opts.batch = batch;
+    opts.num_threads = threads;
+    if (wtconv_create_with_options(demo_model, 32, h, w, &opts, &ctx) != WTCONV_OK)
+        check(0, wtconv_last_error());
+    return ctx;
+}
+
+/* Checks that `ctx` runs on `expected` threads; where WTCONV_CPU_CHANNEL_BLOCKS=1 forces the
+ * channel-block path, whose grids take more room, on at most that many, fewer only as the
+ * half-input bound on the workspace requires. */
+static void check_threads(const wtconv_ctx *ctx, int expected, const char *what) {
+    const char *blocks = getenv("WTCONV_CPU_CHANNEL_BLOCKS");
+    const int threads = wtconv_num_threads(ctx);
+    if (blocks && !strcmp(blocks, "1"))
+        check(threads >= 1 && threads <= expected &&
+                  (threads == expected || threads == 1 ||
+                   wtconv_workspace_size(ctx) <= wtconv_input_size(ctx) * sizeof(float) / 2),
+              what);
+    else
+        check(threads == expected, what);
+}
+
+/* wtconv_num_threads and wtconv_backend_detail: the kernels WTCONV_CPU_ISA forced (the
+ * *_scalar, *_avx2, ... variants of this test set it), and the thread counts that
+ * wtconv_options documents. */
+static void test_backend_detail(void) {
+    const char *isa = getenv("WTCONV_CPU_ISA");
+    const char *blocks = getenv("WTCONV_CPU_CHANNEL_BLOCKS");
+    const int forced = isa && *isa && strcmp(isa, "auto") != 0;
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    char text[128];
+    wtconv_ctx *ctx = cpu_context(1, 64, 64, 2);
+    if (!ctx)
+        return;
+    const char *detail = wtconv_backend_detail(ctx);
+    printf("     detail: %s\n", detail);
+    if (forced) {
+        snprintf(text, sizeof text, "%s kernels (WTCONV_CPU_ISA=%s), ", isa, isa);
+        check(strncmp(detail, text, strlen(text)) == 0,
+              "the detail names the kernels WTCONV_CPU_ISA forced, and the variable");
+    } else {
+        check(strstr(detail, "WTCONV_CPU_ISA") == NULL &&
+                  (!strncmp(detail, "scalar kernels, ", 16) ||
+                   !strncmp(detail, "avx2 kernels, ", 14) ||
+                   !strncmp(detail, "avx512 kernels, ", 16) ||
+                   !strncmp(detail, "neon kernels, ", 14)),
+              "without WTCONV_CPU_ISA the detail names one of the kernel tables, no variable");
+    }
+    snprintf(text, sizeof text, "WTCONV_CPU_CHANNEL_BLOCKS=%s", blocks ? blocks : "");
+    check((blocks && (!strcmp(blocks, "0") || !strcmp(blocks, "1"))) ==
+              (strstr(detail, text) != NULL),
+          "the detail names WTCONV_CPU_CHANNEL_BLOCKS exactly when it is set to 0 or 1");
+    snprintf(text, sizeof text, ", %d thread%s", wtconv_num_threads(ctx),
+             wtconv_num_threads(ctx) == 1 ? "" : "s");
+    check(strstr(detail, text) != NULL, "the detail says how many threads run");
+    check_threads(ctx, 2, "num_threads=2 on 32 planes of 64x64: 2 run");
+    wtconv_destroy(ctx);
+
+    for (int asked = 1; asked <= 3; asked++) {
+        if ((ctx = cpu_context(2, 64, 64, asked)) != NULL) {
+            snprintf(text, sizeof text, "num_threads=%d on 64 planes of 64x64: as many run", asked);
+            check_threads(ctx, asked, text);
+            wtconv_destroy(ctx);
+        }
+    }
+    /* num_threads 0: one per online core, under the same caps as asking for that many. */
+    if (online >= 1 && online <= 256 && (ctx = cpu_context(1, 64, 64, 0)) != NULL) {
+        wtconv_ctx *same = cpu_context(1, 64, 64, (int)online);
+        check(same && wtconv_num_threads(ctx) == wtconv_num_threads(same) &&
+                  wtconv_num_threads(ctx) >= 1 && wtconv_num_threads(ctx) <= online,
+              "num_threads=0 runs as many as num_threads=<online cores>");
+        wtconv_destroy(same);
+        wtconv_destroy(ctx);
+    }
+    /* Capped at N*C, one plane each at most: 2 x 32 planes of 256x256 leave room for all. */
+    if ((ctx = cpu_context(2, 256, 256, 100)) != NULL) {
+        check_threads(ctx, 64, "num_threads=100 on 64 planes: capped at 64");
+        check(strstr(wtconv_backend_detail(ctx), " (capped from 100)") != NULL,
+              "the detail says from how many the threads were capped");
+        wtconv_destroy(ctx);
+    }
+    /* Small layers: only as many as keep the workspace within half the input. */
+    if ((ctx = cpu_context(1, 6, 6, 8)) != NULL) {
+        const int threads = wtconv_num_threads(ctx);
+        check(threads >= 1 && threads < 8 &&
+                  (threads == 1 ||
+                   wtconv_workspace_size(ctx) <= wtconv_input_size(ctx) * sizeof(float) / 2),
+              "num_threads=8 on 32 planes of 6x6: fewer, within half the input or one");
+        wtconv_destroy(ctx);
+    }
+    check(wtconv_num_threads(NULL) == 0 && wtconv_backend_detail(NULL) != NULL &&
+              wtconv_backend_detail(NULL)[0] == '\0',
+          "wtconv_num_threads(NULL) is 0, wtconv_backend_detail(NULL) is \"\"");
+}
+
 static void *fail_on_other_thread(void *arg) {
     wtconv_ctx *ctx = NULL;
     (void)arg;
@@ -211,6 +314,7 @@ int main(int argc, char **argv) {
     test_options_struct();
     test_queries();
     test_thread_counts();
+    test_backend_detail();
     test_thread_local_error();
     printf("api: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

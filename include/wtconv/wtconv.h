@@ -165,6 +165,20 @@ WTCONV_API const char *wtconv_backend_name(const wtconv_ctx *ctx); /* "" for NUL
 /* Bytes of scratch memory the context holds for running (weights not included). */
 WTCONV_API size_t wtconv_workspace_size(const wtconv_ctx *ctx);
 
+/* The threads that work on a run, the calling thread included: for the CPU backend
+ * num_threads (0: one per online core) after the caps wtconv_options documents; 1 for the
+ * Metal backend (the calling thread, which waits for the GPU). 0 for a NULL ctx. */
+WTCONV_API int wtconv_num_threads(const wtconv_ctx *ctx);
+
+/* One line for logs and bug reports saying how the backend runs this layer. CPU backend:
+ * "<kernels> kernels, <n> thread(s), <split>", e.g. "avx512 kernels, 2 threads, whole planes"
+ * or "avx2 kernels, 8 threads (capped from 16), channel blocks of 8"; an environment variable
+ * that changed the choice is named in parentheses after what it changed, e.g. "scalar kernels
+ * (WTCONV_CPU_ISA=scalar), ...". Informational only: the wording may change in any release,
+ * so show it, do not parse it. Owned by the context, valid until wtconv_destroy; "" for a
+ * NULL ctx. */
+WTCONV_API const char *wtconv_backend_detail(const wtconv_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,11 +10,16 @@
 #include "model/model.h"
 #include "plan/plan.h"
 
+/* Room for wtconv_backend_detail's line. */
+#define DETAIL_BYTES 192
+
 struct wtconv_ctx {
     const wtconv_backend_ops *backend;
     void *backend_state;
     wtconv_plan plan;
     int has_bias;
+    int threads;               /* wtconv_num_threads */
+    char detail[DETAIL_BYTES]; /* wtconv_backend_detail */
 };
 
 static const char *backend_enum_name(wtconv_backend kind) {
@@ -149,6 +154,9 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
         free(ctx);
         return status;
     }
+    ctx->threads = 1;
+    if (backend->describe)
+        backend->describe(ctx->backend_state, &ctx->threads, ctx->detail, sizeof ctx->detail);
     *out_ctx = ctx;
     return WTCONV_OK;
 }
@@ -216,3 +224,7 @@ const char *wtconv_backend_name(const wtconv_ctx *ctx) { return ctx ? ctx->backe
 size_t wtconv_workspace_size(const wtconv_ctx *ctx) {
     return ctx ? ctx->backend->workspace_size(ctx->backend_state) : 0;
 }
+
+int wtconv_num_threads(const wtconv_ctx *ctx) { return ctx ? ctx->threads : 0; }
+
+const char *wtconv_backend_detail(const wtconv_ctx *ctx) { return ctx ? ctx->detail : ""; }

@@ -8,11 +8,13 @@
 // the Metal kernels (tests/metal_emu). See README.md.
 #include "apple/metal_backend.h"
 
-#include <new>
+#include <memory>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "apple/coreml_stage.h"
+#include "apple/guard.h"
 #include "apple/metal_runtime.h"
 
 namespace {
@@ -38,21 +40,36 @@ void destroy_state(metal_state *s) {
     }
 }
 
-// Runs `body`, turning an Objective-C exception or a C++ one (std::bad_alloc from a container)
-// into a status: neither may unwind into the C caller.
-template <typename Body> wtconv_status guarded(const char *what, Body body) {
-    try {
-        @try {
-            return body();
-        } @catch (NSException *e) {
-            return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "%s: Metal or Core ML raised %s: %s",
-                               what, e.name.UTF8String,
-                               e.reason ? e.reason.UTF8String : "no reason given");
-        }
-    } catch (const std::bad_alloc &) {
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
-    } catch (...) {
-        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "%s: an unexpected C++ exception", what);
+// Owns a state until create hands it over: a failed create (a status or an exception) frees
+// it, and the temporary compiled model with it, through destroy_state.
+struct state_deleter {
+    void operator()(metal_state *s) const { destroy_state(s); }
+};
+using state_ptr = std::unique_ptr<metal_state, state_deleter>;
+
+// Every entry from C (each function of the ops table below) is one `return guarded(...)`,
+// checked by tests/apple_sdk/check_guards.cmake, so that no exception unwinds into the C
+// caller. From the outside in: an autorelease pool, popped however the body ends (an
+// exception unwinding through @autoreleasepool would skip its pop); guard.h's C++ guard
+// (std::bad_alloc -> WTCONV_ERR_OUT_OF_MEMORY, any other C++ exception -> ..._BACKEND_FAILURE);
+// and an @try that reports an NSException with its name and reason.
+// ARC and exceptions: Objective-C++ compiles with -fobjc-arc-exceptions by default, so strong
+// references in the frames an exception unwinds are released, and C++ destructors run
+// (state_ptr below). Apple's frameworks are not exception-safe, though: an NSException means
+// a programming error, and catching it only turns a crash of the caller into a failed call.
+// A context whose run raised one is best destroyed.
+template <typename Body> auto guarded(const char *entry, Body body) noexcept -> decltype(body()) {
+    using result = decltype(body());
+    @autoreleasepool {
+        return wtconv_apple_guard(entry, [&]() -> result {
+            @try {
+                return body();
+            } @catch (NSException *e) {
+                return wtconv_apple_failure_result<result>(wtconv_fail(
+                    WTCONV_ERR_BACKEND_FAILURE, "%s: Metal or Core ML raised %s: %s", entry,
+                    e.name.UTF8String, e.reason ? e.reason.UTF8String : "no reason given"));
+            }
+        });
     }
 }
 
@@ -63,13 +80,19 @@ bool os_is_recent_enough() {
     return false;
 }
 
-int metal_available() { return os_is_recent_enough() && wtconv_metal_runtime_get(nullptr); }
+int metal_available() {
+    return guarded("Metal backend available", []() -> int {
+        return os_is_recent_enough() && wtconv_metal_runtime_get(nullptr);
+    });
+}
 
 const char *metal_unavailable_reason() {
-    const char *why = "";
-    if (!os_is_recent_enough())
-        return "the Metal backend needs macOS 13 or iOS 16 or later";
-    return wtconv_metal_runtime_get(&why) ? "" : why;
+    return guarded("Metal backend unavailable_reason", []() -> const char * {
+        const char *why = "";
+        if (!os_is_recent_enough())
+            return "the Metal backend needs macOS 13 or iOS 16 or later";
+        return wtconv_metal_runtime_get(&why) ? "" : why;
+    });
 }
 
 wtconv_status create_state(const wtconv_backend_request *request, const wtconv_metal_runtime *rt,
@@ -112,34 +135,22 @@ wtconv_status create_state(const wtconv_backend_request *request, const wtconv_m
 
 wtconv_status metal_create_from_file(const wtconv_backend_request *request, wtconv_plan *plan,
                                      int *has_bias, void **out_state) {
-    const char *why = "";
-    const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
-    if (!rt)
-        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s", why);
-    if (@available(macOS 13.0, iOS 16.0, *)) {
-        metal_state *s = new (std::nothrow) metal_state();
-        if (!s)
-            return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                               "out of memory creating the Metal backend");
-        wtconv_status status;
-        @autoreleasepool {
-            @try {
-                status = create_state(request, rt, s, plan, has_bias);
-            } @catch (NSException *e) {
-                status = wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "Metal or Core ML raised %s: %s",
-                                     e.name.UTF8String,
-                                     e.reason ? e.reason.UTF8String : "no reason given");
-            }
-        }
-        if (status != WTCONV_OK) {
-            delete s; // ARC releases what was made
+    return guarded("Metal backend create", [&]() -> wtconv_status {
+        const char *why = "";
+        const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
+        if (!rt)
+            return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s",
+                               why);
+        if (@available(macOS 13.0, iOS 16.0, *)) {
+            state_ptr s(new metal_state());
+            wtconv_status status = create_state(request, rt, s.get(), plan, has_bias);
+            if (status == WTCONV_OK)
+                *out_state = s.release();
             return status;
         }
-        *out_state = s;
-        return WTCONV_OK;
-    }
-    return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                       "the Metal backend needs macOS 13 or iOS 16 or later");
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "the Metal backend needs macOS 13 or iOS 16 or later");
+    });
 }
 
 wtconv_status run_stages(metal_state *s, const float *input, float *output)
@@ -160,28 +171,33 @@ wtconv_status run_stages(metal_state *s, const float *input, float *output)
 }
 
 wtconv_status metal_run(void *state, const float *input, float *output) {
-    metal_state *s = static_cast<metal_state *>(state);
-    if (@available(macOS 13.0, iOS 16.0, *)) {
-        wtconv_status status;
-        @autoreleasepool {
-            @try {
-                status = run_stages(s, input, output);
-            } @catch (NSException *e) {
-                status = wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "Metal or Core ML raised %s: %s",
-                                     e.name.UTF8String,
-                                     e.reason ? e.reason.UTF8String : "no reason given");
-            }
-        }
-        return status;
-    }
-    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "the Metal backend needs macOS 13 or iOS 16");
+    return guarded("Metal backend run", [&]() -> wtconv_status {
+        if (@available(macOS 13.0, iOS 16.0, *))
+            return run_stages(static_cast<metal_state *>(state), input, output);
+        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE,
+                           "the Metal backend needs macOS 13 or iOS 16");
+    });
 }
 
 size_t metal_workspace_size(const void *state) {
-    return static_cast<const metal_state *>(state)->plan.total_bytes;
+    return guarded("Metal backend workspace_size",
+                   [&] { return static_cast<const metal_state *>(state)->plan.total_bytes; });
 }
 
-void metal_destroy(void *state) { destroy_state(static_cast<metal_state *>(state)); }
+void metal_destroy(void *state) {
+    return guarded("Metal backend destroy",
+                   [&] { destroy_state(static_cast<metal_state *>(state)); });
+}
+
+// One CPU thread: the caller's, which encodes the stages and waits for the GPU.
+void metal_describe(const void *state, int *threads, char *detail, size_t size) {
+    return guarded("Metal backend describe", [&] {
+        const metal_state *s = static_cast<const metal_state *>(state);
+        *threads = 1;
+        snprintf(detail, size, "Metal on %s: %d + %d dispatches around one Core ML prediction",
+                 s->runtime->device.name.UTF8String, s->plan.forward_count, s->plan.inverse_count);
+    });
+}
 
 // constexpr, so the table is constant-initialised: no code runs at load time.
 constexpr wtconv_backend_ops make_ops() {
@@ -195,6 +211,7 @@ constexpr wtconv_backend_ops make_ops() {
     ops.run = metal_run;
     ops.workspace_size = metal_workspace_size;
     ops.destroy = metal_destroy;
+    ops.describe = metal_describe;
     return ops;
 }
 

@@ -49,6 +49,12 @@ typedef struct wtconv_backend_ops {
     wtconv_status (*run)(void *state, const float *input, float *output);
     size_t (*workspace_size)(const void *state);
     void (*destroy)(void *state);
+    /* Optional (NULL: 1 thread, no detail). What a run of `state` uses, read once by create
+     * for wtconv_num_threads and wtconv_backend_detail: the threads that work on a run (the
+     * calling thread included), and a short line for people saying what runs, naming any
+     * environment variable that changed it, written into detail[0 .. size) and NUL-terminated
+     * (cut short if need be). */
+    void (*describe)(const void *state, int *threads, char *detail, size_t size);
 } wtconv_backend_ops;
 
 /* The backend for `kind` compiled into this build and available on this machine that reads one

@@ -9,6 +9,7 @@
 #include "base/error.h"
 
 wtconv_status wtconv_cpu_block_mode(int *mode) {
+    /* Read in release builds too, and shown by wtconv_backend_detail: see cpu/isa.h. */
     const char *wanted = getenv(WTCONV_CPU_BLOCKS_ENV);
     *mode = -1;
     if (!wanted || !*wanted || !strcmp(wanted, "auto"))

@@ -44,7 +44,8 @@ typedef struct wtconv_cpu_block_layout {
 
 /* The WTCONV_CPU_CHANNEL_BLOCKS switch (environment; for tests and benchmarks): unset, empty or
  * "auto": the backend's size rules decide (*mode = -1); "0": never (0); "1": wherever the
- * path can run (1). Any other value: WTCONV_ERR_INVALID_ARGUMENT, naming it. */
+ * path can run (1). Any other value: WTCONV_ERR_INVALID_ARGUMENT, naming it. Kept in release
+ * builds, and named by wtconv_backend_detail where set: see cpu/isa.h. */
 #define WTCONV_CPU_BLOCKS_ENV "WTCONV_CPU_CHANNEL_BLOCKS"
 wtconv_status wtconv_cpu_block_mode(int *mode);
 

@@ -15,6 +15,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,11 @@ typedef struct cpu_state {
     const float *input;
     float *output;
     wtconv_atomic next_plane; /* run_deep_levels' */
+    /* For cpu_describe: the threads asked for (0 resolved to the online cores), and the
+     * switches from the environment that took effect (0: none). */
+    int asked_threads;
+    int isa_forced;
+    int block_mode; /* as wtconv_cpu_block_mode gives it */
 } cpu_state;
 
 static int cpu_available(void) { return 1; }
@@ -319,6 +325,37 @@ static int choose_threads(int requested, const wtconv_plan *plan) {
     return threads;
 }
 
+/* 1 if WTCONV_CPU_ISA asks for a particular table (set, neither empty nor "auto"): once create
+ * has its kernels, that is the table it got. */
+static int isa_forced(void) {
+    const char *wanted = getenv(WTCONV_CPU_ISA_ENV);
+    return wanted && *wanted && strcmp(wanted, "auto") != 0;
+}
+
+/* See wtconv_backend_detail: "avx2 kernels (WTCONV_CPU_ISA=avx2), 2 threads (capped from 8),
+ * channel blocks of 8 (WTCONV_CPU_CHANNEL_BLOCKS=1)", each parenthesis only where it applies.
+ * The threads are those that work: on the channel-block path, the block workers. */
+static void cpu_describe(const void *opaque, int *threads, char *detail, size_t size) {
+    const cpu_state *s = opaque;
+    const char *isa = s->layer.kernels->name;
+    const int working = s->blocks ? s->block_workers : s->threads;
+    char isa_note[48] = "", capped[40] = "", split[40], blocks_note[48] = "";
+    if (s->isa_forced)
+        snprintf(isa_note, sizeof isa_note, " (%s=%s)", WTCONV_CPU_ISA_ENV, isa);
+    if (working != s->asked_threads)
+        snprintf(capped, sizeof capped, " (capped from %d)", s->asked_threads);
+    if (s->blocks)
+        snprintf(split, sizeof split, "channel blocks of %d", s->layer.kernels->block_lanes);
+    else
+        snprintf(split, sizeof split, "%s",
+                 s->whole_planes ? "whole planes" : "rows of all planes");
+    if (s->block_mode >= 0)
+        snprintf(blocks_note, sizeof blocks_note, " (%s=%d)", WTCONV_CPU_BLOCKS_ENV, s->block_mode);
+    *threads = working;
+    snprintf(detail, size, "%s kernels%s, %d thread%s%s, %s%s", isa, isa_note, working,
+             working == 1 ? "" : "s", capped, split, blocks_note);
+}
+
 static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *plan,
                                 const wtconv_backend_config *config, void **out_state) {
     wtconv_status status;
@@ -332,6 +369,9 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     if (!s)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating the CPU backend");
     s->plan = *plan;
+    s->asked_threads = config->num_threads > 0 ? config->num_threads : wtconv_online_cpus();
+    s->isa_forced = isa_forced();
+    s->block_mode = block_mode;
     s->layer.plan = &s->plan;
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
@@ -547,4 +587,5 @@ const wtconv_backend_ops wtconv_cpu_backend = {
     .run = cpu_run,
     .workspace_size = cpu_workspace_size,
     .destroy = cpu_destroy,
+    .describe = cpu_describe,
 };

@@ -59,7 +59,7 @@ const wtconv_cpu_kernels *wtconv_cpu_kernels_named(const char *name) {
 }
 
 wtconv_status wtconv_cpu_choose_kernels(const wtconv_cpu_kernels **out) {
-    const char *wanted = getenv(ISA_ENV);
+    const char *wanted = getenv(ISA_ENV); /* in release builds too: see isa.h */
     const wtconv_cpu_kernels *table;
     char usable[64] = "";
     *out = NULL;
