@@ -41,10 +41,16 @@ if(NOT WTCONV_XCRUN)
   set(_wtconv_metal_missing "xcrun was not found")
 else()
   execute_process(COMMAND "${WTCONV_XCRUN}" -sdk ${_wtconv_metal_sdk} metal --version
-    RESULT_VARIABLE _wtconv_metal_rc OUTPUT_QUIET ERROR_VARIABLE _wtconv_metal_error)
+    RESULT_VARIABLE _wtconv_metal_rc OUTPUT_VARIABLE _wtconv_metal_version
+    ERROR_VARIABLE _wtconv_metal_error)
   if(NOT _wtconv_metal_rc EQUAL 0)
     string(STRIP "${_wtconv_metal_error}" _wtconv_metal_error)
     set(_wtconv_metal_missing "'xcrun -sdk ${_wtconv_metal_sdk} metal' fails: ${_wtconv_metal_error}")
+  elseif(_wtconv_metal_version MATCHES "STAND-IN")
+    # tools/xcrun_metal_standin.sh (WTCONV_XCRUN), for cross-build checks on Linux.
+    message(WARNING "WTCONV_XCRUN is ${WTCONV_XCRUN}, a stand-in for the Metal compiler: the "
+                    "library embeds a placeholder, not the Metal kernels, and its Apple backend "
+                    "cannot run. For link checks only; never ship this build.")
   endif()
 endif()
 if(_wtconv_metal_missing)
