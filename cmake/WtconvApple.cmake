@@ -41,10 +41,16 @@ if(NOT WTCONV_XCRUN)
   set(_wtconv_metal_missing "xcrun was not found")
 else()
   execute_process(COMMAND "${WTCONV_XCRUN}" -sdk ${_wtconv_metal_sdk} metal --version
-    RESULT_VARIABLE _wtconv_metal_rc OUTPUT_QUIET ERROR_VARIABLE _wtconv_metal_error)
+    RESULT_VARIABLE _wtconv_metal_rc OUTPUT_VARIABLE _wtconv_metal_version
+    ERROR_VARIABLE _wtconv_metal_error)
   if(NOT _wtconv_metal_rc EQUAL 0)
     string(STRIP "${_wtconv_metal_error}" _wtconv_metal_error)
     set(_wtconv_metal_missing "'xcrun -sdk ${_wtconv_metal_sdk} metal' fails: ${_wtconv_metal_error}")
+  elseif(_wtconv_metal_version MATCHES "STAND-IN")
+    # tools/xcrun_metal_standin.sh (WTCONV_XCRUN), for cross-build checks on Linux.
+    message(WARNING "WTCONV_XCRUN is ${WTCONV_XCRUN}, a stand-in for the Metal compiler: the "
+                    "library embeds a placeholder, not the Metal kernels, and its Apple backend "
+                    "cannot run. For link checks only; never ship this build.")
   endif()
 endif()
 if(_wtconv_metal_missing)
@@ -62,8 +68,19 @@ if(_wtconv_metal_missing)
   return()
 endif()
 
+# Here, not in the function: enable_language must be called at file scope (in a function, the
+# language's rule variables vanish with the function's scope and generation fails with
+# "Missing variable is: CMAKE_OBJCXX_COMPILE_OBJECT").
+enable_language(OBJCXX)
+# The library links as Objective-C++. CMake (3.25 at least) gives OBJCXX the shared-library
+# naming flag of OBJC, which is unset unless OBJC is enabled too: the dylib then came out with
+# no -install_name (its id was the bare file name, which dyld cannot find from a consumer) and
+# without the libwtconv.N.dylib version names. Use C's (-install_name), as CXX does.
+if(NOT CMAKE_SHARED_LIBRARY_SONAME_OBJCXX_FLAG)
+  set(CMAKE_SHARED_LIBRARY_SONAME_OBJCXX_FLAG "${CMAKE_SHARED_LIBRARY_SONAME_C_FLAG}")
+endif()
+
 function(wtconv_add_apple_backend)
-  enable_language(OBJCXX)
   set(source "${PROJECT_SOURCE_DIR}/metal/wtconv_kernels.metal")
   set(air "${PROJECT_BINARY_DIR}/wtconv_kernels.air")
   set(metallib "${PROJECT_BINARY_DIR}/wtconv_kernels.metallib")

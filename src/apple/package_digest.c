@@ -1,6 +1,4 @@
-#if !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L
-#endif
+#include "platform/posix_features.h" /* first: it sets feature-test macros */
 
 #include "apple/package_digest.h"
 

@@ -25,4 +25,13 @@ wtconv_status wtconv_cpu_choose_kernels(const wtconv_cpu_kernels **out);
 /* The table called `name` if this build has it and this CPU can run it, else NULL. */
 const wtconv_cpu_kernels *wtconv_cpu_kernels_named(const char *name);
 
+/* x86: the instruction sets that the CPU has (CPUID) and the OS saves the registers of (XGETBV;
+ * on Darwin, sysctl for AVX-512): the WTCONV_X86_* bits. 0 on other CPUs. */
+#define WTCONV_X86_AVX 0x1u
+#define WTCONV_X86_FMA 0x2u
+#define WTCONV_X86_AVX2 0x4u
+#define WTCONV_X86_AVX512F 0x8u
+#define WTCONV_X86_AVX512VL 0x10u
+unsigned wtconv_cpu_x86_features(void);
+
 #endif
