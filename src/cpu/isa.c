@@ -7,8 +7,6 @@
 
 #include "base/error.h"
 
-#define ISA_ENV "WTCONV_CPU_ISA"
-
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
 /* The CPU's own report (CPUID), and the OS's (XGETBV): an instruction set is usable only when
  * the CPU has it and the OS saves its registers on a context switch. Probed here rather than
@@ -137,7 +135,7 @@ const wtconv_cpu_kernels *wtconv_cpu_kernels_named(const char *name) {
 }
 
 wtconv_status wtconv_cpu_choose_kernels(const wtconv_cpu_kernels **out) {
-    const char *wanted = getenv(ISA_ENV); /* in release builds too: see isa.h */
+    const char *wanted = getenv(WTCONV_CPU_ISA_ENV); /* in release builds too: see isa.h */
     const wtconv_cpu_kernels *table;
     char usable[64] = "";
     *out = NULL;
@@ -159,7 +157,7 @@ wtconv_status wtconv_cpu_choose_kernels(const wtconv_cpu_kernels **out) {
             strcat(usable, isas[i].name);
         }
     return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                       "%s=%s: this build on this CPU runs only: %s (or auto)", ISA_ENV,
+                       "%s=%s: this build on this CPU runs only: %s (or auto)", WTCONV_CPU_ISA_ENV,
                        wanted ? wanted : "", usable);
 }
 

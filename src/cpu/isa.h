@@ -19,7 +19,7 @@
  * that this build or this CPU lacks, or one it does not know. */
 wtconv_status wtconv_cpu_choose_kernels(const wtconv_cpu_kernels **out);
 
-/* The variable's name, for messages (isa.c spells it ISA_ENV). */
+/* The variable's name, for messages. */
 #define WTCONV_CPU_ISA_ENV "WTCONV_CPU_ISA"
 
 /* The table called `name` if this build has it and this CPU can run it, else NULL. */
