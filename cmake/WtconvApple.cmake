@@ -6,7 +6,7 @@
 # Included right after the option is read: it checks for the Metal compiler first, and turns the
 # backend off (with a warning) when it was on only by default and the compiler is missing.
 #
-# Not yet built on Apple hardware by this project's CI (there is none); see README.md.
+# Not yet built on Apple hardware by this project's CI (there is none); see docs/apple-backend.md.
 
 # The oldest OS the backend runs on: Core ML models exported for it (ML programs of macOS 13 /
 # iOS 16) and MLPredictionOptions.outputBackings on iOS. Keep in step with metal_backend.mm.

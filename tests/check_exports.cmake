@@ -1,7 +1,7 @@
 # Fails unless every symbol the shared library defines for dynamic linking is a wtconv_*
 # function of the public API (plus the version node of the linker script). With SYMBOLS, the
 # exports (name@@version) must also be exactly that committed list, so that adding or
-# removing one is a deliberate change (see README.md, "ABI checks").
+# removing one is a deliberate change (see docs/hardening.md, "ABI checks").
 #   cmake -DNM=nm -DLIBRARY=libwtconv.so -DHEADER=wtconv.h [-DSYMBOLS=wtconv.symbols]
 #         -P check_exports.cmake
 execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY} OUTPUT_VARIABLE symbols
@@ -40,7 +40,7 @@ if(DEFINED SYMBOLS)
   if(extra OR missing)
     message(FATAL_ERROR "the exports differ from ${SYMBOLS}:\n  not in the list: ${extra}\n"
                         "  missing from the library: ${missing}\nIf the change is deliberate, "
-                        "update the list (see README.md, \"ABI checks\").")
+                        "update the list (see docs/hardening.md, \"ABI checks\").")
   endif()
 endif()
 message(STATUS "exports: ${count} passed, 0 failed")

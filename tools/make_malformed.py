@@ -380,7 +380,7 @@ def cases():
     t[2] = Tensor("base_scale.weight", [1, 2, 1, 1], "XX", data=b"")
     add("dtype_unknown_sized_nothing", model(t), "MODEL_FORMAT", "has dtype XX")
 
-    # NaN and infinite weights: refused (documented in README.md).
+    # NaN and infinite weights: refused (documented in docs/model-format.md).
     def with_value(dtype, index, raw, tensor="base_conv.weight"):
         t = layer(dtype=dtype)
         x = find(t, tensor)

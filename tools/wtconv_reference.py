@@ -2,7 +2,7 @@
 """PyTorch reference of the WTConv2d layer (Haar / 'db1' only) for libwtconv.
 
 `WTConv2d` reproduces the public reference module (wtconv/wtconv2d.py of the WTConv
-repository) as specified in the semantics summarised in the top-level README: same parameter names,
+repository) as specified in the semantics summarised in docs/model-format.md: same parameter names,
 shapes, initial values and forward pass, including the float32 Haar taps
 fp32(1/sqrt2)^2 = 0.49999997.
 

@@ -22,7 +22,8 @@
  * grows at the end, so a program built against an older header keeps working with a newer
  * library. Enum values are fixed and only ever appended to.
  *
- * MIT licensed. See README.md for the model file format and the accuracy contract.
+ * MIT licensed. See README.md for the accuracy contract and docs/model-format.md for the model
+ * file format.
  */
 #ifndef WTCONV_WTCONV_H
 #define WTCONV_WTCONV_H
@@ -120,7 +121,7 @@ WTCONV_API void wtconv_options_init_sized(wtconv_options *opts, size_t struct_si
 /* ---- Contexts ---------------------------------------------------------------------------- */
 typedef struct wtconv_ctx wtconv_ctx;
 
-/* Loads the layer in `model_path` (a safetensors file; see README.md) for inputs of
+/* Loads the layer in `model_path` (a safetensors file; see docs/model-format.md) for inputs of
  * `channels` x `height` x `width`, plans the run and allocates everything it needs.
  * On success *out_ctx is the new context; on failure it is set to NULL, a status is returned
  * and wtconv_last_error() says why. Equivalent to wtconv_create_with_options(..., NULL, ...). */

@@ -38,7 +38,7 @@ if ((rc != 0)); then
   echo "ABI check failed (abidiff exit status $rc:$( ((rc & 1)) && echo ' error')$( \
     ((rc & 2)) && echo ' usage error')$( ((rc & 4)) && echo ' ABI change')$( \
     ((rc & 8)) && echo ' incompatible change'))."
-  echo "If the change is deliberate, see README.md, \"ABI checks\", to update the baseline."
+  echo "If the change is deliberate, see docs/hardening.md, \"ABI checks\", to update the baseline."
   exit 1
 fi
 echo "ABI check: libwtconv.so matches tests/abi/libwtconv.abi (added functions allowed)"

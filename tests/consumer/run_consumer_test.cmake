@@ -1,9 +1,17 @@
 # Builds a separate project against libwtconv the way users do. Run with
-#   cmake -DMODE=cmake|pkgconfig -DSOURCE_DIR=... -DWORK_DIR=... -DC_COMPILER=... -P this file
-# MODE=cmake: installs libwtconv (shared, then static) with `cmake --install --prefix`, builds
-#   the consumer with find_package(wtconv) against each, then with libwtconv as a subproject.
-# MODE=pkgconfig: builds the consumer with pkg-config's flags against the installs that
-#   MODE=cmake left in WORK_DIR.
+#   cmake -DMODE=... -DSOURCE_DIR=... -DWORK_DIR=... -DC_COMPILER=... [options] -P this file
+# MODE=install: installs the library this build already has (BUILD_DIR, -DCONFIG for
+#   multi-config generators) with `cmake --install --prefix WORK_DIR/prefix-KIND`; no rebuild.
+#   The fast variant that the README's test command runs.
+# MODE=rebuild: configures and builds libwtconv from scratch, shared and then static, and
+#   installs each into WORK_DIR/prefix-shared and prefix-static (slow: two library builds;
+#   WTCONV_TEST_CONSUMER_FULL, on in .ci/run). With -DNM and -DCHECK_SYMBOLS (the path of
+#   check_static_symbols.cmake), also checks the installed static archive's global symbols.
+# MODE=cmake: builds the consumer with find_package(wtconv) against every WORK_DIR/prefix-*
+#   and runs it; with -DSUBPROJECT=ON, also with libwtconv as a subproject (another build).
+# MODE=pkgconfig: the same with pkg-config's flags (--static for a static install).
+# Optional: -DBUILD_TYPE=... (default Release), -DSANITIZE=... (WTCONV_SANITIZE of the installed
+#   build: the consumer needs the same runtime).
 
 cmake_minimum_required(VERSION 3.20)
 
@@ -12,6 +20,13 @@ foreach(var MODE SOURCE_DIR WORK_DIR C_COMPILER)
     message(FATAL_ERROR "run_consumer_test.cmake needs -D${var}=...")
   endif()
 endforeach()
+if(NOT BUILD_TYPE)
+  set(BUILD_TYPE Release)
+endif()
+set(sanitize_flags "")
+if(SANITIZE)
+  set(sanitize_flags "-fsanitize=${SANITIZE}")
+endif()
 
 set(DEMO_ARGS "${SOURCE_DIR}/examples/demo_wtconv.safetensors"
               "${SOURCE_DIR}/examples/demo_input_32x64x64.f32"
@@ -26,8 +41,33 @@ function(run)
   set(RUN_OUTPUT "${out}" PARENT_SCOPE)
 endfunction()
 
+# The installs a previous MODE=install or MODE=rebuild left in WORK_DIR.
+function(find_prefixes out)
+  file(GLOB prefixes LIST_DIRECTORIES true "${WORK_DIR}/prefix-*")
+  if(NOT prefixes)
+    message(FATAL_ERROR "no install under ${WORK_DIR}/prefix-*: run MODE=install or rebuild first")
+  endif()
+  set(${out} ${prefixes} PARENT_SCOPE)
+endfunction()
+
 set(passed 0)
-if(MODE STREQUAL "cmake")
+if(MODE STREQUAL "install")
+  foreach(var BUILD_DIR KIND)
+    if(NOT DEFINED ${var})
+      message(FATAL_ERROR "MODE=install needs -D${var}=...")
+    endif()
+  endforeach()
+  file(REMOVE_RECURSE "${WORK_DIR}")
+  set(config_args "")
+  if(CONFIG)
+    set(config_args --config "${CONFIG}")
+  endif()
+  message(STATUS "[${KIND}] install ${BUILD_DIR} with --prefix ${WORK_DIR}/prefix-${KIND}")
+  run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${WORK_DIR}/prefix-${KIND}"
+      ${config_args})
+  math(EXPR passed "${passed} + 1")
+
+elseif(MODE STREQUAL "rebuild")
   file(REMOVE_RECURSE "${WORK_DIR}")
   foreach(kind shared static)
     if(kind STREQUAL "shared")
@@ -42,10 +82,28 @@ if(MODE STREQUAL "cmake")
         -DBUILD_SHARED_LIBS=${build_shared} -DWTCONV_BUILD_TESTS=OFF -DWTCONV_BUILD_EXAMPLES=OFF)
     run(${CMAKE_COMMAND} --build "${WORK_DIR}/lib-${kind}" -j 2)
     run(${CMAKE_COMMAND} --install "${WORK_DIR}/lib-${kind}" --prefix "${prefix}")
+    math(EXPR passed "${passed} + 1")
+  endforeach()
+  if(NM AND CHECK_SYMBOLS)
+    file(GLOB_RECURSE archives "${WORK_DIR}/prefix-static/*/libwtconv.a")
+    if(NOT archives)
+      message(FATAL_ERROR "no libwtconv.a under ${WORK_DIR}/prefix-static")
+    endif()
+    run(${CMAKE_COMMAND} -DNM=${NM} -DARCHIVE=${archives} -P "${CHECK_SYMBOLS}")
+    string(REGEX REPLACE "^-- " "" RUN_OUTPUT "${RUN_OUTPUT}")
+    message(STATUS "[static] ${RUN_OUTPUT}")
+    math(EXPR passed "${passed} + 1")
+  endif()
 
+elseif(MODE STREQUAL "cmake")
+  find_prefixes(prefixes)
+  foreach(prefix IN LISTS prefixes)
+    get_filename_component(kind "${prefix}" NAME)
+    string(REGEX REPLACE "^prefix-" "" kind "${kind}")
     message(STATUS "[${kind}] find_package(wtconv) consumer")
     run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-${kind}"
-        -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=${C_COMPILER}
+        -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DCMAKE_C_COMPILER=${C_COMPILER}
+        "-DCMAKE_C_FLAGS=${sanitize_flags}" "-DCMAKE_EXE_LINKER_FLAGS=${sanitize_flags}"
         -DCMAKE_PREFIX_PATH=${prefix})
     run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-${kind}")
     run("${WORK_DIR}/consumer-${kind}/consumer" ${DEMO_ARGS})
@@ -53,25 +111,30 @@ if(MODE STREQUAL "cmake")
     math(EXPR passed "${passed} + 1")
   endforeach()
 
-  message(STATUS "[subproject] add_subdirectory(libwtconv) consumer")
-  run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-subproject"
-      -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=${C_COMPILER} -DWTCONV_SOURCE_DIR=${SOURCE_DIR})
-  run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-subproject" -j 2)
-  if(EXISTS "${WORK_DIR}/consumer-subproject/wtconv-build/tests")
-    message(FATAL_ERROR "a subproject build must not build libwtconv's tests")
+  if(SUBPROJECT)
+    message(STATUS "[subproject] add_subdirectory(libwtconv) consumer")
+    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-subproject"
+        -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=${C_COMPILER}
+        -DWTCONV_SOURCE_DIR=${SOURCE_DIR})
+    run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-subproject" -j 2)
+    if(EXISTS "${WORK_DIR}/consumer-subproject/wtconv-build/tests")
+      message(FATAL_ERROR "a subproject build must not build libwtconv's tests")
+    endif()
+    run("${WORK_DIR}/consumer-subproject/consumer" ${DEMO_ARGS})
+    message(STATUS "  ${RUN_OUTPUT}")
+    math(EXPR passed "${passed} + 1")
   endif()
-  run("${WORK_DIR}/consumer-subproject/consumer" ${DEMO_ARGS})
-  message(STATUS "  ${RUN_OUTPUT}")
-  math(EXPR passed "${passed} + 1")
 
 elseif(MODE STREQUAL "pkgconfig")
   find_program(PKG_CONFIG pkg-config REQUIRED)
-  foreach(kind shared static)
-    set(prefix "${WORK_DIR}/prefix-${kind}")
+  find_prefixes(prefixes)
+  foreach(prefix IN LISTS prefixes)
+    get_filename_component(kind "${prefix}" NAME)
+    string(REGEX REPLACE "^prefix-" "" kind "${kind}")
     message(STATUS "[${kind}] pkg-config consumer")
     file(GLOB_RECURSE pc_files "${prefix}/*/wtconv.pc")
     if(NOT pc_files)
-      message(FATAL_ERROR "no wtconv.pc under ${prefix}: run MODE=cmake first")
+      message(FATAL_ERROR "no wtconv.pc under ${prefix}")
     endif()
     list(GET pc_files 0 pc_file)
     get_filename_component(pc_dir "${pc_file}" DIRECTORY)
@@ -87,9 +150,9 @@ elseif(MODE STREQUAL "pkgconfig")
     string(STRIP "${RUN_OUTPUT}" libdir)
     set(exe "${WORK_DIR}/consumer-pkgconfig-${kind}")
     # -lm for the consumer's own fabs; an rpath so the shared build runs where it is installed.
-    run(${C_COMPILER} -std=c11 -o "${exe}" "${SOURCE_DIR}/tests/consumer/main.c" ${flags}
-        "-Wl,-rpath,${libdir}" -lm)
-    if(kind STREQUAL "static")
+    run(${C_COMPILER} -std=c11 ${sanitize_flags} -o "${exe}"
+        "${SOURCE_DIR}/tests/consumer/main.c" ${flags} "-Wl,-rpath,${libdir}" -lm)
+    if(static_flag)
       # A static consumer must not need the shared library at all.
       run(sh -c "! ldd '${exe}' | grep -q libwtconv")
     endif()
@@ -98,6 +161,6 @@ elseif(MODE STREQUAL "pkgconfig")
     math(EXPR passed "${passed} + 1")
   endforeach()
 else()
-  message(FATAL_ERROR "MODE must be cmake or pkgconfig, not '${MODE}'")
+  message(FATAL_ERROR "MODE must be install, rebuild, cmake or pkgconfig, not '${MODE}'")
 endif()
 message(STATUS "consumer ${MODE}: ${passed} passed, 0 failed")

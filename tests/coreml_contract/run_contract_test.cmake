@@ -1,6 +1,7 @@
 # For every golden case (tests/data/golden/cases.txt): describe the Core ML model the exporter
-# would write for it (tools/export_wtconv_coreml.py --describe, no coremltools needed), then
-# check that description with the Apple backend's own checks (test_coreml_contract).
+# would write for it (tools/export_wtconv_coreml.py --describe, no coremltools needed; all cases
+# in one Python process, describe_cases.py), then check that description with the Apple
+# backend's own checks (test_coreml_contract).
 #   cmake -DPYTHON=... -DTOOL=... -DCHECKER=... -DGOLDEN=... -DWORK=... [-DEMULATOR=...]
 #         -P run_contract_test.cmake
 # EMULATOR: the cross build's CMAKE_CROSSCOMPILING_EMULATOR (e.g. qemu-aarch64), if any.
@@ -10,6 +11,11 @@ foreach(_var PYTHON TOOL CHECKER GOLDEN WORK)
   endif()
 endforeach()
 file(MAKE_DIRECTORY "${WORK}")
+execute_process(COMMAND "${PYTHON}" "${CMAKE_CURRENT_LIST_DIR}/describe_cases.py" "${TOOL}"
+  "${GOLDEN}" "${WORK}" OUTPUT_VARIABLE _described RESULT_VARIABLE _rc ERROR_VARIABLE _err)
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "${_err}")
+endif()
 file(STRINGS "${GOLDEN}/cases.txt" _lines REGEX "^[^#]")
 set(_count 0)
 foreach(_line ${_lines})
@@ -22,18 +28,8 @@ foreach(_line ${_lines})
   list(GET _f 5 _h)
   list(GET _f 6 _w)
   list(GET _f 7 _stride)
-  set(_args --model "${GOLDEN}/${_model}" --batch ${_n} --channels ${_c} --height ${_h}
-      --width ${_w} --describe)
-  if(NOT _layer STREQUAL "-")
-    list(APPEND _args --layer ${_layer})
-  endif()
-  if(NOT _stride STREQUAL "0")
-    list(APPEND _args --stride ${_stride})
-  endif()
-  execute_process(COMMAND "${PYTHON}" "${TOOL}" ${_args}
-    OUTPUT_FILE "${WORK}/${_name}.json" RESULT_VARIABLE _rc ERROR_VARIABLE _err)
-  if(NOT _rc EQUAL 0)
-    message(FATAL_ERROR "the exporter cannot describe ${_name}: ${_err}")
+  if(NOT _described MATCHES "(^|\n)${_name}\n" OR NOT EXISTS "${WORK}/${_name}.json")
+    message(FATAL_ERROR "the exporter did not describe ${_name}")
   endif()
   execute_process(COMMAND ${EMULATOR} "${CHECKER}" "${WORK}/${_name}.json" "${GOLDEN}/${_model}" ${_layer}
     ${_n} ${_c} ${_h} ${_w} ${_stride} RESULT_VARIABLE _rc)
