@@ -192,8 +192,18 @@ static void test_files(void) {
     expect_create("missing file", "/nonexistent/wtconv/model.safetensors", 1, 8, 8, NULL,
                   WTCONV_ERR_IO, "cannot open");
     if (mkdir(dir, 0700) == 0) {
+        char manifest[600];
         expect_create("a directory as the model", dir, 1, 8, 8, NULL, WTCONV_ERR_IO,
                       "not a regular file");
+        /* A Core ML package under a name that does not say so. */
+        snprintf(manifest, sizeof manifest, "%s/Manifest.json", dir);
+        if (test_write_file(manifest, "{}", 2) == 0) {
+            expect_create("a Core ML package not named .mlpackage", dir, 1, 8, 8, NULL,
+                          WTCONV_ERR_IO,
+                          "not a safetensors file: it is a directory that looks like a Core ML "
+                          "package (it holds Manifest.json)");
+            remove(manifest);
+        }
         rmdir(dir);
     }
     test_temp_path(dir, sizeof dir, "fifo");
@@ -223,10 +233,10 @@ static void test_headers(void) {
     deep[299] = '\0';
     test_write_file(model_path, "PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0", 16);
     expect_create("a torch.save zip checkpoint", model_path, 1, 8, 8, NULL, WTCONV_ERR_MODEL_FORMAT,
-                  "zip archive, as torch.save writes");
+                  "not a safetensors file: it looks like a zip archive");
     test_write_file(model_path, "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20", 10);
     expect_create("an old-style pickled checkpoint", model_path, 1, 8, 8, NULL,
-                  WTCONV_ERR_MODEL_FORMAT, "Python pickle");
+                  WTCONV_ERR_MODEL_FORMAT, "not a safetensors file: it looks like a Python pickle");
     expect_model("header not JSON", "{\"a\":", NULL, 0, WTCONV_ERR_MODEL_FORMAT, "valid JSON");
     expect_model("header with trailing garbage", "{} x", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "after the JSON value");
