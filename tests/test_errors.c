@@ -71,6 +71,21 @@ static void expect_model(const char *what, const char *header, const void *data,
     expect_create(what, model_path, 1, 8, 8, NULL, want, fragment);
 }
 
+/* create with options.layer = `layer` on a model of the given header and data. */
+static void expect_layer(const char *what, const char *header, const void *data, size_t size,
+                         const char *layer, wtconv_status want, const char *fragment) {
+    wtconv_options opts;
+    write_model(header, data, size);
+    wtconv_options_init(&opts);
+    opts.layer = layer;
+    expect_create(what, model_path, 1, 8, 8, &opts, want, fragment);
+}
+
+/* Two layers' anchors (the rest of each layer is not needed to pick one). */
+#define TWO_LAYERS                                                                                 \
+    "{\"a.base_weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"           \
+    "\"b.c.base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[4,8]}}"
+
 /* The smallest valid layer: C=1, k=1, L=1, 40 bytes of data. */
 #define GOOD_TENSORS                                                                               \
     "\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"         \
@@ -149,8 +164,11 @@ static void test_arguments(void) {
                   WTCONV_ERR_BACKEND_UNAVAILABLE, "CUDA");
     wtconv_options_init(&opts);
     opts.layer = "nope.";
-    expect_create("layer prefix not in the file", model_path, 1, 8, 8, &opts,
-                  WTCONV_ERR_MODEL_FORMAT, "prefix 'nope.'");
+    expect_create("layer prefix on a file of one unprefixed layer", model_path, 1, 8, 8, &opts,
+                  WTCONV_ERR_INVALID_ARGUMENT,
+                  "no WTConv2d layer with prefix 'nope.': the file holds a single layer, with no "
+                  "prefix (its tensors are named 'base_conv.weight', ... or 'base_weight', ...), "
+                  "so pass no 'layer' option (NULL) to run it");
     (void)ctx;
 }
 
@@ -434,12 +452,20 @@ static void test_layers(void) {
                      "\"data_offsets\":[40,104]}}",
                      data, sizeof data, WTCONV_ERR_MODEL_FORMAT, "only the Haar/db1");
     }
-    expect_model("two layers, no layer option",
-                 "{\"a.base_weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":"
-                 "[0,4]},"
-                 "\"b.c.base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],"
-                 "\"data_offsets\":[4,8]}}",
-                 good_data, 8, WTCONV_ERR_MODEL_FORMAT, "prefixes found: 'a.', 'b.c.'");
+    /* A whole network: the file is fine, a request without 'layer' is ambiguous. */
+    expect_model("two layers, no layer option", TWO_LAYERS, good_data, 8,
+                 WTCONV_ERR_INVALID_ARGUMENT,
+                 "the file holds 2 WTConv2d layers (a whole network?) and no 'layer' option says "
+                 "which one to run: set it to the layer's key prefix. Layer prefixes found: 'a.', "
+                 "'b.c.'");
+    expect_layer("two layers, a prefix of neither", TWO_LAYERS, good_data, 8, "c.",
+                 WTCONV_ERR_INVALID_ARGUMENT,
+                 "no WTConv2d layer with prefix 'c.' (no tensor 'c.base_conv.weight' or "
+                 "'c.base_weight'). Layer prefixes found: 'a.', 'b.c.'");
+    expect_layer("a layer prefix, no layer in the file",
+                 "{\"encoder.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                 good_data, 8, "encoder.", WTCONV_ERR_MODEL_FORMAT,
+                 "no WTConv2d layer found: no tensor is named 'base_conv.weight' or 'base_weight'");
     {
         float data[14] = {1, 1, 1, 1, 1, 1, 0.1f, 0.1f, 0.1f, 0.1f};
         {
@@ -450,7 +476,10 @@ static void test_layers(void) {
             wtconv_options_init(&opts);
             opts.layer = "blk.1";
             expect_create("layer prefix without its trailing dot", model_path, 1, 8, 8, &opts,
-                          WTCONV_ERR_MODEL_FORMAT, "did you mean 'blk.1.'");
+                          WTCONV_ERR_INVALID_ARGUMENT,
+                          "no WTConv2d layer with prefix 'blk.1' (no tensor "
+                          "'blk.1base_conv.weight' or 'blk.1base_weight'); did you mean 'blk.1.'? "
+                          "Layer prefixes end with '.'. Layer prefixes found: 'blk.1.'");
         }
         expect_model("level index too deep",
                      "{" GOOD_TENSORS ",\"wavelet_convs.99.weight\":{\"dtype\":\"F32\",\"shape\":"

@@ -390,15 +390,18 @@ def cases():
     t = []
     for i in range(10):
         t += layer("blocks.%d." % i, bias=False, levels=1, c=1, k=1)
-    add("ten_layers", model(t), "MODEL_FORMAT",
-        "Layer prefixes found: 'blocks.0.', 'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
+    # A whole network is a fine file; without the 'layer' option the request is ambiguous.
+    add("ten_layers", model(t), "INVALID_ARGUMENT",
+        "the file holds 10 WTConv2d layers (a whole network?) and no 'layer' option says which "
+        "one to run: set it to the layer's key prefix. Layer prefixes found: 'blocks.0.', 'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
         "'blocks.5.', 'blocks.6.', 'blocks.7.', ... (10 in all)")
     add("no_layer", model([Tensor("encoder.weight", [4])]), "MODEL_FORMAT", "no WTConv2d layer found")
     add("no_tensors", raw_header("{}"), "MODEL_FORMAT", "no WTConv2d layer found")
     add("only_metadata", raw_header('{"__metadata__":{"stride":"1"}}'), "MODEL_FORMAT",
         "no WTConv2d layer found")
-    add("two_layers", model(layer("a.") + layer("b.")), "MODEL_FORMAT",
-        "more than one WTConv2d layer; choose one with the 'layer' option. Layer prefixes found: 'a.', 'b.'")
+    add("two_layers", model(layer("a.") + layer("b.")), "INVALID_ARGUMENT",
+        "the file holds 2 WTConv2d layers (a whole network?) and no 'layer' option says which "
+        "one to run: set it to the layer's key prefix. Layer prefixes found: 'a.', 'b.'")
     t = layer()
     add("entry_not_an_object", raw_header(text.replace(
         entry_text(t[0], 0, 72), '"base_conv.weight":[0,72]'), data), "MODEL_FORMAT",

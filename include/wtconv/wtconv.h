@@ -66,9 +66,14 @@ WTCONV_API const char *wtconv_version_string(void);
 /* ---- Status codes ------------------------------------------------------------------------ */
 typedef enum wtconv_status {
     WTCONV_OK = 0,
-    WTCONV_ERR_INVALID_ARGUMENT = 1,    /* NULL pointer, non-positive size, bad option value */
+    WTCONV_ERR_INVALID_ARGUMENT = 1,    /* NULL pointer, non-positive size, bad option value,
+                                           or a request a good model file cannot answer: no
+                                           options.layer for a file of several layers (a
+                                           whole network), or a layer prefix that names none
+                                           of its layers */
     WTCONV_ERR_IO = 2,                  /* model file missing or unreadable */
-    WTCONV_ERR_MODEL_FORMAT = 3,        /* malformed, inconsistent or unsupported model file */
+    WTCONV_ERR_MODEL_FORMAT = 3,        /* not a safetensors file, or a malformed,
+                                           inconsistent or unsupported one */
     WTCONV_ERR_SHAPE_MISMATCH = 4,      /* C/H/W/batch do not fit the model or the backend */
     WTCONV_ERR_OUT_OF_MEMORY = 5,       /* an allocation failed */
     WTCONV_ERR_BACKEND_UNAVAILABLE = 6, /* asked for a backend this build/machine lacks */

@@ -32,8 +32,9 @@ static long anchor_prefix_length(const char *name) {
     return -1;
 }
 
-/* Appends "'a', 'b', ..." for every distinct layer prefix in the file to the message. */
-static void list_prefixes(const st_file *st, char *out, size_t cap) {
+/* Writes "'a.', 'b.', ..." for the distinct layer prefixes in the file (at most 8, then the
+ * count) into out; returns how many there are. */
+static size_t list_prefixes(const st_file *st, char *out, size_t cap) {
     size_t used = 0, shown = 0, total = 0;
     const char *last = NULL;
     long last_len = -1;
@@ -51,7 +52,8 @@ static void list_prefixes(const st_file *st, char *out, size_t cap) {
         total++;
         if (shown == 8 || used >= cap)
             continue;
-        n = snprintf(out + used, cap - used, "%s'%.*s'", shown ? ", " : "", (int)plen, name);
+        n = snprintf(out + used, cap - used, "%s'%.*s'%s", shown ? ", " : "", (int)plen, name,
+                     plen == 0 ? " (no prefix)" : "");
         if (n < 0 || (size_t)n >= cap - used) {
             used = cap;
             continue;
@@ -61,6 +63,7 @@ static void list_prefixes(const st_file *st, char *out, size_t cap) {
     }
     if (total > shown && used < cap)
         snprintf(out + used, cap - used, ", ... (%zu in all)", total);
+    return total;
 }
 
 static int has_layer(const st_file *st, const char *prefix) {
@@ -73,8 +76,15 @@ static int has_layer(const st_file *st, const char *prefix) {
     return 0;
 }
 
+static wtconv_status no_layer_found(void) {
+    return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                       "no WTConv2d layer found: no tensor is named 'base_conv.weight' or "
+                       "'base_weight' (under any prefix)");
+}
+
 /* Picks the prefix of the file's only layer. Returns a pointer into a tensor name and its
- * length through *len. */
+ * length through *len. Several layers make the request ambiguous, not the file bad: that is
+ * an invalid argument (no 'layer' option where one is needed). */
 static wtconv_status find_only_layer(const st_file *st, const char **prefix, size_t *len) {
     char listing[600];
     *prefix = NULL;
@@ -84,20 +94,45 @@ static wtconv_status find_only_layer(const st_file *st, const char **prefix, siz
         if (plen < 0)
             continue;
         if (*prefix && ((size_t)plen != *len || strncmp(*prefix, name, (size_t)plen) != 0)) {
-            list_prefixes(st, listing, sizeof listing);
-            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "the file holds more than one WTConv2d layer; choose one with "
-                               "the 'layer' option. Layer prefixes found: %s",
-                               listing);
+            size_t total = list_prefixes(st, listing, sizeof listing);
+            return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                               "the file holds %zu WTConv2d layers (a whole network?) and no "
+                               "'layer' option says which one to run: set it to the layer's key "
+                               "prefix. Layer prefixes found: %s",
+                               total, listing);
         }
         *prefix = name;
         *len = (size_t)plen;
     }
     if (!*prefix)
-        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "no WTConv2d layer found: no tensor is named 'base_conv.weight' or "
-                           "'base_weight' (under any prefix)");
+        return no_layer_found();
     return WTCONV_OK;
+}
+
+/* The 'layer' option names no layer of the file: say what the file does hold. */
+static wtconv_status layer_not_found(const st_file *st, const char *layer) {
+    char listing[600], with_dot[300];
+    size_t total = list_prefixes(st, listing, sizeof listing);
+    int missing_dot = snprintf(with_dot, sizeof with_dot, "%s.", layer) < (int)sizeof with_dot &&
+                      has_layer(st, with_dot);
+    if (total == 0)
+        return no_layer_found();
+    if (total == 1 && has_layer(st, ""))
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "no WTConv2d layer with prefix '%s': the file holds a single layer, "
+                           "with no prefix (its tensors are named 'base_conv.weight', ... or "
+                           "'base_weight', ...), so pass no 'layer' option (NULL) to run it",
+                           layer);
+    if (missing_dot)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' or "
+                           "'%sbase_weight'); did you mean '%s'? Layer prefixes end with '.'. "
+                           "Layer prefixes found: %s",
+                           layer, layer, layer, with_dot, listing);
+    return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                       "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' or "
+                       "'%sbase_weight'). Layer prefixes found: %s",
+                       layer, layer, layer, listing);
 }
 
 static wtconv_status collect_tensors(const st_file *st, const char *prefix, size_t plen,
@@ -399,19 +434,8 @@ static wtconv_status load_layer(st_file *st, const char *layer, wtconv_model *m)
     size_t plen = layer ? strlen(layer) : 0;
     wtconv_status status;
 
-    if (layer && !has_layer(st, layer)) {
-        char listing[600], with_dot[300];
-        int missing_dot =
-            snprintf(with_dot, sizeof with_dot, "%s.", layer) < (int)sizeof with_dot &&
-            has_layer(st, with_dot);
-        list_prefixes(st, listing, sizeof listing);
-        return wtconv_fail(
-            WTCONV_ERR_MODEL_FORMAT,
-            "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' "
-            "or '%sbase_weight')%s%s%s. Layer prefixes found: %s",
-            layer, layer, layer, missing_dot ? "; did you mean '" : "", missing_dot ? with_dot : "",
-            missing_dot ? "' (prefixes end with '.')?" : "", listing[0] ? listing : "none");
-    }
+    if (layer && !has_layer(st, layer))
+        return layer_not_found(st, layer);
     if (!layer && (status = find_only_layer(st, &prefix, &plen)) != WTCONV_OK)
         return status;
     if ((status = collect_tensors(st, prefix, plen, &lt)) != WTCONV_OK)
