@@ -9,8 +9,8 @@ and one line in cases.txt:
 
 model_file is relative to the manifest's folder, layer is the key prefix ('-' for
 none) and stride_option is what the C test passes (0 = the layer's stride in the file's
-__metadata__: "<prefix>stride", or "stride" for a file of one layer; default 1). Expected outputs come from tools/wtconv_reference.WTConv2d in
-float64, built from the weights as read back from the written file (so F16/BF16
+__metadata__: "<prefix>stride", or "stride" for a file of one layer; default 1).
+Expected outputs come from tools/wtconv_reference.WTConv2d in float64, built from the weights as read back from the written file (so F16/BF16
 cases use the rounded weights), and are cross-checked against the independent numpy
 implementation (relative error < 1e-9) before being written.
 

@@ -393,7 +393,8 @@ def cases():
     # A whole network is a fine file; without the 'layer' option the request is ambiguous.
     add("ten_layers", model(t), "INVALID_ARGUMENT",
         "the file holds 10 WTConv2d layers (a whole network?) and no 'layer' option says which "
-        "one to run: set it to the layer's key prefix. Layer prefixes found: 'blocks.0.', 'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
+        "one to run: set it to the layer's key prefix. Layer prefixes found: 'blocks.0.', "
+        "'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
         "'blocks.5.', 'blocks.6.', 'blocks.7.', ... (10 in all)")
     add("no_layer", model([Tensor("encoder.weight", [4])]), "MODEL_FORMAT", "no WTConv2d layer found")
     add("no_tensors", raw_header("{}"), "MODEL_FORMAT", "no WTConv2d layer found")
