@@ -71,6 +71,21 @@ static void expect_model(const char *what, const char *header, const void *data,
     expect_create(what, model_path, 1, 8, 8, NULL, want, fragment);
 }
 
+/* create with options.layer = `layer` on a model of the given header and data. */
+static void expect_layer(const char *what, const char *header, const void *data, size_t size,
+                         const char *layer, wtconv_status want, const char *fragment) {
+    wtconv_options opts;
+    write_model(header, data, size);
+    wtconv_options_init(&opts);
+    opts.layer = layer;
+    expect_create(what, model_path, 1, 8, 8, &opts, want, fragment);
+}
+
+/* Two layers' anchors (the rest of each layer is not needed to pick one). */
+#define TWO_LAYERS                                                                                 \
+    "{\"a.base_weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"           \
+    "\"b.c.base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[4,8]}}"
+
 /* The smallest valid layer: C=1, k=1, L=1, 40 bytes of data. */
 #define GOOD_TENSORS                                                                               \
     "\"base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":[0,4]},"         \
@@ -149,8 +164,11 @@ static void test_arguments(void) {
                   WTCONV_ERR_BACKEND_UNAVAILABLE, "CUDA");
     wtconv_options_init(&opts);
     opts.layer = "nope.";
-    expect_create("layer prefix not in the file", model_path, 1, 8, 8, &opts,
-                  WTCONV_ERR_MODEL_FORMAT, "prefix 'nope.'");
+    expect_create("layer prefix on a file of one unprefixed layer", model_path, 1, 8, 8, &opts,
+                  WTCONV_ERR_INVALID_ARGUMENT,
+                  "no WTConv2d layer with prefix 'nope.': the file holds a single layer, with no "
+                  "prefix (its tensors are named 'base_conv.weight', ... or 'base_weight', ...), "
+                  "so pass no 'layer' option (NULL) to run it");
     (void)ctx;
 }
 
@@ -192,8 +210,18 @@ static void test_files(void) {
     expect_create("missing file", "/nonexistent/wtconv/model.safetensors", 1, 8, 8, NULL,
                   WTCONV_ERR_IO, "cannot open");
     if (mkdir(dir, 0700) == 0) {
+        char manifest[600];
         expect_create("a directory as the model", dir, 1, 8, 8, NULL, WTCONV_ERR_IO,
                       "not a regular file");
+        /* A Core ML package under a name that does not say so. */
+        snprintf(manifest, sizeof manifest, "%s/Manifest.json", dir);
+        if (test_write_file(manifest, "{}", 2) == 0) {
+            expect_create("a Core ML package not named .mlpackage", dir, 1, 8, 8, NULL,
+                          WTCONV_ERR_IO,
+                          "not a safetensors file: it is a directory that looks like a Core ML "
+                          "package (it holds Manifest.json)");
+            remove(manifest);
+        }
         rmdir(dir);
     }
     test_temp_path(dir, sizeof dir, "fifo");
@@ -223,10 +251,10 @@ static void test_headers(void) {
     deep[299] = '\0';
     test_write_file(model_path, "PK\x03\x04\x14\0\0\0\0\0\0\0\0\0\0\0", 16);
     expect_create("a torch.save zip checkpoint", model_path, 1, 8, 8, NULL, WTCONV_ERR_MODEL_FORMAT,
-                  "zip archive, as torch.save writes");
+                  "not a safetensors file: it looks like a zip archive");
     test_write_file(model_path, "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20", 10);
     expect_create("an old-style pickled checkpoint", model_path, 1, 8, 8, NULL,
-                  WTCONV_ERR_MODEL_FORMAT, "Python pickle");
+                  WTCONV_ERR_MODEL_FORMAT, "not a safetensors file: it looks like a Python pickle");
     expect_model("header not JSON", "{\"a\":", NULL, 0, WTCONV_ERR_MODEL_FORMAT, "valid JSON");
     expect_model("header with trailing garbage", "{} x", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "after the JSON value");
@@ -291,6 +319,107 @@ static void test_headers(void) {
 
 /* A header within the format's size limit but with millions of values must be refused
  * without using memory in proportion to it. */
+/* One layer's four tensors under `prefix`, its data at byte `at` (40 bytes, as good_data). */
+static int layer_entries(char *out, size_t cap, const char *prefix, int at) {
+    return snprintf(out, cap,
+                    "\"%sbase_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],"
+                    "\"data_offsets\":[%d,%d]},"
+                    "\"%sbase_scale.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],"
+                    "\"data_offsets\":[%d,%d]},"
+                    "\"%swavelet_convs.0.weight\":{\"dtype\":\"F32\",\"shape\":[4,1,1,1],"
+                    "\"data_offsets\":[%d,%d]},"
+                    "\"%swavelet_scale.0.weight\":{\"dtype\":\"F32\",\"shape\":[1,4,1,1],"
+                    "\"data_offsets\":[%d,%d]}",
+                    prefix, at, at + 4, prefix, at + 4, at + 8, prefix, at + 8, at + 24, prefix,
+                    at + 24, at + 40);
+}
+
+/* Writes a model of the layers at `prefixes` (1 or 2; NULL ends) with the metadata object
+ * `metadata` (e.g. "{\"stride\":\"2\"}", or NULL), then creates it with options.layer and
+ * options.stride, and checks the status, message and (on success) the stride in effect. */
+static void expect_stride(const char *what, const char *prefix_a, const char *prefix_b,
+                          const char *metadata, const char *layer, int stride_option,
+                          wtconv_status want, const char *fragment, int want_stride) {
+    char header[2048], entries[1024];
+    float data[20];
+    wtconv_options opts;
+    wtconv_ctx *ctx = SENTINEL_CTX;
+    wtconv_status got;
+    int used = snprintf(header, sizeof header, "{");
+    if (metadata)
+        used +=
+            snprintf(header + used, sizeof header - (size_t)used, "\"__metadata__\":%s,", metadata);
+    layer_entries(entries, sizeof entries, prefix_a, 0);
+    used += snprintf(header + used, sizeof header - (size_t)used, "%s", entries);
+    if (prefix_b) {
+        layer_entries(entries, sizeof entries, prefix_b, 40);
+        used += snprintf(header + used, sizeof header - (size_t)used, ",%s", entries);
+    }
+    snprintf(header + used, sizeof header - (size_t)used, "}");
+    memcpy(data, good_data, sizeof good_data);
+    memcpy(data + 10, good_data, sizeof good_data);
+    write_model(header, data, prefix_b ? 80 : 40);
+    wtconv_options_init(&opts);
+    opts.layer = layer;
+    opts.stride = stride_option;
+    got = wtconv_create_with_options(model_path, 1, 8, 8, &opts, &ctx);
+    if (got == WTCONV_OK && wtconv_stride(ctx) != want_stride) {
+        printf("FAIL %s: stride %d in effect, wanted %d\n", what, wtconv_stride(ctx), want_stride);
+        failed++;
+        wtconv_destroy(ctx);
+        return;
+    }
+    if (got == WTCONV_OK)
+        wtconv_destroy(ctx);
+    else if (ctx != NULL) {
+        printf("FAIL %s: failed create left *out_ctx = %p\n", what, (void *)ctx);
+        failed++;
+        return;
+    }
+    expect(what, got, want, fragment);
+}
+
+/* A stride belongs to one layer: "<prefix>stride" per layer; a file-wide "stride" only for a
+ * file of one layer, never silently for one layer of several. */
+static void test_layer_strides(void) {
+    const char *per_layer = "{\"a.stride\":\"2\",\"b.stride\":\"1\"}";
+    expect_stride("per-layer stride, layer a. (2)", "a.", "b.", per_layer, "a.", 0, WTCONV_OK, NULL,
+                  2);
+    expect_stride("per-layer stride, layer b. (1)", "a.", "b.", per_layer, "b.", 0, WTCONV_OK, NULL,
+                  1);
+    expect_stride("per-layer stride, overridden by the option", "a.", "b.", per_layer, "a.", 3,
+                  WTCONV_OK, NULL, 3);
+    expect_stride("file-wide stride, one layer of several", "a.", "b.", "{\"stride\":\"2\"}", "b.",
+                  0, WTCONV_ERR_MODEL_FORMAT,
+                  "metadata \"stride\" (2) is one stride for the whole file, but the file holds 2 "
+                  "WTConv2d layers and a stride belongs to one layer: it is not applied to layer "
+                  "'b.', which has no \"b.stride\" of its own. Export the network again with "
+                  "tools/export_wtconv.py",
+                  0);
+    expect_stride("file-wide stride, several layers, stride option", "a.", "b.",
+                  "{\"stride\":\"2\"}", "b.", 1, WTCONV_OK, NULL, 1);
+    expect_stride("file-wide stride, several layers, the layer's own key", "a.", "b.",
+                  "{\"stride\":\"2\",\"b.stride\":\"1\"}", "b.", 0, WTCONV_OK, NULL, 1);
+    expect_stride("several layers, no stride anywhere", "a.", "b.", NULL, "b.", 0, WTCONV_OK, NULL,
+                  1);
+    expect_stride("file-wide stride, one prefixed layer", "blk.", NULL, "{\"stride\":\"2\"}", NULL,
+                  0, WTCONV_OK, NULL, 2);
+    expect_stride("file-wide stride, one prefixed layer selected", "blk.", NULL,
+                  "{\"stride\":\"2\"}", "blk.", 0, WTCONV_OK, NULL, 2);
+    expect_stride("per-layer stride, one prefixed layer", "blk.", NULL, "{\"blk.stride\":\"3\"}",
+                  NULL, 0, WTCONV_OK, NULL, 3);
+    expect_stride("file-wide and per-layer stride disagree", "blk.", NULL,
+                  "{\"stride\":\"2\",\"blk.stride\":\"3\"}", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
+                  "metadata \"stride\" (2) and \"blk.stride\" (3) disagree about the file's only "
+                  "layer",
+                  0);
+    expect_stride("per-layer stride not a number", "a.", "b.", "{\"a.stride\":\"2x\"}", "a.", 0,
+                  WTCONV_ERR_MODEL_FORMAT,
+                  "metadata \"a.stride\" is \"2x\"; expected a decimal integer >= 1", 0);
+    expect_stride("another layer's bad stride is not this one's", "a.", "b.",
+                  "{\"a.stride\":\"2x\"}", "b.", 0, WTCONV_OK, NULL, 1);
+}
+
 static void test_header_too_complex(void) {
     const size_t values = (1u << 22) + 8;
     size_t len = 7 + 2 * values, n = 0; /* {"a":[ then "0," per value, then } */
@@ -424,12 +553,20 @@ static void test_layers(void) {
                      "\"data_offsets\":[40,104]}}",
                      data, sizeof data, WTCONV_ERR_MODEL_FORMAT, "only the Haar/db1");
     }
-    expect_model("two layers, no layer option",
-                 "{\"a.base_weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],\"data_offsets\":"
-                 "[0,4]},"
-                 "\"b.c.base_conv.weight\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1],"
-                 "\"data_offsets\":[4,8]}}",
-                 good_data, 8, WTCONV_ERR_MODEL_FORMAT, "prefixes found: 'a.', 'b.c.'");
+    /* A whole network: the file is fine, a request without 'layer' is ambiguous. */
+    expect_model("two layers, no layer option", TWO_LAYERS, good_data, 8,
+                 WTCONV_ERR_INVALID_ARGUMENT,
+                 "the file holds 2 WTConv2d layers (a whole network?) and no 'layer' option says "
+                 "which one to run: set it to the layer's key prefix. Layer prefixes found: 'a.', "
+                 "'b.c.'");
+    expect_layer("two layers, a prefix of neither", TWO_LAYERS, good_data, 8, "c.",
+                 WTCONV_ERR_INVALID_ARGUMENT,
+                 "no WTConv2d layer with prefix 'c.' (no tensor 'c.base_conv.weight' or "
+                 "'c.base_weight'). Layer prefixes found: 'a.', 'b.c.'");
+    expect_layer("a layer prefix, no layer in the file",
+                 "{\"encoder.weight\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                 good_data, 8, "encoder.", WTCONV_ERR_MODEL_FORMAT,
+                 "no WTConv2d layer found: no tensor is named 'base_conv.weight' or 'base_weight'");
     {
         float data[14] = {1, 1, 1, 1, 1, 1, 0.1f, 0.1f, 0.1f, 0.1f};
         {
@@ -440,7 +577,10 @@ static void test_layers(void) {
             wtconv_options_init(&opts);
             opts.layer = "blk.1";
             expect_create("layer prefix without its trailing dot", model_path, 1, 8, 8, &opts,
-                          WTCONV_ERR_MODEL_FORMAT, "did you mean 'blk.1.'");
+                          WTCONV_ERR_INVALID_ARGUMENT,
+                          "no WTConv2d layer with prefix 'blk.1' (no tensor "
+                          "'blk.1base_conv.weight' or 'blk.1base_weight'); did you mean 'blk.1.'? "
+                          "Layer prefixes end with '.'. Layer prefixes found: 'blk.1.'");
         }
         expect_model("level index too deep",
                      "{" GOOD_TENSORS ",\"wavelet_convs.99.weight\":{\"dtype\":\"F32\",\"shape\":"
@@ -488,6 +628,7 @@ int main(void) {
     test_files();
     test_headers();
     test_layers();
+    test_layer_strides();
     test_header_too_complex();
     test_truncation();
     remove(model_path);

@@ -223,7 +223,7 @@ static void run_case(const pipeline_case *pc, const char *path) {
     memset(&model, 0, sizeof model);
     printf("N=%d C=%d H=%d W=%d k=%d L=%d stride=%d bias=%d: ", pc->batch, pc->channels, pc->height,
            pc->width, pc->kernel, pc->levels, pc->stride, pc->bias);
-    if (write_model(pc, path) != 0 || wtconv_model_load(path, NULL, &model) != WTCONV_OK ||
+    if (write_model(pc, path) != 0 || wtconv_model_load(path, NULL, 0, &model) != WTCONV_OK ||
         wtconv_plan_make(&model, pc->batch, pc->channels, pc->height, pc->width, pc->stride,
                          &plan) != WTCONV_OK) {
         snprintf(error, sizeof error, "setup: %s", wtconv_last_error());

@@ -8,13 +8,24 @@ layer is found by its key prefix (P such that P + "base_conv.weight" exists; the
 Examples:
   /usr/bin/python3 tools/export_wtconv.py --checkpoint model.pth --output model.safetensors
   /usr/bin/python3 tools/export_wtconv.py --checkpoint model.pth --output blk.safetensors \\
-      --prefix stages.0.blocks.0.dwconv. --dtype f16
+      --prefix stages.0.blocks.0.dwconv. --dtype f16 --stride 2
+  /usr/bin/python3 tools/export_wtconv.py --checkpoint state_dict.pth --output net.safetensors \\
+      --layer-stride stages.1.blocks.0.dwconv.=2
   /usr/bin/python3 tools/export_wtconv.py --demo 32,5,2 --output demo.safetensors --stride 2
 
 --checkpoint accepts anything torch.load reads: a state_dict, a dict holding it under
 'state_dict' or 'model', or a pickled nn.Module (whose classes must then be importable:
 set PYTHONPATH). Floating tensors are converted to
 --dtype; non-floating tensors (e.g. BatchNorm's num_batches_tracked) are skipped.
+
+Stride: a WTConv2d's stride is a constructor argument, not in its state_dict, and each
+layer of a network may have its own. It is written per layer, as __metadata__
+"<prefix>stride" (e.g. "stages.1.blocks.0.dwconv.stride": "2"; for a layer without a
+prefix that is "stride"). Each layer's stride is the first of: --layer-stride PREFIX=S;
+--stride S (only when the output holds one layer); the .stride of the layer's module in a
+pickled nn.Module. A layer with none of these gets no key and
+runs at stride 1 unless the caller's stride option says otherwise. A state_dict does not
+know strides: give them with --layer-stride (or --stride for one layer).
 """
 import argparse
 import os
@@ -29,13 +40,22 @@ from wtconv_reference import WTConv2d, find_layers, randomize_  # noqa: E402
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
 
 
-def module_strides(module):
-    """{prefix: stride} of the WTConv2d-like submodules of a pickled module (stride > 1 only)."""
+def stride_of(module):
+    """A module's stride as an int (an int, or a pair of equal ints), else None."""
+    stride = getattr(module, "stride", None)
+    if isinstance(stride, (tuple, list)) and len(stride) == 2 and stride[0] == stride[1]:
+        stride = stride[0]
+    return stride if isinstance(stride, int) and not isinstance(stride, bool) else None
+
+
+def module_strides(module, layers):
+    """{prefix: stride} of the submodules of a pickled module that are WTConv2d layers (their
+    key prefix is one of `layers`), as each module records it; None where it does not."""
     strides = {}
     for name, sub in module.named_modules():
-        stride = getattr(sub, "stride", None)
-        if hasattr(sub, "wavelet_convs") and isinstance(stride, int) and stride > 1:
-            strides[name + "." if name else ""] = stride
+        prefix = name + "." if name else ""
+        if prefix in layers:
+            strides[prefix] = stride_of(sub)
     return strides
 
 
@@ -55,11 +75,52 @@ def read_checkpoint(path):
                 break
     strides = {}
     if isinstance(obj, torch.nn.Module):
-        strides = module_strides(obj)
+        module = obj
         obj = obj.state_dict()
+        strides = module_strides(module, find_layers(obj))
     if not isinstance(obj, dict):
         raise SystemExit(f"{path}: no state_dict found (got {type(obj).__name__})")
     return {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}, strides
+
+
+def parse_layer_stride(text):
+    """'PREFIX=S' -> (prefix, S)."""
+    prefix, sep, value = text.rpartition("=")
+    if not sep or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected PREFIX=S with S >= 1 (e.g. "
+                                         f"stages.1.blocks.0.dwconv.=2), got {text!r}")
+    return prefix, int(value)
+
+
+def layer_strides(layers, module, stride, per_layer):
+    """{prefix: (stride, where it came from)} for the layers of the output whose stride is
+    known; raises SystemExit for a request that could give a layer another's stride."""
+    listing = ", ".join(repr(p) for p in layers) or "none"
+    if stride is not None and len(layers) > 1:
+        raise SystemExit(f"--stride {stride} gives one layer's stride, but the output holds "
+                         f"{len(layers)} WTConv2d layers, and each may have its own: give "
+                         "--layer-stride PREFIX=S for each layer whose stride is not 1, or "
+                         f"export one layer with --prefix. Layer prefixes: {listing}")
+    chosen = {}
+    for prefix, value in module.items():
+        if value is not None:
+            chosen[prefix] = (value, "from the pickled module")
+    if stride is not None:
+        for prefix in layers:
+            chosen[prefix] = (stride, "from --stride")
+    for prefix, value in per_layer:
+        if prefix not in layers:
+            dot = f" (did you mean {prefix + '.'!r}? prefixes end with '.')" \
+                if prefix + "." in layers else ""
+            raise SystemExit(f"--layer-stride {prefix}={value}: no WTConv2d layer with prefix "
+                             f"{prefix!r} in the output{dot}. Layer prefixes: {listing}")
+        chosen[prefix] = (value, "from --layer-stride")
+    for prefix, (value, where) in chosen.items():
+        recorded = module.get(prefix)
+        if recorded is not None and recorded != value:
+            print(f"note: layer {prefix or '(no prefix)'}: stride {value} {where} replaces the "
+                  f"module's stride {recorded}")
+    return chosen
 
 
 def demo_state_dict(spec, stride, seed):
@@ -99,7 +160,14 @@ def main():
     parser.add_argument("--prefix", default="",
                         help="keep only tensors whose names start with this (default: all)")
     parser.add_argument("--stride", type=int, default=None,
-                        help="write __metadata__ {'stride': S} (the stride is not in a state_dict)")
+                        help="the stride of the one layer being exported, written as "
+                             "__metadata__ '<prefix>stride' (refused when the output holds "
+                             "several layers: use --layer-stride)")
+    parser.add_argument("--layer-stride", action="append", default=[], metavar="PREFIX=S",
+                        type=parse_layer_stride,
+                        help="the stride of the layer at key prefix PREFIX, written as "
+                             "__metadata__ 'PREFIXstride'; repeat for each layer (overrides "
+                             "a pickled module's own stride)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for --demo (default 0)")
     args = parser.parse_args()
 
@@ -119,20 +187,13 @@ def main():
         found = ", ".join(repr(p) for p in find_layers(tensors)) or "none"
         raise SystemExit(f"nothing to write: no floating tensor starts with {args.prefix!r}; "
                          f"WTConv2d layer prefixes in the checkpoint: {found}")
-    stride = args.stride
-    if stride is None:
-        # A pickled module knows its layers' strides; a state_dict does not.
-        wanted = {s for p, s in strides.items() if p.startswith(args.prefix)}
-        if len(wanted) == 1:
-            stride = wanted.pop()
-            print(f"stride {stride} taken from the pickled module")
-        elif len(wanted) > 1:
-            print(f"warning: the module's layers have different strides {sorted(wanted)}; "
-                  "export them one at a time with --prefix and --stride")
-    metadata = {"stride": str(stride)} if stride is not None else None
-    save_file(kept, args.output, metadata)
-
     layers = find_layers(kept)
+    chosen = layer_strides(layers, {p: s for p, s in strides.items() if p in layers},
+                           args.stride, args.layer_stride)
+    # A stride belongs to one layer: "<prefix>stride" ("stride" for the unprefixed layer).
+    metadata = {prefix + "stride": str(value) for prefix, (value, _) in sorted(chosen.items())}
+    save_file(kept, args.output, metadata or None)
+
     size = os.path.getsize(args.output)
     print(f"wrote {args.output}: {len(kept)} tensors, {args.dtype}, {size} bytes"
           + (f", metadata {metadata}" if metadata else ""))
@@ -141,13 +202,17 @@ def main():
     if not layers:
         print("warning: no WTConv2d layer found (no '<prefix>base_conv.weight')")
     for prefix, info in layers.items():
+        value, where = chosen.get(prefix, (None, ""))
+        stride = (f"stride={value} ({where})" if value is not None else
+                  "stride not recorded (runs at 1 unless the stride option says otherwise)")
         print(f"  layer {prefix or '(no prefix)'!s}: C={info['channels']} k={info['k']} "
               f"L={info['levels']} bias={'yes' if info['bias'] else 'no'} "
-              f"names={info['naming']}")
-    if layers and metadata is None:
-        print("note: no stride stored (a state_dict does not record it): the layer runs with "
-              "stride 1 unless --stride is given here or the stride option at run time")
-
+              f"names={info['naming']} {stride}")
+    missing = [p for p in layers if p not in chosen]
+    if missing:
+        print(f"note: no stride recorded for {len(missing)} of {len(layers)} layers (a "
+              "state_dict does not record it): give it with --layer-stride PREFIX=S (or --stride "
+              "for a single layer), or export the pickled model")
 
 if __name__ == "__main__":
     main()

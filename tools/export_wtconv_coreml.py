@@ -280,27 +280,60 @@ def _check_haar(name, taps, channels):
                           "Haar/db1 wavelet is supported")
 
 
-def _parse_stride(metadata):
-    """The file's "stride" metadata as an int, or None when absent (refused when malformed)."""
-    text = metadata.get("stride")
-    if text is None:
-        return None
+def _parse_stride(text, key):
+    """The metadata value `text` of `key` as a stride (refused when malformed)."""
     if not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
-        raise ExportError(f"metadata \"stride\" is \"{text[:40]}\"; expected a decimal integer "
+        raise ExportError(f"metadata \"{key}\" is \"{text[:40]}\"; expected a decimal integer "
                           ">= 1")
     if int(text) > 2**31 - 1:
-        raise ExportError(f"metadata \"stride\" is \"{text[:40]}\", larger than the maximum "
+        raise ExportError(f"metadata \"{key}\" is \"{text[:40]}\", larger than the maximum "
                           f"{2**31 - 1}")
     return int(text)
+
+
+def layer_stride(metadata, prefix, layer_count, stride_option=None):
+    """The stride the file records for the layer at `prefix`, or None; the C loader's rules.
+
+    A stride belongs to one layer: its key is "<prefix>stride" ("stride" for the unprefixed
+    layer). A file-wide "stride" also counts for a file of one layer (and must then agree with
+    the layer's own key); in a file of several layers it is refused for a layer without a key
+    of its own, unless a stride option (not None) overrides the file anyway.
+    """
+    own_key = prefix + "stride"
+    own = _parse_stride(metadata[own_key], own_key) if own_key in metadata else None
+    if not prefix or "stride" not in metadata:
+        return own
+    file_wide = _parse_stride(metadata["stride"], "stride")
+    if layer_count > 1:
+        if own is not None or stride_option is not None:
+            return own
+        raise ExportError(f"metadata \"stride\" ({file_wide}) is one stride for the whole file, "
+                          f"but the file holds {layer_count} WTConv2d layers and a stride belongs "
+                          f"to one layer: it is not applied to layer '{prefix}', which has no "
+                          f"\"{own_key}\" of its own. Export the network again with "
+                          "tools/export_wtconv.py (which writes \"<prefix>stride\" for each "
+                          "layer), or give --stride")
+    if own is not None and own != file_wide:
+        raise ExportError(f"metadata \"stride\" ({file_wide}) and \"{own_key}\" ({own}) disagree "
+                          "about the file's only layer")
+    return file_wide
 
 
 def _choose_prefix(names, layer):
     prefixes = layer_prefixes(names)
     if layer is not None:
         if layer not in prefixes:
+            if not prefixes:
+                raise ExportError("no WTConv2d layer found: no tensor is named 'base_conv.weight' "
+                                  "or 'base_weight' (under any prefix)")
+            if prefixes == [""]:
+                raise ExportError(f"no WTConv2d layer with prefix '{layer}': the file holds a "
+                                  "single layer, with no prefix (its tensors are named "
+                                  "'base_conv.weight', ... or 'base_weight', ...), so give no "
+                                  "--layer to export it")
             hint = ""
             if layer + "." in prefixes:
-                hint = f"; did you mean '{layer}.' (prefixes end with '.')?"
+                hint = f"; did you mean '{layer}.'? Layer prefixes end with '.'"
             raise ExportError(f"no WTConv2d layer with prefix '{layer}' (no tensor "
                               f"'{layer}base_conv.weight' or '{layer}base_weight'){hint}. "
                               f"Layer prefixes found: {_listing(prefixes)}")
@@ -309,7 +342,8 @@ def _choose_prefix(names, layer):
         raise ExportError("no WTConv2d layer found: no tensor is named 'base_conv.weight' or "
                           "'base_weight' (under any prefix)")
     if len(prefixes) > 1:
-        raise ExportError("the file holds more than one WTConv2d layer; choose one with --layer. "
+        raise ExportError(f"the file holds {len(prefixes)} WTConv2d layers (a whole network?) and "
+                          "no --layer says which one to export: give the layer's key prefix. "
                           f"Layer prefixes found: {_listing(prefixes)}")
     return prefixes[0]
 
@@ -336,8 +370,10 @@ def _collect(names, prefix):
     return found, levels
 
 
-def load_layer(path, layer=None):
+def load_layer(path, layer=None, stride_option=None):
     """Load and validate the layer at key prefix `layer` (None: the file's only layer).
+
+    `stride_option` is --stride (None: take the layer's stride from the file).
 
     Checks what the C loader checks, in its order, and raises ExportError naming the problem.
     """
@@ -392,7 +428,7 @@ def load_layer(path, layer=None):
         if st.entries[name]["dtype"] not in _WEIGHT_DTYPES:
             raise ExportError(f"tensor '{name}' has dtype {st.entries[name]['dtype']}; weights "
                               "must be F32, F16 or BF16")
-    file_stride = _parse_stride(st.metadata)
+    file_stride = layer_stride(st.metadata, prefix, len(layer_prefixes(names)), stride_option)
     for kind in ("wt_filter", "iwt_filter"):
         if kind in found:
             _check_haar(found[kind], st.floats(found[kind]), c)
@@ -425,7 +461,8 @@ def level_sizes(height, width, levels):
 
 
 def resolve_stride(option, layer):
-    """--stride, else the file's "stride" metadata, else 1 (as the C library's stride option)."""
+    """--stride, else the layer's stride in the file's metadata ("<prefix>stride", or "stride"
+    for a file of one layer), else 1 (as the C library's stride option)."""
     if option is not None:
         if option < 1:
             raise ExportError(f"--stride is {option}; must be >= 1")
@@ -726,8 +763,9 @@ def parse_args(argv):
                         help="key prefix of the layer in a multi-layer file, e.g. "
                              "'stages.2.blocks.0.dwconv.' (default: the file's only layer)")
     parser.add_argument("--stride", type=int, default=None,
-                        help="stride recorded in the metadata (default: the file's "
-                             "__metadata__ \"stride\", else 1)")
+                        help="stride recorded in the metadata (default: the layer's "
+                             "__metadata__ \"<prefix>stride\", or \"stride\" in a file of "
+                             "one layer, else 1)")
     parser.add_argument("--precision", choices=PRECISIONS, default="fp32",
                         help="fp32: float32 compute, exact, GPU/CPU; fp16: float16 compute, "
                              "lets Core ML use the Neural Engine, ~1e-3 relative (default fp32)")
@@ -751,7 +789,7 @@ def parse_args(argv):
 
 def run(argv):
     args = parse_args(argv)
-    layer = load_layer(args.model, args.layer)
+    layer = load_layer(args.model, args.layer, args.stride)
     description = describe(layer, args.batch, args.channels, args.height, args.width,
                            args.stride, args.precision)
     output = args.output or default_output(args.model, layer, description, args.precision)

@@ -8,9 +8,9 @@ and one line in cases.txt:
     name model_file layer batch channels height width stride_option
 
 model_file is relative to the manifest's folder, layer is the key prefix ('-' for
-none) and stride_option is what the C test passes (0 = the file's __metadata__
-"stride", default 1). Expected outputs come from tools/wtconv_reference.WTConv2d in
-float64, built from the weights as read back from the written file (so F16/BF16
+none) and stride_option is what the C test passes (0 = the layer's stride in the file's
+__metadata__: "<prefix>stride", or "stride" for a file of one layer; default 1).
+Expected outputs come from tools/wtconv_reference.WTConv2d in float64, built from the weights as read back from the written file (so F16/BF16
 cases use the rounded weights), and are cross-checked against the independent numpy
 implementation (relative error < 1e-9) before being written.
 
@@ -67,6 +67,13 @@ MODELS = {
     "tiny_2x3": ("f32", None, {"": layer(3, 5, 4)}),
     "kernel_gt_image": ("f32", None, {"": layer(2, 9, 2)}),
     "stride2_odd_l3": ("f32", None, {"": layer(3, 5, 3)}),
+    # A network whose layers have different strides, each recorded as "<prefix>stride".
+    "multistride": ("f32", {"stages.0.blocks.0.dwconv.stride": "1",
+                            "stages.1.blocks.0.dwconv.stride": "2"}, {
+        "stages.0.blocks.0.dwconv.": layer(4, 5, 2),
+        "stages.0.downsample.weight": (8, 4, 2, 2),
+        "stages.1.blocks.0.dwconv.": layer(8, 3, 2, stride=2),
+    }),
 }
 
 # Cases: (name, model, layer prefix, N, H, W, stride option, effective stride, comment).
@@ -102,6 +109,10 @@ CASES = [
      "kernel k=9 larger than the 6x7 image, C=2 L=2"),
     ("stride2_odd_l3", "stride2_odd_l3", "", 1, 21, 15, 2, 2,
      "stride 2 as the option with odd sizes and L=3, C=3 21x15 k=5"),
+    ("multistride_s1", "multistride", "stages.0.blocks.0.dwconv.", 1, 12, 13, 0, 1,
+     "network file with per-layer strides: this layer's \"<prefix>stride\" is 1, C=4 k=5 L=2"),
+    ("multistride_s2", "multistride", "stages.1.blocks.0.dwconv.", 1, 11, 10, 0, 2,
+     "network file with per-layer strides: this layer's \"<prefix>stride\" is 2, C=8 k=3 L=2"),
 ]
 
 
@@ -155,7 +166,8 @@ def main():
 
     lines = ["# libwtconv golden cases, written by tools/make_golden.py (do not edit).",
              "# name model_file layer batch channels height width stride_option",
-             "# layer '-' = no prefix; stride_option 0 = __metadata__ 'stride' (default 1).",
+             "# layer '-' = no prefix; stride_option 0 = the layer's stride in __metadata__",
+             "# ('<prefix>stride', or 'stride' for a file of one layer; default 1).",
              "# Files: <name>.input.f32 [N,C,H,W] and <name>.output.f32 "
              "[N,C,ceil(H/s),ceil(W/s)], raw little-endian float32."]
     print(f"{'case':16s} {'N':>2s} {'C':>2s} {'H':>3s} {'W':>3s} {'k':>2s} {'L':>2s} "

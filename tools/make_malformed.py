@@ -119,6 +119,7 @@ def cases():
 
     valid = model()
     hlen = struct.unpack("<Q", valid[:8])[0]
+    hdr_text_without_length = valid[8:]
 
     # Valid controls: these must load.
     add("valid", valid, "OK", "")
@@ -162,9 +163,49 @@ def cases():
         "not valid JSON")
     add("header_length_big_endian", struct.pack(">Q", hlen) + body, "MODEL_FORMAT",
         "is impossible")
-    add("torch_zip_checkpoint", b"PK\x03\x04" + b"\0" * 60, "MODEL_FORMAT", "zip archive")
+    # Not safetensors at all: the message says so first, and what the file looks like.
+    add("torch_zip_checkpoint", b"PK\x03\x04" + b"\0" * 60, "MODEL_FORMAT",
+        "not a safetensors file: it looks like a zip archive (it starts with 'PK\\x03\\x04')")
+    # torch.save's zip: a local file header whose first entry is <name>/data.pkl.
+    entry = b"archive/data.pkl"
+    add("torch_zip_data_pkl", b"PK\x03\x04" + b"\0" * 22 + struct.pack("<HH", len(entry), 0)
+        + entry + b"\x80\x02}q\x00." + b"\0" * 16, "MODEL_FORMAT",
+        "not a safetensors file: it looks like a PyTorch checkpoint (a zip archive, torch.save's "
+        "format: its first entry is 'archive/data.pkl'); export the WTConv2d weights to "
+        "safetensors with tools/export_wtconv.py. As safetensors: header length ")
     add("torch_pickle_checkpoint", b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8" + b"\0" * 20,
-        "MODEL_FORMAT", "Python pickle")
+        "MODEL_FORMAT", "not a safetensors file: it looks like a Python pickle (protocol 2)")
+    # ONNX (a protobuf ModelProto) as torch.onnx.export starts it: ir_version, producer_name.
+    add("onnx_model", b"\x08\x07\x12\x07pytorch\x1a\x061.13.0:\x8d\x03\n\x83\x01\n\x05input"
+        + b"\0" * 16, "MODEL_FORMAT",
+        "not a safetensors file: it looks like an ONNX model (a protobuf: ir_version 7, producer "
+        "'pytorch')")
+    add("onnx_model_no_producer", b"\x08\x08\x3a\x10\n\x04Conv\x12\x01y\x2a\x05graph"
+        + b"\x42\x09\n\x07ai.onnx" + b"\0" * 8, "MODEL_FORMAT",
+        "it looks like an ONNX model (a protobuf: ir_version 8, mentions 'onnx')")
+    # A Core ML .mlmodel: specificationVersion, then the description (a message: 0x0a first).
+    add("coreml_mlmodel_renamed", b"\x08\x04\x12\x12\n\x10\n\x01x\x1a\x0b\x2a\x09\x10\x01"
+        + b"\0" * 24, "MODEL_FORMAT",
+        "not a safetensors file: it looks like a Core ML model (.mlmodel, a protobuf: "
+        "specificationVersion 4); the Metal backend loads Core ML models named *.mlmodel")
+    # Starts like a protobuf but is neither: not claimed to be anything.
+    add("protobuf_unrecognised", b"\x08\x01\x10\x02\x18\x03" + b"\0" * 26, "MODEL_FORMAT",
+        "not a safetensors file, or a damaged one (it starts with 08 01 10 02 18 03 00 00): "
+        "header length ")
+    add("text_file", b"# My WTConv model\nThe weights are in model.pth.\n", "MODEL_FORMAT",
+        "not a safetensors file: it looks like a text file (it starts with \"# My WTConv model\")")
+    add("json_without_length", hdr_text_without_length, "MODEL_FORMAT",
+        "not a safetensors file: it looks like JSON text (it starts with "
+        "\"{\"base_conv.weight\":{\"dtype\":\"F3...\"); a safetensors file is binary: an 8-byte "
+        "little-endian header length, then the JSON header")
+    rand, state = b"", 12345
+    while len(rand) < 256:   # a fixed LCG: bytes that look like nothing
+        state = (state * 1103515245 + 12345) % 2**31
+        rand += bytes([state >> 16 & 0xff])
+    add("random_bytes", rand, "MODEL_FORMAT",
+        "not a safetensors file, or a damaged one (it starts with %s): header length %d (bytes "
+        "0..7) is impossible" % (" ".join("%02x" % b for b in rand[:8]),
+                                 struct.unpack("<Q", rand[:8])[0]))
 
     # JSON that is invalid.
     hdr, data = header_and_data(layer())
@@ -349,15 +390,19 @@ def cases():
     t = []
     for i in range(10):
         t += layer("blocks.%d." % i, bias=False, levels=1, c=1, k=1)
-    add("ten_layers", model(t), "MODEL_FORMAT",
-        "Layer prefixes found: 'blocks.0.', 'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
+    # A whole network is a fine file; without the 'layer' option the request is ambiguous.
+    add("ten_layers", model(t), "INVALID_ARGUMENT",
+        "the file holds 10 WTConv2d layers (a whole network?) and no 'layer' option says which "
+        "one to run: set it to the layer's key prefix. Layer prefixes found: 'blocks.0.', "
+        "'blocks.1.', 'blocks.2.', 'blocks.3.', 'blocks.4.', "
         "'blocks.5.', 'blocks.6.', 'blocks.7.', ... (10 in all)")
     add("no_layer", model([Tensor("encoder.weight", [4])]), "MODEL_FORMAT", "no WTConv2d layer found")
     add("no_tensors", raw_header("{}"), "MODEL_FORMAT", "no WTConv2d layer found")
     add("only_metadata", raw_header('{"__metadata__":{"stride":"1"}}'), "MODEL_FORMAT",
         "no WTConv2d layer found")
-    add("two_layers", model(layer("a.") + layer("b.")), "MODEL_FORMAT",
-        "more than one WTConv2d layer; choose one with the 'layer' option. Layer prefixes found: 'a.', 'b.'")
+    add("two_layers", model(layer("a.") + layer("b.")), "INVALID_ARGUMENT",
+        "the file holds 2 WTConv2d layers (a whole network?) and no 'layer' option says which "
+        "one to run: set it to the layer's key prefix. Layer prefixes found: 'a.', 'b.'")
     t = layer()
     add("entry_not_an_object", raw_header(text.replace(
         entry_text(t[0], 0, 72), '"base_conv.weight":[0,72]'), data), "MODEL_FORMAT",

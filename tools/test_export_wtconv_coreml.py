@@ -541,17 +541,55 @@ class LayerPrefix(TempDirTest):
 
     def test_several_layers_need_a_prefix(self):
         path = self.multi_layer_file()
-        msg = self.assertExportError(lambda: ex.load_layer(path), "more than one WTConv2d layer",
-                                     "--layer")
+        msg = self.assertExportError(lambda: ex.load_layer(path),
+                                     "the file holds 3 WTConv2d layers", "--layer")
         self.assertIn("Layer prefixes found: '', 'a.', 'b.blk.'", msg)
         self.assertEqual(ex.load_layer(path, "b.blk.").channels, 5)
         self.assertEqual(ex.load_layer(path, "a.").channels, 3)
         self.assertEqual(ex.load_layer(path, "").channels, 2)       # the top-level layer
-        self.assertExportError(lambda: ex.load_layer(path, "a"), "did you mean 'a.'")
+        self.assertExportError(lambda: ex.load_layer(path, "a"),
+                               "did you mean 'a.'? Layer prefixes end with '.'. Layer prefixes")
         self.assertExportError(lambda: ex.load_layer(path, "c."), "no WTConv2d layer with prefix "
                                "'c.'", "'a.'")
         spec = ex.describe(ex.load_layer(path, "b.blk."), 1, 5, 6, 6)
         self.assertEqual(spec["metadata"]["wtconv.layer"], "b.blk.")
+
+    def test_stride_belongs_to_one_layer(self):
+        tensors = {}
+        for prefix, seed in (("a.", 2), ("b.", 3)):
+            for name, t in layer_state_dict(random_module(2, 3, 1, True, seed)).items():
+                tensors[prefix + name] = t.detach().float().contiguous()
+
+        def stride(metadata, layer, option=None):
+            path = self.path("strides.safetensors")
+            save_file(tensors, path, metadata)
+            return ex.describe(ex.load_layer(path, layer, option), 1, 2, 8, 8,
+                               option)["metadata"]["wtconv.stride"]
+        per_layer = {"a.stride": "2", "b.stride": "1"}
+        self.assertEqual(stride(per_layer, "a."), "2")
+        self.assertEqual(stride(per_layer, "b."), "1")
+        self.assertEqual(stride(per_layer, "a.", 3), "3")
+        self.assertExportError(lambda: stride({"stride": "2"}, "b."),
+                               "metadata \"stride\" (2) is one stride for the whole file, but "
+                               "the file holds 2 WTConv2d layers", "'b.', which has no "
+                               "\"b.stride\" of its own")
+        self.assertEqual(stride({"stride": "2"}, "b.", 1), "1")
+        self.assertEqual(stride({"stride": "2", "b.stride": "1"}, "b."), "1")
+        self.assertEqual(stride({}, "b."), "1")
+        self.assertExportError(lambda: stride({"a.stride": "2x"}, "a."),
+                               'metadata "a.stride" is "2x"')
+        one = write_model(self.path("one.safetensors"), random_module(2, 3, 1, True, 4),
+                          prefix="blk.", metadata={"stride": "2"})
+        self.assertEqual(ex.load_layer(one).file_stride, 2)     # a file of one layer
+        one = write_model(self.path("one.safetensors"), random_module(2, 3, 1, True, 4),
+                          prefix="blk.", metadata={"stride": "2", "blk.stride": "3"})
+        self.assertExportError(lambda: ex.load_layer(one),
+                               'metadata "stride" (2) and "blk.stride" (3) disagree')
+
+    def test_a_prefix_for_a_file_of_one_unprefixed_layer(self):
+        path = write_model(self.path("one.safetensors"), random_module(2, 3, 1, True, 5))
+        self.assertExportError(lambda: ex.load_layer(path, "x."),
+                               "the file holds a single layer, with no prefix", "give no --layer")
 
     def test_only_layer_is_found_under_its_prefix(self):
         path = write_model(self.path("one.safetensors"), random_module(2, 3, 1, True, 6),

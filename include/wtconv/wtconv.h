@@ -67,13 +67,18 @@ WTCONV_API const char *wtconv_version_string(void);
 /* ---- Status codes ------------------------------------------------------------------------ */
 typedef enum wtconv_status {
     WTCONV_OK = 0,
-    WTCONV_ERR_INVALID_ARGUMENT,    /* NULL pointer, non-positive size, bad option value */
-    WTCONV_ERR_IO,                  /* model file missing or unreadable */
-    WTCONV_ERR_MODEL_FORMAT,        /* malformed, inconsistent or unsupported model file */
-    WTCONV_ERR_SHAPE_MISMATCH,      /* C/H/W/batch do not fit the model or the backend */
-    WTCONV_ERR_OUT_OF_MEMORY,       /* an allocation failed */
-    WTCONV_ERR_BACKEND_UNAVAILABLE, /* asked for a backend this build/machine lacks */
-    WTCONV_ERR_BACKEND_FAILURE      /* the backend failed at run time */
+    WTCONV_ERR_INVALID_ARGUMENT = 1,    /* NULL pointer, non-positive size, bad option value,
+                                           or a request a good model file cannot answer: no
+                                           options.layer for a file of several layers (a
+                                           whole network), or a layer prefix that names none
+                                           of its layers */
+    WTCONV_ERR_IO = 2,                  /* model file missing or unreadable */
+    WTCONV_ERR_MODEL_FORMAT = 3,        /* not a safetensors file, or a malformed,
+                                           inconsistent or unsupported one */
+    WTCONV_ERR_SHAPE_MISMATCH = 4,      /* C/H/W/batch do not fit the model or the backend */
+    WTCONV_ERR_OUT_OF_MEMORY = 5,       /* an allocation failed */
+    WTCONV_ERR_BACKEND_UNAVAILABLE = 6, /* asked for a backend this build/machine lacks */
+    WTCONV_ERR_BACKEND_FAILURE = 7      /* the backend failed at run time */
 } wtconv_status;
 
 /* A fixed English name for a status ("WTCONV_ERR_IO: ..."); never NULL. */
@@ -86,10 +91,10 @@ WTCONV_API const char *wtconv_last_error(void);
 
 /* ---- Backends ---------------------------------------------------------------------------- */
 typedef enum wtconv_backend {
-    WTCONV_BACKEND_AUTO = 0, /* the best backend this build and machine offer */
-    WTCONV_BACKEND_CPU,      /* portable C, available everywhere */
-    WTCONV_BACKEND_METAL,    /* Apple GPU / Neural Engine (Metal + Core ML) */
-    WTCONV_BACKEND_CUDA      /* reserved */
+    WTCONV_BACKEND_AUTO = 0,  /* the best backend this build and machine offer */
+    WTCONV_BACKEND_CPU = 1,   /* portable C, available everywhere */
+    WTCONV_BACKEND_METAL = 2, /* Apple GPU / Neural Engine (Metal + Core ML) */
+    WTCONV_BACKEND_CUDA = 3   /* reserved */
 } wtconv_backend;
 
 /* 1 if `backend` can be used in this build on this machine, else 0. AUTO is always available. */

@@ -92,7 +92,7 @@ static wtconv_status create_from_weights(const wtconv_backend_ops *backend, cons
                                          int width, wtconv_ctx *ctx) {
     wtconv_model model;
     wtconv_backend_config config;
-    wtconv_status status = wtconv_model_load(path, options->layer, &model);
+    wtconv_status status = wtconv_model_load(path, options->layer, options->stride, &model);
     int stride;
     if (status != WTCONV_OK)
         return status;

@@ -32,12 +32,14 @@ static long anchor_prefix_length(const char *name) {
     return -1;
 }
 
-/* Appends "'a', 'b', ..." for every distinct layer prefix in the file to the message. */
-static void list_prefixes(const st_file *st, char *out, size_t cap) {
+/* Writes "'a.', 'b.', ..." for the distinct layer prefixes in the file (at most 8, then the
+ * count) into out (unless NULL); returns how many there are. */
+static size_t list_prefixes(const st_file *st, char *out, size_t cap) {
     size_t used = 0, shown = 0, total = 0;
     const char *last = NULL;
     long last_len = -1;
-    out[0] = '\0';
+    if (out)
+        out[0] = '\0';
     /* Tensors are sorted by name, so equal prefixes of the same anchor are adjacent; a prefix
      * that has both anchors is listed twice, which the duplicate check reports anyway. */
     for (size_t i = 0; i < st->tensor_count; i++) {
@@ -49,9 +51,10 @@ static void list_prefixes(const st_file *st, char *out, size_t cap) {
         last = name;
         last_len = plen;
         total++;
-        if (shown == 8 || used >= cap)
+        if (!out || shown == 8 || used >= cap)
             continue;
-        n = snprintf(out + used, cap - used, "%s'%.*s'", shown ? ", " : "", (int)plen, name);
+        n = snprintf(out + used, cap - used, "%s'%.*s'%s", shown ? ", " : "", (int)plen, name,
+                     plen == 0 ? " (no prefix)" : "");
         if (n < 0 || (size_t)n >= cap - used) {
             used = cap;
             continue;
@@ -59,8 +62,9 @@ static void list_prefixes(const st_file *st, char *out, size_t cap) {
         used += (size_t)n;
         shown++;
     }
-    if (total > shown && used < cap)
+    if (out && total > shown && used < cap)
         snprintf(out + used, cap - used, ", ... (%zu in all)", total);
+    return total;
 }
 
 static int has_layer(const st_file *st, const char *prefix) {
@@ -73,8 +77,15 @@ static int has_layer(const st_file *st, const char *prefix) {
     return 0;
 }
 
+static wtconv_status no_layer_found(void) {
+    return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                       "no WTConv2d layer found: no tensor is named 'base_conv.weight' or "
+                       "'base_weight' (under any prefix)");
+}
+
 /* Picks the prefix of the file's only layer. Returns a pointer into a tensor name and its
- * length through *len. */
+ * length through *len. Several layers make the request ambiguous, not the file bad: that is
+ * an invalid argument (no 'layer' option where one is needed). */
 static wtconv_status find_only_layer(const st_file *st, const char **prefix, size_t *len) {
     char listing[600];
     *prefix = NULL;
@@ -84,20 +95,45 @@ static wtconv_status find_only_layer(const st_file *st, const char **prefix, siz
         if (plen < 0)
             continue;
         if (*prefix && ((size_t)plen != *len || strncmp(*prefix, name, (size_t)plen) != 0)) {
-            list_prefixes(st, listing, sizeof listing);
-            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "the file holds more than one WTConv2d layer; choose one with "
-                               "the 'layer' option. Layer prefixes found: %s",
-                               listing);
+            size_t total = list_prefixes(st, listing, sizeof listing);
+            return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                               "the file holds %zu WTConv2d layers (a whole network?) and no "
+                               "'layer' option says which one to run: set it to the layer's key "
+                               "prefix. Layer prefixes found: %s",
+                               total, listing);
         }
         *prefix = name;
         *len = (size_t)plen;
     }
     if (!*prefix)
-        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "no WTConv2d layer found: no tensor is named 'base_conv.weight' or "
-                           "'base_weight' (under any prefix)");
+        return no_layer_found();
     return WTCONV_OK;
+}
+
+/* The 'layer' option names no layer of the file: say what the file does hold. */
+static wtconv_status layer_not_found(const st_file *st, const char *layer) {
+    char listing[600], with_dot[300];
+    size_t total = list_prefixes(st, listing, sizeof listing);
+    int missing_dot = snprintf(with_dot, sizeof with_dot, "%s.", layer) < (int)sizeof with_dot &&
+                      has_layer(st, with_dot);
+    if (total == 0)
+        return no_layer_found();
+    if (total == 1 && has_layer(st, ""))
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "no WTConv2d layer with prefix '%s': the file holds a single layer, "
+                           "with no prefix (its tensors are named 'base_conv.weight', ... or "
+                           "'base_weight', ...), so pass no 'layer' option (NULL) to run it",
+                           layer);
+    if (missing_dot)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' or "
+                           "'%sbase_weight'); did you mean '%s'? Layer prefixes end with '.'. "
+                           "Layer prefixes found: %s",
+                           layer, layer, layer, with_dot, listing);
+    return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                       "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' or "
+                       "'%sbase_weight'). Layer prefixes found: %s",
+                       layer, layer, layer, listing);
 }
 
 static wtconv_status collect_tensors(const st_file *st, const char *prefix, size_t plen,
@@ -338,29 +374,84 @@ static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
     return status;
 }
 
-static wtconv_status parse_stride(const st_file *st, int *stride) {
-    const char *text = wtconv_st_find_metadata(st, "stride");
+/* Parses the value of metadata key `key` (printed as <key_prefix><key>) as a stride. */
+static wtconv_status parse_stride(const char *text, const char *key_prefix, size_t key_plen,
+                                  int *stride) {
     int value = 0; /* the loop keeps it <= INT_MAX */
-    *stride = 0;
-    if (!text)
-        return WTCONV_OK;
     for (const char *p = text; *p; p++) {
         if (*p < '0' || *p > '9')
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "metadata \"stride\" is \"%.40s\"; expected a decimal integer "
+                               "metadata \"%.*sstride\" is \"%.40s\"; expected a decimal integer "
                                ">= 1",
-                               text);
+                               (int)key_plen, key_prefix, text);
         if (value > (INT_MAX - (*p - '0')) / 10)
             return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                               "metadata \"stride\" is \"%.40s\", larger than the maximum %d", text,
-                               INT_MAX);
+                               "metadata \"%.*sstride\" is \"%.40s\", larger than the maximum %d",
+                               (int)key_plen, key_prefix, text, INT_MAX);
         value = value * 10 + (*p - '0');
     }
     if (text[0] == '\0' || value < 1)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "metadata \"stride\" is \"%.40s\"; expected a decimal integer >= 1",
-                           text);
+                           "metadata \"%.*sstride\" is \"%.40s\"; expected a decimal integer >= 1",
+                           (int)key_plen, key_prefix, text);
     *stride = value;
+    return WTCONV_OK;
+}
+
+/* The value of metadata key <prefix[0..plen)>stride, or NULL. */
+static const char *layer_stride_text(const st_file *st, const char *prefix, size_t plen) {
+    for (size_t i = 0; i < st->metadata_count; i++) {
+        const char *key = st->metadata[i].key;
+        if (!strncmp(key, prefix, plen) && !strcmp(key + plen, "stride"))
+            return st->metadata[i].value;
+    }
+    return NULL;
+}
+
+/* The stride of the layer at `prefix` (0: none recorded). A stride belongs to one layer: its
+ * key is "<prefix>stride" (for the unprefixed layer that is "stride"). A file-wide "stride"
+ * also counts for a file holding a single layer, as exporters of one layer have always
+ * written it; it must then agree with the layer's own key if both are there. In a file of
+ * several layers it cannot be told which layer it was meant for, so a layer without a key of
+ * its own is refused rather than given it, unless the caller's stride option (non-zero)
+ * overrides the file anyway. */
+static wtconv_status layer_stride(const st_file *st, const char *prefix, size_t plen,
+                                  int stride_option, int *stride) {
+    const char *own = layer_stride_text(st, prefix, plen);
+    const char *file_wide = plen ? wtconv_st_find_metadata(st, "stride") : NULL;
+    int own_value = 0, file_value = 0;
+    size_t layers;
+    wtconv_status status;
+    *stride = 0;
+    if (own && (status = parse_stride(own, prefix, plen, &own_value)) != WTCONV_OK)
+        return status;
+    if (!file_wide) {
+        *stride = own_value;
+        return WTCONV_OK;
+    }
+    if ((status = parse_stride(file_wide, "", 0, &file_value)) != WTCONV_OK)
+        return status;
+    layers = list_prefixes(st, NULL, 0);
+    if (layers > 1) {
+        if (own || stride_option) { /* the layer's own key, or the caller's option, decides */
+            *stride = own_value;
+            return WTCONV_OK;
+        }
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "metadata \"stride\" (%d) is one stride for the whole file, but the "
+                           "file holds %zu WTConv2d layers and a stride belongs to one layer: "
+                           "it is not applied to layer '%.*s', which has no \"%.*sstride\" of "
+                           "its own. Export the network again with tools/export_wtconv.py "
+                           "(which writes \"<prefix>stride\" for each layer), or set the stride "
+                           "option",
+                           file_value, layers, (int)plen, prefix, (int)plen, prefix);
+    }
+    if (own && own_value != file_value)
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "metadata \"stride\" (%d) and \"%.*sstride\" (%d) disagree about the "
+                           "file's only layer",
+                           file_value, (int)plen, prefix, own_value);
+    *stride = file_value;
     return WTCONV_OK;
 }
 
@@ -393,25 +484,15 @@ static wtconv_status allocate_weights(wtconv_model *m) {
     return WTCONV_OK;
 }
 
-static wtconv_status load_layer(st_file *st, const char *layer, wtconv_model *m) {
+static wtconv_status load_layer(st_file *st, const char *layer, int stride_option,
+                                wtconv_model *m) {
     layer_tensors lt;
     const char *prefix = layer;
     size_t plen = layer ? strlen(layer) : 0;
     wtconv_status status;
 
-    if (layer && !has_layer(st, layer)) {
-        char listing[600], with_dot[300];
-        int missing_dot =
-            snprintf(with_dot, sizeof with_dot, "%s.", layer) < (int)sizeof with_dot &&
-            has_layer(st, with_dot);
-        list_prefixes(st, listing, sizeof listing);
-        return wtconv_fail(
-            WTCONV_ERR_MODEL_FORMAT,
-            "no WTConv2d layer with prefix '%s' (no tensor '%sbase_conv.weight' "
-            "or '%sbase_weight')%s%s%s. Layer prefixes found: %s",
-            layer, layer, layer, missing_dot ? "; did you mean '" : "", missing_dot ? with_dot : "",
-            missing_dot ? "' (prefixes end with '.')?" : "", listing[0] ? listing : "none");
-    }
+    if (layer && !has_layer(st, layer))
+        return layer_not_found(st, layer);
     if (!layer && (status = find_only_layer(st, &prefix, &plen)) != WTCONV_OK)
         return status;
     if ((status = collect_tensors(st, prefix, plen, &lt)) != WTCONV_OK)
@@ -420,7 +501,7 @@ static wtconv_status load_layer(st_file *st, const char *layer, wtconv_model *m)
         return status;
     if ((status = check_dtypes(&lt, m->levels)) != WTCONV_OK)
         return status;
-    if ((status = parse_stride(st, &m->stride)) != WTCONV_OK)
+    if ((status = layer_stride(st, prefix, plen, stride_option, &m->stride)) != WTCONV_OK)
         return status;
     if (lt.wt_filter && (status = check_haar(st, lt.wt_filter, m->channels)) != WTCONV_OK)
         return status;
@@ -439,13 +520,14 @@ static wtconv_status load_layer(st_file *st, const char *layer, wtconv_model *m)
     return WTCONV_OK;
 }
 
-wtconv_status wtconv_model_load(const char *path, const char *layer, wtconv_model *model) {
+wtconv_status wtconv_model_load(const char *path, const char *layer, int stride_option,
+                                wtconv_model *model) {
     st_file st;
     wtconv_status status;
     memset(model, 0, sizeof *model);
     status = wtconv_st_open(path, &st);
     if (status == WTCONV_OK) {
-        status = load_layer(&st, layer, model);
+        status = load_layer(&st, layer, stride_option, model);
         wtconv_st_close(&st);
     }
     if (status != WTCONV_OK) {

@@ -19,7 +19,8 @@ typedef struct wtconv_model {
     int kernel;   /* k */
     int levels;   /* L */
     int has_bias;
-    int stride;                               /* from the file's "stride" metadata; 0 when absent */
+    int stride;                               /* the layer's stride from the file's metadata
+                                                 ("<prefix>stride", or "stride"); 0 if none */
     float *base_weight;                       /* C*k*k   [C,1,k,k] */
     float *base_bias;                         /* C, all zero without a bias */
     float *base_scale;                        /* C       [1,C,1,1] */
@@ -29,8 +30,11 @@ typedef struct wtconv_model {
 } wtconv_model;
 
 /* Loads the layer under key prefix `layer` (NULL: the file's only layer) from a safetensors
- * file. Messages name the file and the offending tensor. */
-wtconv_status wtconv_model_load(const char *path, const char *layer, wtconv_model *model);
+ * file. Messages name the file and the offending tensor. `stride_option` is the caller's
+ * stride option: non-zero means the file's stride is not used, so a file-wide "stride" that
+ * cannot be attributed to the layer is no error (see layer_stride in model.c). */
+wtconv_status wtconv_model_load(const char *path, const char *layer, int stride_option,
+                                wtconv_model *model);
 void wtconv_model_free(wtconv_model *model);
 
 #ifdef __cplusplus

@@ -268,15 +268,216 @@ static wtconv_status parse_header(st_file *st, const char *text, size_t len) {
     return check_no_overlap(st);
 }
 
-/* Files people mistake for safetensors, recognised by their first bytes. */
-static const char *not_safetensors_hint(const unsigned char *first8) {
-    if (first8[0] == 'P' && first8[1] == 'K')
-        return "; this is a zip archive, as torch.save writes: export the checkpoint with "
-               "tools/export_wtconv.py";
-    if (first8[0] == 0x80 && first8[1] >= 2 && first8[1] <= 5)
-        return "; this is a Python pickle (an old-style torch.save?): export the checkpoint "
-               "with tools/export_wtconv.py";
-    return "";
+/* ---- Files that are not safetensors ------------------------------------------------------- */
+
+/* How much of a file's start is read to recognise what else it is. */
+#define SNIFF_BYTES 512
+
+/* Reads the protobuf varint at p[*at..n). Returns 0 if it does not end there. */
+static int read_varint(const unsigned char *p, size_t n, size_t *at, uint64_t *value) {
+    *value = 0;
+    for (int shift = 0; *at < n && shift < 64; shift += 7) {
+        unsigned char byte = p[(*at)++];
+        *value |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            return 1;
+    }
+    return 0;
+}
+
+static int is_printable(const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e)
+            return 0;
+    return n > 0;
+}
+
+/* 1 if p[0..n) is text: printable ASCII, tabs and line breaks, and well-formed UTF-8 (a
+ * sequence cut by the end of the sniffed bytes counts as well-formed). */
+static int is_text(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) /* UTF-8 byte order mark */
+        i = 3;
+    while (i < n) {
+        unsigned char b = p[i];
+        int follow = b >= 0xf0 && b <= 0xf4 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : -1;
+        if (b < 0x80) {
+            if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f)
+                return 0;
+            i++;
+            continue;
+        }
+        if (follow < 0 || b > 0xf4)
+            return 0;
+        for (i++; follow > 0 && i < n; follow--, i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return 0;
+    }
+    return n > 0;
+}
+
+/* Copies up to `max` printable characters of p[0..n) into out, stopping at a line break and
+ * writing any other byte as '?'. */
+static void quote_start(const unsigned char *p, size_t n, size_t max, char *out, size_t cap) {
+    size_t used = 0, i;
+    for (i = 0; i < n && i < max && used + 4 < cap; i++) {
+        if (p[i] == '\n' || p[i] == '\r')
+            break;
+        out[used++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+    }
+    if (i < n && p[i] != '\n' && p[i] != '\r' && used + 4 < cap) {
+        memcpy(out + used, "...", 3);
+        used += 3;
+    }
+    out[used] = '\0';
+}
+
+static int contains(const unsigned char *p, size_t n, const char *word) {
+    size_t len = strlen(word);
+    for (size_t i = 0; i + len <= n; i++)
+        if (!memcmp(p + i, word, len))
+            return 1;
+    return 0;
+}
+
+static const char export_advice[] = "export the WTConv2d weights to safetensors with "
+                                    "tools/export_wtconv.py";
+
+/* Recognises a few formats people hand over instead of safetensors, from the file's first
+ * bytes p[0..n). Writes what the file looks like into `what` and returns what to do about it,
+ * or returns NULL when nothing is recognised. Claims only what the bytes show. */
+static const char *recognise_format(const unsigned char *p, size_t n, char *what, size_t cap) {
+    if (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4) {
+        /* A zip local file header; the first entry's name starts at byte 30. */
+        size_t name_len = n >= 30 ? (size_t)p[26] | (size_t)p[27] << 8 : 0;
+        const unsigned char *name = p + 30;
+        if (name_len >= 8 && 30 + name_len <= n && is_printable(name, name_len) &&
+            !memcmp(name + name_len - 8, "data.pkl", 8) &&
+            (name_len == 8 || name[name_len - 9] == '/'))
+            snprintf(what, cap,
+                     "a PyTorch checkpoint (a zip archive, torch.save's format: its first "
+                     "entry is '%.*s')",
+                     (int)name_len, (const char *)name);
+        else
+            snprintf(what, cap,
+                     "a zip archive (it starts with 'PK\\x03\\x04'), such as a checkpoint from "
+                     "torch.save");
+        return export_advice;
+    }
+    if (n >= 2 && p[0] == 0x80 && p[1] >= 2 && p[1] <= 5) {
+        snprintf(what, cap,
+                 "a Python pickle (protocol %d), such as a checkpoint from torch.save with "
+                 "_use_new_zipfile_serialization=False or from PyTorch before 1.6",
+                 p[1]);
+        return export_advice;
+    }
+    if (n >= 4 && p[0] == 0x08) {
+        /* A protobuf message starting with field 1 as a varint: ONNX's ModelProto starts with
+         * ir_version, Core ML's Model (.mlmodel) with specificationVersion. Field 2 then tells
+         * them apart: ONNX's producer_name is a string, Core ML's description a message whose
+         * first field (an input) is tag 0x0a. */
+        size_t at = 1;
+        uint64_t version, len;
+        if (read_varint(p, n, &at, &version) && version >= 1 && version <= 100 && at < n) {
+            unsigned char tag = p[at++];
+            int field2 = tag == 0x12 && read_varint(p, n, &at, &len) && len <= n - at;
+            if (field2 && len > 0 && len <= 64 && is_printable(p + at, (size_t)len)) {
+                snprintf(what, cap, "an ONNX model (a protobuf: ir_version %llu, producer '%.*s')",
+                         (unsigned long long)version, (int)len, (const char *)(p + at));
+                return export_advice;
+            }
+            if (field2 && len > 0 && p[at] == 0x0a) {
+                snprintf(what, cap,
+                         "a Core ML model (.mlmodel, a protobuf: specificationVersion %llu)",
+                         (unsigned long long)version);
+                return "the Metal backend loads Core ML models named *.mlmodel, *.mlpackage or "
+                       "*.mlmodelc; the CPU backend needs the layer's .safetensors file";
+            }
+            if (contains(p, n, "onnx")) {
+                snprintf(what, cap, "an ONNX model (a protobuf: ir_version %llu, mentions 'onnx')",
+                         (unsigned long long)version);
+                return export_advice;
+            }
+        }
+    }
+    if (is_text(p, n)) {
+        char start[48];
+        size_t i = n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+            i++;
+        quote_start(p + i, n - i, 32, start, sizeof start);
+        if (i < n && (p[i] == '{' || p[i] == '[')) {
+            snprintf(what, cap, "JSON text (it starts with \"%s\")", start);
+            return "a safetensors file is binary: an 8-byte little-endian header length, then "
+                   "the JSON header, then the tensor data";
+        }
+        snprintf(what, cap, "a text file (it starts with \"%s\")", start);
+        return "a safetensors file is binary: an 8-byte little-endian header length, then a JSON "
+               "header, then the tensor data";
+    }
+    return NULL;
+}
+
+/* The message for a header length that cannot be right: it names what the file looks like
+ * when that is recognisable, then the detailed reason. */
+static wtconv_status bad_header_length(st_file *st, uint64_t header_len,
+                                       const unsigned char *first8) {
+    unsigned char head[SNIFF_BYTES];
+    size_t n = st->file.size < SNIFF_BYTES ? (size_t)st->file.size : SNIFF_BYTES;
+    char what[200], reason[200];
+    const char *advice = NULL;
+    snprintf(reason, sizeof reason,
+             "header length %llu (bytes 0..7) is impossible for a %llu-byte file (must be "
+             "2..min(file size - 8, %u))",
+             (unsigned long long)header_len, (unsigned long long)st->file.size,
+             ST_MAX_HEADER_BYTES);
+    if (wtconv_file_read_at(&st->file, 0, head, n) == WTCONV_OK)
+        advice = recognise_format(head, n, what, sizeof what);
+    if (advice)
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "not a safetensors file: it looks like %s; %s. As safetensors: %s", what,
+                           advice, reason);
+    /* A real header is at most 100 MB: a length past that is no safetensors file, or one
+     * whose first bytes are damaged. A smaller one past the end suggests a truncated file. */
+    if (header_len > ST_MAX_HEADER_BYTES)
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "not a safetensors file, or a damaged one (it starts with %02x %02x "
+                           "%02x %02x %02x %02x %02x %02x): %s",
+                           first8[0], first8[1], first8[2], first8[3], first8[4], first8[5],
+                           first8[6], first8[7], reason);
+    return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "%s%s", reason,
+                       header_len >= 2 ? "; the file is truncated, or not a safetensors file" : "");
+}
+
+/* 1 if `dir`/`name` opens as a regular file. */
+static int has_file(const char *dir, const char *name) {
+    char path[1024];
+    wtconv_file file;
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path ||
+        wtconv_file_open(path, &file) != WTCONV_OK)
+        return 0;
+    wtconv_file_close(&file);
+    return 1;
+}
+
+/* A Core ML model is a directory; one whose name does not say so reaches this loader, which
+ * cannot open it. Adds what it is to the message (which `status` goes with). */
+static wtconv_status explain_directory(const char *path, wtconv_status status) {
+    char message[512];
+    const char *kind = NULL;
+    snprintf(message, sizeof message, "%s", wtconv_last_error());
+    if (has_file(path, "Manifest.json"))
+        kind = "a Core ML package (it holds Manifest.json)";
+    else if (has_file(path, "coremldata.bin"))
+        kind = "a compiled Core ML model (it holds coremldata.bin)";
+    if (!kind)
+        return wtconv_fail(status, "%s", message);
+    return wtconv_fail(status,
+                       "not a safetensors file: it is a directory that looks like %s; the Metal "
+                       "backend loads Core ML models by name (ending in .mlpackage or "
+                       ".mlmodelc), the CPU backend needs the layer's .safetensors file. "
+                       "Details: %s",
+                       kind, message);
 }
 
 wtconv_status wtconv_st_open(const char *path, st_file *st) {
@@ -288,7 +489,7 @@ wtconv_status wtconv_st_open(const char *path, st_file *st) {
     memset(st, 0, sizeof *st);
     status = wtconv_file_open(path, &st->file);
     if (status != WTCONV_OK)
-        return status;
+        return status == WTCONV_ERR_IO ? explain_directory(path, status) : status;
     if (st->file.size < 8) {
         status = wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                              "file is %llu bytes; a safetensors file starts with an 8-byte "
@@ -302,11 +503,7 @@ wtconv_status wtconv_st_open(const char *path, st_file *st) {
     for (int i = 7; i >= 0; i--)
         header_len = header_len << 8 | length_bytes[i];
     if (header_len < 2 || header_len > ST_MAX_HEADER_BYTES || header_len > st->file.size - 8) {
-        status = wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                             "header length %llu (bytes 0..7) is impossible for a %llu-byte file "
-                             "(must be 2..min(file size - 8, %u))%s",
-                             (unsigned long long)header_len, (unsigned long long)st->file.size,
-                             ST_MAX_HEADER_BYTES, not_safetensors_hint(length_bytes));
+        status = bad_header_length(st, header_len, length_bytes);
         goto fail;
     }
     st->data_start = 8 + header_len;

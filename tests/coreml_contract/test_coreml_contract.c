@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
                                       0, &described, &stride) == WTCONV_OK,
           "the shape it was exported for is accepted");
     /* The same layer as the C loader reads from the file: k, L, bias and stride agree. */
-    if (wtconv_model_load(argv[2], layer_option, &loaded) == WTCONV_OK) {
+    if (wtconv_model_load(argv[2], layer_option, stride_option, &loaded) == WTCONV_OK) {
         const int file_stride = stride_option ? stride_option : loaded.stride ? loaded.stride : 1;
         check(described.channels == loaded.channels && described.kernel == loaded.kernel &&
                   described.levels == loaded.levels && described.has_bias == loaded.has_bias,
