@@ -676,8 +676,18 @@ static int random_case(int index) {
         goto done;
     }
     if (p.stride_mode == STRIDE_META || p.stride_mode == STRIDE_BOTH) {
+        /* A stride belongs to a layer: "<prefix>stride". The decoy records a different one,
+         * which must never reach the layer under test. */
+        char key[96];
+        snprintf(key, sizeof(key), "%sstride", p.prefix ? p.prefix : "");
         snprintf(sbuf, sizeof(sbuf), "%d", p.stride);
-        if (st_writer_add_metadata(w, "stride", sbuf) != 0) {
+        if (st_writer_add_metadata(w, key, sbuf) != 0) {
+            why = "st_writer_add_metadata failed";
+            goto done;
+        }
+        snprintf(key, sizeof(key), "%sstride", k_decoy_prefix);
+        snprintf(sbuf, sizeof(sbuf), "%d", p.stride % 3 + 1);
+        if (p.decoy && st_writer_add_metadata(w, key, sbuf) != 0) {
             why = "st_writer_add_metadata failed";
             goto done;
         }
