@@ -86,9 +86,11 @@ long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
     return InterlockedExchangeAdd((volatile LONG *)a, (LONG)value);
 }
 void wtconv_spin_pause(void) { YieldProcessor(); }
+void wtconv_thread_yield(void) { SwitchToThread(); }
 
 #else
 
+#include <sched.h>
 #include <unistd.h>
 
 static void *thread_main(void *opaque) {
@@ -140,5 +142,6 @@ void wtconv_spin_pause(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+void wtconv_thread_yield(void) { sched_yield(); }
 
 #endif

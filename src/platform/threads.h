@@ -41,5 +41,7 @@ long wtconv_atomic_decrement(wtconv_atomic *a);             /* returns the new v
 long wtconv_atomic_fetch_add(wtconv_atomic *a, long value); /* returns the old value */
 /* A hint inside a busy-wait loop (x86 pause, ARM yield). */
 void wtconv_spin_pause(void);
+/* Gives the processor to another runnable thread, if any (sched_yield, SwitchToThread). */
+void wtconv_thread_yield(void);
 
 #endif
