@@ -53,10 +53,11 @@ static long spin_while(const wtconv_threadpool *pool, const wtconv_atomic *value
     return v;
 }
 
-/* The generation after `seen`: busy-waits for it a while, then sleeps. Generations change
- * under the lock, so checking under the lock before waiting loses none. */
-static long wait_for_run(wtconv_threadpool *pool, long seen) {
-    long generation = spin_while(pool, &pool->generation, seen, 0);
+/* The generation after `seen`: busy-waits for it a while (if `spin`), then sleeps.
+ * Generations change under the lock, so checking under the lock before waiting loses none. */
+static long wait_for_run(wtconv_threadpool *pool, long seen, int spin) {
+    long generation =
+        spin ? spin_while(pool, &pool->generation, seen, 0) : wtconv_atomic_load(&pool->generation);
     if (generation == seen) {
         wtconv_mutex_lock(&pool->lock);
         while ((generation = wtconv_atomic_load(&pool->generation)) == seen)
@@ -82,12 +83,13 @@ static int claim_task(wtconv_threadpool *pool, wtconv_pool_job *job, void **arg,
     return got;
 }
 
-/* Runs tasks of the run in progress until none is left to take. */
-static void take_tasks(wtconv_threadpool *pool) {
+/* Runs tasks of the run in progress until none is left to take; returns how many it ran. */
+static int take_tasks(wtconv_threadpool *pool) {
     wtconv_pool_job job;
     void *arg;
-    int task, tasks;
+    int task, tasks, taken = 0;
     while (claim_task(pool, &job, &arg, &task, &tasks)) {
+        taken++;
         job(arg, task, tasks);
         /* The run cannot end (nor the pool go away) before this decrement. */
         if (wtconv_atomic_decrement(&pool->unfinished) == 0) {
@@ -96,16 +98,21 @@ static void take_tasks(wtconv_threadpool *pool) {
             wtconv_mutex_unlock(&pool->lock);
         }
     }
+    return taken;
 }
 
+/* A worker spins for the next run only if it had a task in the last one: in a pool larger
+ * than the runs (a 2-thread context on a 64-core machine's default pool) the workers left
+ * without tasks go straight back to sleep. */
 static void worker_main(void *opaque) {
     wtconv_threadpool *pool = opaque;
     long seen = 0;
+    int useful = 0;
     for (;;) {
-        seen = wait_for_run(pool, seen);
+        seen = wait_for_run(pool, seen, useful);
         if (wtconv_atomic_load(&pool->shutdown))
             break;
-        take_tasks(pool);
+        useful = take_tasks(pool) > 0;
     }
 }
 
@@ -186,7 +193,10 @@ void wtconv_pool_run(wtconv_threadpool *pool, wtconv_pool_job job, void *arg, in
     pool->next_task = 0;
     wtconv_atomic_store(&pool->unfinished, tasks);
     wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
-    wtconv_cond_broadcast(&pool->wake);
+    /* Wakes as many sleeping workers as there are tasks besides the caller's (spinning
+     * workers see the generation change by themselves). */
+    for (int i = 1; i < tasks && i < pool->threads; i++)
+        wtconv_cond_signal(&pool->wake);
     wtconv_mutex_unlock(&pool->lock);
 
     /* The caller takes tasks too; when its own are done and none is left, it waits only for

@@ -67,6 +67,7 @@ void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) {
     SleepConditionVariableSRW(cond, mutex, INFINITE, 0);
 }
 void wtconv_cond_broadcast(wtconv_cond *cond) { WakeAllConditionVariable(cond); }
+void wtconv_cond_signal(wtconv_cond *cond) { WakeConditionVariable(cond); }
 
 int wtconv_online_cpus(void) {
     SYSTEM_INFO info;
@@ -118,6 +119,7 @@ int wtconv_cond_init(wtconv_cond *cond) { return pthread_cond_init(cond, NULL); 
 void wtconv_cond_destroy(wtconv_cond *cond) { pthread_cond_destroy(cond); }
 void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) { pthread_cond_wait(cond, mutex); }
 void wtconv_cond_broadcast(wtconv_cond *cond) { pthread_cond_broadcast(cond); }
+void wtconv_cond_signal(wtconv_cond *cond) { pthread_cond_signal(cond); }
 
 int wtconv_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

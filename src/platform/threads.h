@@ -27,6 +27,7 @@ int wtconv_cond_init(wtconv_cond *cond);
 void wtconv_cond_destroy(wtconv_cond *cond);
 void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex);
 void wtconv_cond_broadcast(wtconv_cond *cond);
+void wtconv_cond_signal(wtconv_cond *cond); /* wakes one waiter, if any */
 
 /* Logical processors online, at least 1. */
 int wtconv_online_cpus(void);
