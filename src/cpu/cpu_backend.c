@@ -24,6 +24,7 @@
 #include "cpu/cascade.h"
 #include "cpu/channel_block.h"
 #include "cpu/isa.h"
+#include "cpu/prefetch.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
 
@@ -455,7 +456,22 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
             whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
 }
 
-/* The channel-block path: work items are the blocks of every batch item, then the planes of
+/* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's
+ * planes are as many short streams as it has lanes, too short for the hardware prefetchers to
+ * follow when they come from L3 or memory (batch > 1), so the next block's are requested while one
+ * is computed. */
+static void prefetch_lines(const float *p, size_t floats, int write) {
+    const char *c = (const char *)p;
+    for (size_t i = 0; i < floats * sizeof(float); i += 64) {
+        if (write)
+            WTCONV_PREFETCH_WRITE(c + i);
+        else
+            WTCONV_PREFETCH_READ(c + i);
+    }
+}
+
+/* The channel-block path: work items are the blocks of every batch item, block-major (a
+ * block's packed weights serve every batch item in turn while in cache), then the planes of
  * the channels left over (fewer than a block per batch item), which go whole. */
 static void run_channel_blocks(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
@@ -473,8 +489,13 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
     while (next_chunk(s, worker, s->block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
-                const size_t n = item / s->blocks, b = item % s->blocks;
+                const size_t b = item / batch, n = item % batch;
                 const size_t p = n * channels + b * lanes;
+                if (item + 1 < batch * s->blocks) { /* the next block's planes */
+                    const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
+                    prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
+                    prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
+                }
                 s->layer.kernels->channel_block(
                     plan, &s->block_layout, s->block_weights + b * block_weights,
                     s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
