@@ -6,6 +6,9 @@
  *   parallel-for, serial and on threads of its own (which is called with one task per thread);
  * - two application threads running contexts at once on the shared pool, and on one pool of
  *   their own, both finish with the right bits (one of them runs its tasks itself);
+ * - a child of fork() makes its own default pool and gets the same bits (not under
+ *   ThreadSanitizer, which does not support threads started after a multi-threaded fork, nor
+ *   Valgrind, whose leak check would count the child's copy of the parent's heap);
  * - bad options and pool arguments fail with a message naming them.
  * Run under ThreadSanitizer, ASan and Valgrind in CI like every test. */
 #define _POSIX_C_SOURCE 200809L
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <wtconv/wtconv.h>
 
@@ -241,6 +246,41 @@ static int two_threads_at_once(const setup *s0, const setup *s1) {
     return started == 2 && apps[0].ok && apps[1].ok;
 }
 
+/* ---- fork() ----------------------------------------------------------------------------- */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/* After the parent has used the default pool: the child's new contexts run on a pool of its
+ * own with the same bits. -1: not run here. */
+static int fork_child_network(void) {
+#if defined(UNDER_TSAN)
+    return -1;
+#else
+    const char *preload = getenv("LD_PRELOAD");
+    setup s;
+    int status = 0;
+    pid_t pid;
+    /* Under Valgrind the child's copy of the parent's heap would count as its leaks. */
+    if (preload && strstr(preload, "valgrind"))
+        return -1;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return 0;
+    if (pid == 0) {
+        memset(&s, 0, sizeof s);
+        s.num_threads = 2;
+        _exit(run_network(&s, 2) ? 0 : 1);
+    }
+    return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+#endif
+}
+
 /* ---- Bad arguments --------------------------------------------------------------------- */
 static int fails_naming(wtconv_status got, wtconv_status want, const char *needle) {
     const int ok = got == want && strstr(wtconv_last_error(), needle) != NULL;
@@ -378,6 +418,12 @@ int main(void) {
         b.parallel_for_data = &stats;
         check(two_threads_at_once(&a, &b), "one on an application pool, one on a parallel_for");
     }
+
+    ok = fork_child_network();
+    if (ok >= 0)
+        check(ok, "a child of fork() runs a network on a default pool of its own");
+    else
+        printf("skip a child of fork() (under ThreadSanitizer or Valgrind)\n");
 
     bad_arguments(pool);
 
