@@ -101,18 +101,19 @@ static int take_tasks(wtconv_threadpool *pool) {
     return taken;
 }
 
-/* A worker spins for the next run only if it had a task in the last one: in a pool larger
- * than the runs (a 2-thread context on a 64-core machine's default pool) the workers left
- * without tasks go straight back to sleep. */
+/* A worker spins for the next run only if it had a task in one of the last two it woke for
+ * (it may have taken the next run's task before seeing that run's generation): in a pool
+ * larger than the runs (a 2-thread context on a 64-core machine's default pool) the workers
+ * left without tasks go back to sleep. */
 static void worker_main(void *opaque) {
     wtconv_threadpool *pool = opaque;
     long seen = 0;
-    int useful = 0;
+    int idle = 2; /* wake-ups since it last had a task */
     for (;;) {
-        seen = wait_for_run(pool, seen, useful);
+        seen = wait_for_run(pool, seen, idle < 2);
         if (wtconv_atomic_load(&pool->shutdown))
             break;
-        useful = take_tasks(pool) > 0;
+        idle = take_tasks(pool) > 0 ? 0 : idle + (idle < 2);
     }
 }
 
