@@ -495,6 +495,9 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
                     const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
                     prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
                     prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
+                    if ((item + 1) / batch != b) /* and its weights, when they change */
+                        prefetch_lines(s->block_weights + (b + 1) * block_weights, block_weights,
+                                       0);
                 }
                 s->layer.kernels->channel_block(
                     plan, &s->block_layout, s->block_weights + b * block_weights,
