@@ -11,7 +11,8 @@
  *   wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N] [--time S] [--batches N]
  *                [--peak-seconds S] [--csv]
  *   wtconv-bench --fma-sustained S     (only the FMA loop's average rate over S seconds)
- *   wtconv-bench --network [--threads 1,2] [--batch N] [--time S] [--batches N] [--csv]
+ *   wtconv-bench --network [--layers] [--cpu-time] [--threads 1,2] [--batch N] [--time S]
+ *                [--batches N] [--csv]
  *
  * --network times WTConvNeXt-T's 18 WTConv layers (k = 5; C = 96/192/384/768 at 56/28/14/7
  * with L = 5/4/3/2; 3+3+9+3 layers) made as 18 contexts and run in order, as an application
@@ -57,15 +58,21 @@ typedef struct options {
     int thread_count;
     int batch, batches, csv;
     int network;   /* --network */
+    int layers;    /* --layers: with --network, each layer alone and in the passes */
     int batch_set; /* --batch given */
     double batch_seconds;
     double peak_seconds;      /* for the FMA peak; 0: not measured */
     double sustained_seconds; /* > 0: only the FMA loop's average rate over this time */
 } options;
 
+/* --cpu-time: the process's CPU time instead of wall time (on a busy machine, what a
+ * 1-thread run costs without the time it waits for the CPU; with more threads it adds theirs
+ * up, spinning included). */
+static int use_cpu_time;
+
 static double now_seconds(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(use_cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -223,21 +230,26 @@ typedef struct network_layer {
     int stage;
     wtconv_ctx *ctx[MAX_THREAD_COUNTS];
     double alone[MAX_THREAD_COUNTS][MAX_BATCHES]; /* ms per run, alone */
+    double in_pass_s[MAX_THREAD_COUNTS];          /* seconds in the timed passes */
 } network_layer;
 
 /* One pass: every layer in order; each stage's layers read the stage's input and write its
  * output (no values drift through the chain; a downsampling layer sits between stages). */
 static int network_pass(network_layer *layers, int t, float **x, float **y) {
-    for (int i = 0; i < NETWORK_LAYERS; i++)
+    for (int i = 0; i < NETWORK_LAYERS; i++) {
+        const double t0 = now_seconds();
         if (wtconv_run(layers[i].ctx[t], x[layers[i].stage], y[layers[i].stage]) != WTCONV_OK) {
             fprintf(stderr, "wtconv-bench: run: %s\n", wtconv_last_error());
             return -1;
         }
+        layers[i].in_pass_s[t] += now_seconds() - t0;
+    }
     return 0;
 }
 
-/* Passes for at least `seconds` (and 3): ms per pass, or -1. */
-static double time_passes(network_layer *layers, int t, float **x, float **y, double seconds) {
+/* Passes for at least `seconds` (and 3): ms per pass, or -1. Adds their number to *passes. */
+static double time_passes(network_layer *layers, int t, float **x, float **y, double seconds,
+                          long *passes) {
     int runs = 0;
     const double t0 = now_seconds();
     double elapsed;
@@ -247,12 +259,14 @@ static double time_passes(network_layer *layers, int t, float **x, float **y, do
         runs++;
         elapsed = now_seconds() - t0;
     } while (elapsed < seconds || runs < 3);
+    *passes += runs;
     return 1e3 * elapsed / runs;
 }
 
 static int run_network_batch(const options *o, int batch, network_layer *layers) {
     float *x[NETWORK_STAGES] = {NULL}, *y[NETWORK_STAGES] = {NULL};
     double pass[MAX_THREAD_COUNTS][MAX_BATCHES], one_thread_ms = 0;
+    long passes[MAX_THREAD_COUNTS] = {0};
     char model[512];
     int failed = 0;
     for (int st = 0; st < NETWORK_STAGES; st++) {
@@ -284,13 +298,17 @@ static int run_network_batch(const options *o, int batch, network_layer *layers)
         if (++in_stage == g->layers)
             st++, in_stage = 0;
     }
-    for (int t = 0; t < o->thread_count && !failed; t++) /* warm up */
-        failed = time_passes(layers, t, x, y, 0.1) < 0;
+    for (int t = 0; t < o->thread_count && !failed; t++) { /* warm up */
+        failed = time_passes(layers, t, x, y, 0.1, &passes[t]) < 0;
+        passes[t] = 0;
+        for (int i = 0; i < NETWORK_LAYERS; i++)
+            layers[i].in_pass_s[t] = 0;
+    }
     /* Batches in turn: each thread count's passes, then each layer alone for a share of the
      * time (a pass's share of it, at least 3 runs), so that all see the same spells. */
     for (int b = 0; b < o->batches && !failed; b++)
         for (int t = 0; t < o->thread_count && !failed; t++) {
-            failed = (pass[t][b] = time_passes(layers, t, x, y, o->batch_seconds)) < 0;
+            failed = (pass[t][b] = time_passes(layers, t, x, y, o->batch_seconds, &passes[t])) < 0;
             for (int i = 0; i < NETWORK_LAYERS && !failed; i++)
                 failed = (layers[i].alone[t][b] =
                               time_batch(layers[i].ctx[t], x[layers[i].stage], y[layers[i].stage],
@@ -299,13 +317,19 @@ static int run_network_batch(const options *o, int batch, network_layer *layers)
     for (int t = 0; t < o->thread_count && !failed; t++) {
         double sum = 0, best;
         for (int i = 0; i < NETWORK_LAYERS; i++) {
-            double ms;
+            double ms, in_pass;
             qsort(layers[i].alone[t], (size_t)o->batches, sizeof(double), compare_doubles);
             ms = layers[i].alone[t][o->batches / 2];
+            in_pass = passes[t] ? 1e3 * layers[i].in_pass_s[t] / (double)passes[t] : 0;
             sum += ms;
             if (o->csv)
-                printf("layer,%d,%d,%d,%d,%d,%d,%d,%.4f\n", i, layers[i].s.c, layers[i].s.h,
-                       layers[i].s.k, layers[i].s.levels, batch, o->threads[t], ms);
+                printf("layer,%d,%d,%d,%d,%d,%d,%d,%.4f,%.4f\n", i, layers[i].s.c, layers[i].s.h,
+                       layers[i].s.k, layers[i].s.levels, batch, o->threads[t], ms, in_pass);
+            else if (o->layers)
+                printf("      layer %2d  %3d/%2d/%2d/%d/%d  alone %7.4f ms  in the passes %7.4f ms "
+                       "(x%.2f)\n",
+                       i, layers[i].s.c, layers[i].s.h, layers[i].s.w, layers[i].s.k,
+                       layers[i].s.levels, ms, in_pass, in_pass / ms);
         }
         qsort(pass[t], (size_t)o->batches, sizeof(double), compare_doubles);
         best = pass[t][0];
@@ -342,7 +366,7 @@ static int run_network(const options *o) {
         printf("# libwtconv %s; WTConvNeXt-T's 18 WTConv layers; load %.2f\n",
                wtconv_version_string(), load_average());
         printf("network,batch,threads,ms_pass_median,ms_pass_best,ms_sum_alone,pass_over_sum\n");
-        printf("layer,index,C,H,k,L,batch,threads,ms_alone\n");
+        printf("layer,index,C,H,k,L,batch,threads,ms_alone,ms_in_pass\n");
     } else {
         printf("libwtconv %s, WTConvNeXt-T's 18 WTConv layers as 18 contexts run in order, "
                "load average %.2f\n",
@@ -365,7 +389,7 @@ static void usage(FILE *out) {
     fprintf(out, "usage: wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N]\n"
                  "                    [--time SECONDS] [--batches N] [--peak-seconds S] [--csv]\n"
                  "       wtconv-bench --fma-sustained SECONDS\n"
-                 "       wtconv-bench --network [--threads 1,2] [--batch N] [--time S] "
+                 "       wtconv-bench --network [--layers] [--threads 1,2] [--batch N] [--time S] "
                  "[--batches N] [--csv]\n"
                  "  --shape     a layer shape (repeatable); default: the standard set\n"
                  "  --threads   comma-separated thread counts (default 1,2)\n"
@@ -378,7 +402,10 @@ static void usage(FILE *out) {
                  "  --fma-sustained S  only run the FMA loop for S seconds and print its average\n"
                  "              GFLOP/s (tools/bench_two_processes.sh runs two at once)\n"
                  "  --network   WTConvNeXt-T's 18 WTConv layers run in order: ms per pass, and\n"
-                 "              the sum of the layers' times alone\n"
+                 "              the sum of the layers' times alone (--layers: each layer's\n"
+                 "              time alone and in the passes, mean over the timed passes)\n"
+                 "  --cpu-time  time with the process's CPU time, not wall time (1 thread on a\n"
+                 "              busy machine; more threads' times add up)\n"
                  "WTCONV_CPU_ISA=scalar|avx2|avx512 forces libwtconv's CPU kernels.\n");
 }
 
@@ -394,6 +421,14 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         if (!strcmp(arg, "--network")) {
             o->network = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--layers")) {
+            o->layers = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--cpu-time")) {
+            use_cpu_time = 1;
             continue;
         }
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
