@@ -28,8 +28,21 @@ the peak for k = 5 and 7 on the shapes with H >= 56 (1 thread), 2 threads >= 1.8
 Usage:  /usr/bin/python3 tools/bench_compare.py [--bench build/tests/bench/wtconv-bench]
             [--shape C/H/W/k/L ...] [--time 0.2] [--batches 5] [--repeat 3] [--best]
             [--markdown]
+        /usr/bin/python3 tools/bench_compare.py --network [--time 0.2] [--batches 5]
+            [--ort-dir /work/ort]
+
+--network times WTConvNeXt-T's 18 WTConv layers (k = 5; C = 96/192/384/768 at 56/28/14/7
+with L = 5/4/3/2; 3+3+9+3 layers) run in order, batch 1 and 8, 1 and 2 threads: libwtconv
+(`wtconv-bench --network`: ms per pass and the sum of the layers' times alone), PyTorch's
+same 18 modules (torch.set_num_threads), and ONNX Runtime where its Node.js package is
+installed (`npm install --ignore-scripts onnxruntime-node` in --ort-dir, default tools/ or
+/work/ort; tools/ort_network_bench.mjs runs it on the 18 layers exported with
+torch.onnx.export, explicit padding k//2). It ends with the issue's targets: with 2 threads a
+pass <= 1.1x the sum of the layers alone and >= 1.7x faster than 1 thread; with 1 thread
+<= 1.15x the sum; batch 8 per image at least as fast as batch 1.
 """
 import argparse
+import json
 import datetime
 import math
 import os
@@ -38,6 +51,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 
 # glibc malloc settings for the second PyTorch worker: keep freed memory for reuse.
 KEEP_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
@@ -153,6 +167,203 @@ def load_average():
         return "n/a"
 
 
+# ---- --network: WTConvNeXt-T's 18 WTConv layers -------------------------------------------
+NETWORK_STAGES = [(96, 56, 5, 3), (192, 28, 4, 3), (384, 14, 3, 9), (768, 7, 2, 3)]  # C, H, L, n
+NETWORK_BATCHES = [1, 8]
+NETWORK_THREADS = [1, 2]
+
+
+def network_layers():
+    """[(stage, C, H, L)] for the 18 layers in order."""
+    return [(i, c, h, levels) for i, (c, h, levels, n) in enumerate(NETWORK_STAGES)
+            for _ in range(n)]
+
+
+def make_network(batch, export=False):
+    """The 18 reference modules (random weights) and one input per stage."""
+    import torch
+    from wtconv_reference import WTConv2d, randomize_
+    gen = torch.Generator().manual_seed(2024)
+    modules = []
+    for _, c, h, levels in network_layers():
+        m = randomize_(WTConv2d(c, c, 5, wt_levels=levels), gen).float().eval()
+        if export:  # torch 1.13 cannot export padding='same'; k//2 is the same for odd k
+            for conv in [m.base_conv, *m.wavelet_convs]:
+                conv.padding = (2, 2)
+        modules.append(m)
+    xs = [torch.randn(batch, c, h, h, generator=gen) for c, h, _, _ in NETWORK_STAGES]
+    return modules, xs
+
+
+def time_torch_network(batch, threads, batch_time, batches):
+    """Median ms per pass of the 18 modules in order."""
+    import torch
+    torch.set_num_threads(threads)
+    modules, xs = make_network(batch)
+    stages = [s for s, _, _, _ in network_layers()]
+
+    def one_pass():
+        for m, s in zip(modules, stages):
+            m(xs[s])
+    per_pass = []
+    with torch.inference_mode():
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.2:  # warm up
+            one_pass()
+        for _ in range(batches):
+            runs, start = 0, time.perf_counter()
+            while True:
+                one_pass()
+                runs += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= batch_time and runs >= 3:
+                    break
+            per_pass.append(1e3 * elapsed / runs)
+    return statistics.median(per_pass)
+
+
+def export_network_onnx(batch, path):
+    """The 18 layers as one ONNX graph: 4 stage inputs, 18 outputs (each layer reads its
+    stage's input, as in the C benchmark)."""
+    import torch
+    import torch.nn.functional as F
+    modules, xs = make_network(batch, export=True)
+    stages = [s for s, _, _, _ in network_layers()]
+
+    def layer_forward(m, x):
+        c = m.in_channels
+        sizes, filtered, cur = [], [], x
+        for i in range(m.wt_levels):
+            h, w = cur.shape[2], cur.shape[3]
+            sizes.append((h, w))
+            if h % 2 or w % 2:
+                cur = F.pad(cur, (0, w % 2, 0, h % 2))
+            coeffs = F.conv2d(cur, m.wt_filter, stride=2, groups=c)
+            cur = coeffs.reshape(coeffs.shape[0], c, 4, coeffs.shape[2], coeffs.shape[3])[:, :, 0]
+            filtered.append(m.wavelet_scale[i](m.wavelet_convs[i](coeffs)))
+        nxt = None
+        for i in reversed(range(m.wt_levels)):
+            f = filtered[i]
+            if nxt is not None:
+                n, _, hh, ww = f.shape
+                f5 = f.reshape(n, c, 4, hh, ww)
+                f = torch.cat([(f5[:, :, 0] + nxt).unsqueeze(2), f5[:, :, 1:]], 2).reshape(
+                    n, 4 * c, hh, ww)
+            h, w = sizes[i]
+            nxt = F.conv_transpose2d(f, m.iwt_filter, stride=2, groups=c)[:, :, :h, :w]
+        y = m.base_scale(m.base_conv(x))
+        return y + nxt if nxt is not None else y
+
+    class Network(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = torch.nn.ModuleList(modules)
+
+        def forward(self, x0, x1, x2, x3):
+            inputs = [x0, x1, x2, x3]
+            return tuple(layer_forward(m, inputs[s]) for m, s in zip(self.layers, stages))
+
+    net = Network().eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on shape inference
+        # the export-friendly forward must be the reference's
+        for m, s in zip(modules[:1], stages[:1]):
+            ref = m(xs[s][:1])
+            got = layer_forward(m, xs[s][:1])
+            assert torch.allclose(ref, got, rtol=1e-4, atol=1e-5), "export forward differs"
+        torch.onnx.export(net, tuple(xs), path, opset_version=13,
+                          input_names=[f"x{i}" for i in range(4)],
+                          output_names=[f"y{i}" for i in range(len(modules))])
+    return [list(x.shape) for x in xs]
+
+
+def run_ort_network(ort_dir, model, shapes, threads, batch_time, batches):
+    """Median ms per run of the ONNX graph of the 18 layers with ONNX Runtime (node)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    cmd = ["node", os.path.join(here, "ort_network_bench.mjs"), ort_dir, model,
+           json.dumps(shapes), str(threads), str(batch_time), str(batches)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def find_ort(arg):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in ([arg] if arg else [here, "/work/ort"]):
+        if d and os.path.isdir(os.path.join(d, "node_modules", "onnxruntime-node")):
+            return d
+    return None
+
+
+def run_c_network(bench, batch_time, batches):
+    """{(batch, threads): (ms_pass, ms_sum_alone)} from wtconv-bench --network --csv."""
+    cmd = [bench, "--network", "--csv", "--time", str(batch_time), "--batches", str(batches),
+           "--threads", ",".join(map(str, NETWORK_THREADS))]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rows = {}
+    for line in out.splitlines():
+        f = line.split(",")
+        if f[0] == "network" and f[1] != "batch":
+            rows[(int(f[1]), int(f[2]))] = (float(f[3]), float(f[5]))
+    return rows
+
+
+def network_main(args):
+    import tempfile
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    import torch
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {cpu_model()}, {os.cpu_count()} CPUs, "
+          f"PyTorch {torch.__version__}, load average before: {load_average()}")
+    print("WTConvNeXt-T's 18 WTConv layers run in order; ms per pass (median of "
+          f"{args.batches} batches of >= {args.time} s)")
+    c_rows = run_c_network(args.bench, args.time, args.batches)
+    torch_ms = {(b, t): time_torch_network(b, t, args.time, args.batches)
+                for b in NETWORK_BATCHES for t in NETWORK_THREADS}
+    ort_dir, ort_ms, ort_note = find_ort(args.ort_dir), {}, ""
+    if not ort_dir:
+        ort_note = "ONNX Runtime: not installed (npm install --ignore-scripts onnxruntime-node)"
+    else:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                for b in NETWORK_BATCHES:
+                    model = os.path.join(tmp, f"network_b{b}.onnx")
+                    shapes = export_network_onnx(b, model)
+                    for t in NETWORK_THREADS:
+                        ort_ms[(b, t)] = run_ort_network(ort_dir, model, shapes, t, args.time,
+                                                         args.batches)
+        except (subprocess.CalledProcessError, RuntimeError, AssertionError, OSError) as e:
+            ort_note = f"ONNX Runtime: failed ({str(e).strip()[:300]})"
+    print(f"load average after: {load_average()}")
+    print()
+    print(f"{'batch':>5}{'threads':>8}{'wtconv ms':>11}{'sum alone':>11}{'pass/sum':>9}"
+          f"{'2t vs 1t':>9}{'ms/image':>10}{'torch ms':>10}{'torch/wt':>9}{'ort ms':>9}"
+          f"{'ort/wt':>8}")
+    for b in NETWORK_BATCHES:
+        for t in NETWORK_THREADS:
+            ms, total = c_rows[(b, t)]
+            speed = f"x{c_rows[(b, 1)][0] / ms:.2f}" if t > 1 else ""
+            tm = torch_ms[(b, t)]
+            om = ort_ms.get((b, t))
+            print(f"{b:>5}{t:>8}{ms:>11.3f}{total:>11.3f}{ms / total:>9.2f}{speed:>9}"
+                  f"{ms / b:>10.3f}{tm:>10.2f}{tm / ms:>8.1f}x"
+                  + (f"{om:>9.2f}{om / ms:>7.1f}x" if om else f"{'-':>9}{'-':>8}"))
+    if ort_note:
+        print(ort_note)
+    print()
+    for b in NETWORK_BATCHES:
+        two, one = c_rows[(b, 2)], c_rows[(b, 1)]
+        print(f"batch {b}: 2 threads pass/sum {two[0] / two[1]:.2f} (target <= 1.1: "
+              f"{'MET' if two[0] <= 1.1 * two[1] else 'NOT MET'}); 2 vs 1 thread "
+              f"x{one[0] / two[0]:.2f} (target >= 1.7: "
+              f"{'MET' if one[0] >= 1.7 * two[0] else 'NOT MET'}); 1 thread pass/sum "
+              f"{one[0] / one[1]:.2f} (target <= 1.15: "
+              f"{'MET' if one[0] <= 1.15 * one[1] else 'NOT MET'})")
+    for t in NETWORK_THREADS:
+        per1, per8 = c_rows[(1, t)][0], c_rows[(8, t)][0] / 8
+        print(f"{t} thread(s): ms per image batch 8 {per8:.3f} vs batch 1 {per1:.3f} "
+              f"({'MET' if per8 <= per1 else 'NOT MET'}: batch 8 at least as fast per image)")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__,
@@ -169,10 +380,18 @@ def main():
     parser.add_argument("--best", action="store_true", help="report the fastest of the "
                         "repeats instead of their median")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--network", action="store_true", help="WTConvNeXt-T's 18 layers in "
+                        "order, beside PyTorch and ONNX Runtime (see above)")
+    parser.add_argument("--ort-dir", help="folder whose node_modules has onnxruntime-node")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_worker:
         torch_worker()
+        return
+    if args.network:
+        if not os.access(args.bench, os.X_OK):
+            sys.exit(f"bench_compare: {args.bench} is not an executable; build the tests first")
+        network_main(args)
         return
     shapes = args.shape or STANDARD_SHAPES
     if not os.access(args.bench, os.X_OK):

@@ -13,10 +13,10 @@
  * independent: any number may be created, run and destroyed at once on different threads.
  * One context must not be used by two threads at the same time (calls on it, destroy
  * included, must be serialised by the caller, e.g. with a mutex); using it from different
- * threads in turn is fine. wtconv_last_error() is per thread. A context's worker threads
- * (num_threads) are started by create and joined by destroy; they exist only in the process
- * that created the context, so a child of fork() must neither run nor destroy a context
- * created before the fork. No function is async-signal-safe.
+ * threads in turn is fine. wtconv_last_error() is per thread. Contexts share worker threads
+ * (see "Threads"); those exist only in the process that made them, so a child of fork() must
+ * neither run nor destroy a context, nor use a wtconv_threadpool, made before the fork. No
+ * function is async-signal-safe.
  *
  * ABI: wtconv_ctx is opaque. wtconv_options carries its own size (struct_size) and only ever
  * grows at the end, so a program built against an older header keeps working with a newer
@@ -100,12 +100,43 @@ typedef enum wtconv_backend {
 /* 1 if `backend` can be used in this build on this machine, else 0. AUTO is always available. */
 WTCONV_API int wtconv_backend_available(wtconv_backend backend);
 
+/* ---- Threads ----------------------------------------------------------------------------- */
+/* The CPU backend splits a run into num_threads tasks (see wtconv_options) and runs them on
+ * one of: the process-wide pool (the default: made on first use, one thread per online core,
+ * shared by every context), a pool of the application's own (wtconv_threadpool_create), or
+ * the application's parallel-for (parallel_for). The bits of the output depend only on the
+ * context's thread count, never on which of these runs the tasks. The thread that calls
+ * wtconv_run always takes part. A pool runs one run at a time: a run that finds its pool busy
+ * with another context's run (from another application thread) does not wait for it but runs
+ * all its tasks on its own calling thread. Idle workers spin briefly (yielding the core to any
+ * other runnable thread), then sleep. The default pool's workers are joined when the library
+ * is unloaded or the process exits; a child of fork() gets a new default pool on first use. */
+typedef struct wtconv_threadpool wtconv_threadpool;
+
+/* A pool of num_threads threads (0 = one per online core; at most 256), including the caller
+ * of wtconv_run: it starts num_threads - 1 worker threads. It must outlive every context made
+ * with it, and may be shared by any number of contexts. */
+WTCONV_API wtconv_status wtconv_threadpool_create(int num_threads, wtconv_threadpool **out_pool);
+/* Joins the pool's threads and frees it. NULL is fine. Not while a context made with it is
+ * running (destroy those contexts first, or at least stop running them). */
+WTCONV_API void wtconv_threadpool_destroy(wtconv_threadpool *pool);
+
+/* An application's parallel-for: calls task(task_data, i) once for every i in [0, count), in
+ * any order, on any threads, possibly at once, and returns only when all have returned (with
+ * their memory writes visible to the caller, as a mutex or join gives). Runs nothing else of
+ * libwtconv's. Called from wtconv_run on the thread that calls wtconv_run. */
+typedef void (*wtconv_parallel_task)(void *task_data, size_t index);
+typedef void (*wtconv_parallel_for_fn)(void *host_data, wtconv_parallel_task task, void *task_data,
+                                       size_t count);
+
 /* ---- Options ----------------------------------------------------------------------------- */
 typedef struct wtconv_options {
     size_t struct_size;     /* the caller's sizeof(wtconv_options); set by wtconv_options_init */
     wtconv_backend backend; /* default AUTO */
     int batch;              /* N, default 1; must be >= 1 */
-    int num_threads;        /* CPU threads, 0 (default) = one per online core; capped at
+    int num_threads;        /* CPU threads, 0 (default) = one per online core (with a
+                               threadpool: its threads); the work split, and so the bits,
+                               depend on it alone, not on what runs it; capped at
                                N*C (one plane each at most), at 256, and on small layers
                                at as many as have room for their scratch in half the
                                input (see wtconv_workspace_size) */
@@ -113,6 +144,12 @@ typedef struct wtconv_options {
     const char *layer;      /* key prefix of one layer in a multi-layer file, e.g.
                                "stages.2.blocks.0.dwconv."; NULL (default) = the whole file,
                                which must then hold exactly one layer. Copied by create. */
+    /* CPU threads: where the num_threads tasks run (see "Threads"). At most one of the two
+       may be set; neither (default) = the process-wide pool. num_threads 0 means the pool's
+       thread count, or one task per online core for parallel_for. */
+    wtconv_threadpool *threadpool;       /* NULL (default), or the application's pool */
+    wtconv_parallel_for_fn parallel_for; /* NULL (default), or the application's */
+    void *parallel_for_data;             /* its host_data; NULL unless parallel_for is set */
     /* New fields are only ever appended here. */
 } wtconv_options;
 

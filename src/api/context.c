@@ -99,6 +99,9 @@ static wtconv_status create_from_weights(const wtconv_backend_ops *backend, cons
     stride = options->stride ? options->stride : model.stride ? model.stride : 1;
     ctx->has_bias = model.has_bias;
     config.num_threads = options->num_threads;
+    config.threadpool = options->threadpool;
+    config.parallel_for = options->parallel_for;
+    config.parallel_for_data = options->parallel_for_data;
     status = wtconv_plan_make(&model, options->batch, channels, height, width, stride, &ctx->plan);
     if (status == WTCONV_OK)
         status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);

@@ -17,6 +17,9 @@ static void set_defaults(wtconv_options *opts) {
     opts->num_threads = 0;
     opts->stride = 0;
     opts->layer = NULL;
+    opts->threadpool = NULL;
+    opts->parallel_for = NULL;
+    opts->parallel_for_data = NULL;
 }
 
 void wtconv_options_init_sized(wtconv_options *opts, size_t struct_size) {
@@ -90,6 +93,13 @@ wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                            "options.num_threads is %d; must be >= 0 (0 = one per core)",
                            out->num_threads);
+    if (out->threadpool && out->parallel_for)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.threadpool and options.parallel_for are both set; set at "
+                           "most one (neither: the process-wide pool)");
+    if (out->parallel_for_data && !out->parallel_for)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.parallel_for_data is set but options.parallel_for is NULL");
     if (out->stride < 0)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                            "options.stride is %d; must be >= 1, or 0 for the model's", out->stride);

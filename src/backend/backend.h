@@ -17,7 +17,12 @@ extern "C" {
 #endif
 
 typedef struct wtconv_backend_config {
-    int num_threads; /* >= 0; 0 = one per online core */
+    int num_threads; /* >= 0; 0 = one per online core, or the threadpool's threads */
+    /* Where the CPU backend's tasks run (at most one set): options.threadpool, or
+     * options.parallel_for with its data; neither = the process-wide pool. */
+    wtconv_threadpool *threadpool;
+    wtconv_parallel_for_fn parallel_for;
+    void *parallel_for_data;
 } wtconv_backend_config;
 
 /* What wtconv_create was asked for, for backends that read their model file themselves. */

@@ -1,5 +1,6 @@
-/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), a worker pool, and
- * the split of a run between the workers. Each (n, c) plane is independent (the layer is
+/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), and the split of a
+ * run into tasks, one per thread, for a shared pool or the application's parallel-for to run
+ * (cpu/thread_pool.h; docs/threads.md). Each (n, c) plane is independent (the layer is
  * depthwise); cpu/cascade.c computes one.
  *
  * When the planes divide evenly between the workers (or are many), the workers take whole
@@ -24,6 +25,7 @@
 #include "cpu/cascade.h"
 #include "cpu/channel_block.h"
 #include "cpu/isa.h"
+#include "cpu/prefetch.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
 
@@ -47,9 +49,11 @@ typedef union share_slot {
 typedef struct cpu_state {
     wtconv_plan plan;
     wtconv_cpu_layer layer;
-    float *weights; /* the allocation behind the layer's folded weights */
-    wtconv_thread_pool *pool;
-    int threads;
+    float *weights;                      /* the allocation behind the layer's folded weights */
+    wtconv_threadpool *pool;             /* the pool the tasks run on (not owned), or NULL */
+    wtconv_parallel_for_fn parallel_for; /* or the application's parallel-for */
+    void *parallel_for_data;
+    int threads;           /* tasks per run: the work split, which alone decides the bits */
     int whole_planes;      /* 1: workers take whole planes; 0: two steps (see above) */
     worker_slot *workers;  /* one per thread */
     share_slot *shares;    /* one per thread */
@@ -85,7 +89,6 @@ static void cpu_destroy(void *opaque) {
     cpu_state *s = opaque;
     if (!s)
         return;
-    wtconv_pool_destroy(s->pool);
     free(s->memory);
     free(s->weights);
     free(s->block_weights);
@@ -314,10 +317,13 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     return WTCONV_OK;
 }
 
-/* num_threads 0 means one per online core; never more threads than planes to share out. */
-static int choose_threads(int requested, const wtconv_plan *plan) {
+/* num_threads 0 means one per online core, or the application's pool's threads; never more
+ * threads than planes to share out. */
+static int choose_threads(const wtconv_backend_config *config, const wtconv_plan *plan) {
     size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    int threads = requested > 0 ? requested : wtconv_online_cpus();
+    int threads = config->num_threads > 0 ? config->num_threads
+                  : config->threadpool    ? wtconv_pool_threads(config->threadpool)
+                                          : wtconv_online_cpus();
     if (threads > CPU_MAX_THREADS)
         threads = CPU_MAX_THREADS;
     if ((size_t)threads > planes)
@@ -382,15 +388,20 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
         if (!overflow && use_channel_blocks(s, block_mode))
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
     }
-    status = fit_threads(s, choose_threads(config->num_threads, plan));
+    status = fit_threads(s, choose_threads(config, plan));
     if (status == WTCONV_OK)
         status = fold_weights(s, model);
     if (status == WTCONV_OK && s->blocks)
         status = pack_block_weights(s);
     if (status == WTCONV_OK)
         status = allocate_workspace(s);
-    if (status == WTCONV_OK)
-        status = wtconv_pool_create(s->threads, &s->pool);
+    /* One thread needs no pool; else the application's parallel-for or pool, or the
+     * process-wide one. */
+    s->parallel_for = config->parallel_for;
+    s->parallel_for_data = config->parallel_for_data;
+    s->pool = config->threadpool;
+    if (status == WTCONV_OK && s->threads > 1 && !s->parallel_for && !s->pool)
+        status = wtconv_pool_default(&s->pool);
     if (status != WTCONV_OK) {
         cpu_destroy(s);
         return status;
@@ -485,7 +496,22 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
             whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
 }
 
-/* The channel-block path: work items are the blocks of every batch item, then the planes of
+/* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's
+ * planes are as many short streams as it has lanes, too short for the hardware prefetchers to
+ * follow when they come from L3 or memory (batch > 1), so the next block's are requested while one
+ * is computed. */
+static void prefetch_lines(const float *p, size_t floats, int write) {
+    const char *c = (const char *)p;
+    for (size_t i = 0; i < floats * sizeof(float); i += 64) {
+        if (write)
+            WTCONV_PREFETCH_WRITE(c + i);
+        else
+            WTCONV_PREFETCH_READ(c + i);
+    }
+}
+
+/* The channel-block path: work items are the blocks of every batch item, block-major (a
+ * block's packed weights serve every batch item in turn while in cache), then the planes of
  * the channels left over (fewer than a block per batch item), which go whole. */
 static void run_channel_blocks(void *opaque, int worker, int workers) {
     cpu_state *s = opaque;
@@ -503,8 +529,16 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
     while (next_chunk(s, worker, s->block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
-                const size_t n = item / s->blocks, b = item % s->blocks;
+                const size_t b = item / batch, n = item % batch;
                 const size_t p = n * channels + b * lanes;
+                if (item + 1 < batch * s->blocks) { /* the next block's planes */
+                    const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
+                    prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
+                    prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
+                    if ((item + 1) / batch != b) /* and its weights, when they change */
+                        prefetch_lines(s->block_weights + (b + 1) * block_weights, block_weights,
+                                       0);
+                }
                 s->layer.kernels->channel_block(
                     plan, &s->block_layout, s->block_weights + b * block_weights,
                     s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
@@ -553,21 +587,49 @@ static void run_output_rows(void *opaque, int worker, int workers) {
     }
 }
 
+/* A task of the application's parallel-for: task `index` of s->threads. */
+typedef struct host_job {
+    cpu_state *s;
+    wtconv_pool_job job;
+} host_job;
+
+static void host_task(void *opaque, size_t index) {
+    const host_job *h = opaque;
+    if (index < (size_t)h->s->threads)
+        h->job(h->s, (int)index, h->s->threads);
+}
+
+/* job(s, t, s->threads) for every task t, on whatever runs the tasks; each task takes its
+ * share of the run's chunks and then the others' (next_chunk), so that who runs which task,
+ * and when, changes nothing but the time. */
+static void run_tasks(cpu_state *s, wtconv_pool_job job) {
+    if (s->threads == 1) {
+        job(s, 0, 1);
+    } else if (s->parallel_for) {
+        host_job h;
+        h.s = s;
+        h.job = job;
+        s->parallel_for(s->parallel_for_data, host_task, &h, (size_t)s->threads);
+    } else {
+        wtconv_pool_run(s->pool, job, s, s->threads);
+    }
+}
+
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
     reset_shares(s);
     if (s->blocks) {
-        wtconv_pool_run(s->pool, run_channel_blocks, s);
+        run_tasks(s, run_channel_blocks);
     } else if (s->whole_planes) {
-        wtconv_pool_run(s->pool, run_whole_planes, s);
+        run_tasks(s, run_whole_planes);
     } else {
         if (s->level1) {
             wtconv_atomic_store(&s->next_plane, 0);
-            wtconv_pool_run(s->pool, run_deep_levels, s);
+            run_tasks(s, run_deep_levels);
         }
-        wtconv_pool_run(s->pool, run_output_rows, s);
+        run_tasks(s, run_output_rows);
     }
     s->input = NULL;
     s->output = NULL;

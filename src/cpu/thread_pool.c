@@ -1,3 +1,7 @@
+#if !defined(_WIN32)
+#define _POSIX_C_SOURCE 200809L /* pthread_atfork */
+#endif
+
 #include "cpu/thread_pool.h"
 
 #include <stdlib.h>
@@ -5,44 +9,55 @@
 #include "base/error.h"
 #include "platform/threads.h"
 
-/* How long a thread busy-waits (pause instructions) for the next job, or for the workers to
- * finish, before it sleeps on a condition variable: roughly a millisecond. Runs follow one
- * another closely in inference loops, and a sleeping thread takes tens of microseconds to
- * wake, or much longer when another process holds its core; a layer runs in well under a
- * millisecond on small inputs. Only when the pool has no more threads than the machine has
- * processors: otherwise spinning would take their time from the threads with work. */
-#define SPIN_ROUNDS 20000
+/* How long an idle thread busy-waits for the next run, or the caller for the workers' last
+ * tasks, before it sleeps on a condition variable: SPIN_ROUNDS pause instructions, yielding
+ * the core every YIELD_EVERY of them to any other runnable thread: a few hundred
+ * microseconds at most, and never a core another thread wants (see docs/threads.md for why
+ * the millisecond of pure spinning this replaces made networks slower). Only in pools with no
+ * more threads than the machine has cores. */
+#define SPIN_ROUNDS 4096
+#define YIELD_EVERY 64
+/* The most threads a pool may have (none of a context's runs has more tasks). */
+#define POOL_MAX_THREADS 256
 
-struct wtconv_thread_pool {
-    int threads;            /* including the caller */
-    int started;            /* workers actually started */
-    int spin_rounds;        /* SPIN_ROUNDS, or 0 */
-    wtconv_thread *workers; /* threads - 1 */
-    struct worker_start *starts;
+struct wtconv_threadpool {
+    int threads;     /* including the caller */
+    int started;     /* workers actually started */
+    int spin_rounds; /* SPIN_ROUNDS, or 0 */
+    wtconv_thread *workers;
     wtconv_mutex lock;
-    wtconv_cond wake;         /* a new job, or shutdown */
-    wtconv_cond finished;     /* the last worker finished the current job */
-    wtconv_atomic generation; /* bumped per job (after job, arg, running), so a worker runs
-                                 each job once */
-    wtconv_atomic running;    /* workers still busy with the current job */
+    wtconv_cond wake;         /* a new run, or shutdown */
+    wtconv_cond finished;     /* the run's last task finished */
+    wtconv_atomic generation; /* bumped (under the lock) by every run and by shutdown */
+    wtconv_atomic unfinished; /* the run's tasks not yet finished */
+    wtconv_atomic busy;       /* > 0 while a run holds the pool */
     wtconv_atomic shutdown;
+    /* The run in progress, under the lock. */
     wtconv_pool_job job;
     void *arg;
+    int tasks, next_task;
 };
 
-typedef struct worker_start {
-    wtconv_thread_pool *pool;
-    int index;
-} worker_start;
-
-/* The generation after `seen`: busy-waits for it a while, then sleeps. Changes of generation
- * are broadcast under the lock, so checking it under the lock before waiting loses none. */
-static long wait_for_job(wtconv_thread_pool *pool, long seen) {
-    long generation = wtconv_atomic_load(&pool->generation);
-    for (int i = 0; generation == seen && i < pool->spin_rounds; i++) {
-        wtconv_spin_pause();
-        generation = wtconv_atomic_load(&pool->generation);
+/* Busy-waits while `*value == seen` (or, with until_zero, while it is not 0) for at most the
+ * pool's spin rounds, yielding now and then; returns the last value read. */
+static long spin_while(const wtconv_threadpool *pool, const wtconv_atomic *value, long seen,
+                       int until_zero) {
+    long v = wtconv_atomic_load(value);
+    for (int i = 0; (until_zero ? v != 0 : v == seen) && i < pool->spin_rounds; i++) {
+        if (i % YIELD_EVERY == YIELD_EVERY - 1)
+            wtconv_thread_yield();
+        else
+            wtconv_spin_pause();
+        v = wtconv_atomic_load(value);
     }
+    return v;
+}
+
+/* The generation after `seen`: busy-waits for it a while (if `spin`), then sleeps.
+ * Generations change under the lock, so checking under the lock before waiting loses none. */
+static long wait_for_run(wtconv_threadpool *pool, long seen, int spin) {
+    long generation =
+        spin ? spin_while(pool, &pool->generation, seen, 0) : wtconv_atomic_load(&pool->generation);
     if (generation == seen) {
         wtconv_mutex_lock(&pool->lock);
         while ((generation = wtconv_atomic_load(&pool->generation)) == seen)
@@ -52,39 +67,67 @@ static long wait_for_job(wtconv_thread_pool *pool, long seen) {
     return generation;
 }
 
-static void worker_main(void *opaque) {
-    worker_start *start = opaque;
-    wtconv_thread_pool *pool = start->pool;
-    const int index = start->index;
-    long seen = 0;
-    for (;;) {
-        seen = wait_for_job(pool, seen);
-        if (wtconv_atomic_load(&pool->shutdown))
-            break;
-        pool->job(pool->arg, index, pool->threads);
-        if (wtconv_atomic_decrement(&pool->running) == 0) {
+/* Takes the next task of the run in progress, if any is left; 0 if none. */
+static int claim_task(wtconv_threadpool *pool, wtconv_pool_job *job, void **arg, int *task,
+                      int *tasks) {
+    int got = 0;
+    wtconv_mutex_lock(&pool->lock);
+    if (pool->next_task < pool->tasks) {
+        *job = pool->job;
+        *arg = pool->arg;
+        *task = pool->next_task++;
+        *tasks = pool->tasks;
+        got = 1;
+    }
+    wtconv_mutex_unlock(&pool->lock);
+    return got;
+}
+
+/* Runs tasks of the run in progress until none is left to take; returns how many it ran. */
+static int take_tasks(wtconv_threadpool *pool) {
+    wtconv_pool_job job;
+    void *arg;
+    int task, tasks, taken = 0;
+    while (claim_task(pool, &job, &arg, &task, &tasks)) {
+        taken++;
+        job(arg, task, tasks);
+        /* The run cannot end (nor the pool go away) before this decrement. */
+        if (wtconv_atomic_decrement(&pool->unfinished) == 0) {
             wtconv_mutex_lock(&pool->lock);
             wtconv_cond_broadcast(&pool->finished);
             wtconv_mutex_unlock(&pool->lock);
         }
     }
+    return taken;
 }
 
-wtconv_status wtconv_pool_create(int threads, wtconv_thread_pool **out_pool) {
+/* A worker spins for the next run only if it had a task in one of the last two it woke for
+ * (it may have taken the next run's task before seeing that run's generation): in a pool
+ * larger than the runs (a 2-thread context on a 64-core machine's default pool) the workers
+ * left without tasks go back to sleep. */
+static void worker_main(void *opaque) {
+    wtconv_threadpool *pool = opaque;
+    long seen = 0;
+    int idle = 2; /* wake-ups since it last had a task */
+    for (;;) {
+        seen = wait_for_run(pool, seen, idle < 2);
+        if (wtconv_atomic_load(&pool->shutdown))
+            break;
+        idle = take_tasks(pool) > 0 ? 0 : idle + (idle < 2);
+    }
+}
+
+wtconv_status wtconv_pool_create(int threads, wtconv_threadpool **out_pool) {
     const size_t workers = (size_t)(threads - 1);
-    wtconv_thread_pool *pool = calloc(1, sizeof *pool);
+    wtconv_threadpool *pool = calloc(1, sizeof *pool);
     int have_lock = 0, have_wake = 0, have_finished = 0;
     *out_pool = NULL;
     if (!pool)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for a thread pool");
     pool->threads = threads;
     pool->spin_rounds = threads <= wtconv_online_cpus() ? SPIN_ROUNDS : 0;
-    if (workers > 0) {
-        pool->workers = malloc(workers * sizeof *pool->workers);
-        pool->starts = malloc(workers * sizeof *pool->starts);
-        if (!pool->workers || !pool->starts)
-            goto no_resources;
-    }
+    if (workers > 0 && !(pool->workers = malloc(workers * sizeof *pool->workers)))
+        goto no_resources;
     /* The primitives can fail only for lack of resources (pthreads) or not at all (Win32). */
     have_lock = wtconv_mutex_init(&pool->lock) == 0;
     have_wake = have_lock && wtconv_cond_init(&pool->wake) == 0;
@@ -92,14 +135,11 @@ wtconv_status wtconv_pool_create(int threads, wtconv_thread_pool **out_pool) {
     if (!have_finished)
         goto no_resources;
     for (size_t i = 0; i < workers; i++) {
-        worker_start *start = &pool->starts[i];
-        start->pool = pool;
-        start->index = (int)i + 1;
-        if (wtconv_thread_start(&pool->workers[i], worker_main, start) != 0) {
+        if (wtconv_thread_start(&pool->workers[i], worker_main, pool) != 0) {
             wtconv_pool_destroy(pool);
             return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                               "cannot start worker thread %zu of %d (num_threads)", i + 1,
-                               threads - 1);
+                               "cannot start worker thread %zu of %d for a pool of %d threads",
+                               i + 1, threads - 1, threads);
         }
         pool->started++;
     }
@@ -112,40 +152,12 @@ no_resources:
     if (have_lock)
         wtconv_mutex_destroy(&pool->lock);
     free(pool->workers);
-    free(pool->starts);
     free(pool);
     return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of resources for a pool of %d threads",
                        threads);
 }
 
-void wtconv_pool_run(wtconv_thread_pool *pool, wtconv_pool_job job, void *arg) {
-    if (pool->threads == 1) {
-        job(arg, 0, 1);
-        return;
-    }
-    /* Workers are between jobs (running is 0), so nobody reads these now; the release
-     * store of the generation publishes them. */
-    pool->job = job;
-    pool->arg = arg;
-    wtconv_atomic_store(&pool->running, pool->threads - 1);
-    wtconv_mutex_lock(&pool->lock);
-    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
-    wtconv_cond_broadcast(&pool->wake);
-    wtconv_mutex_unlock(&pool->lock);
-
-    job(arg, 0, pool->threads);
-
-    for (int i = 0; wtconv_atomic_load(&pool->running) > 0 && i < pool->spin_rounds; i++)
-        wtconv_spin_pause();
-    if (wtconv_atomic_load(&pool->running) > 0) {
-        wtconv_mutex_lock(&pool->lock);
-        while (wtconv_atomic_load(&pool->running) > 0)
-            wtconv_cond_wait(&pool->finished, &pool->lock);
-        wtconv_mutex_unlock(&pool->lock);
-    }
-}
-
-void wtconv_pool_destroy(wtconv_thread_pool *pool) {
+void wtconv_pool_destroy(wtconv_threadpool *pool) {
     if (!pool)
         return;
     wtconv_atomic_store(&pool->shutdown, 1);
@@ -159,6 +171,111 @@ void wtconv_pool_destroy(wtconv_thread_pool *pool) {
     wtconv_cond_destroy(&pool->finished);
     wtconv_mutex_destroy(&pool->lock);
     free(pool->workers);
-    free(pool->starts);
     free(pool);
 }
+
+int wtconv_pool_threads(const wtconv_threadpool *pool) { return pool->threads; }
+
+void wtconv_pool_run(wtconv_threadpool *pool, wtconv_pool_job job, void *arg, int tasks) {
+    /* One run at a time: a caller that finds the pool busy runs its tasks itself, which gives
+     * the same bits (they depend on `tasks` only) without waiting for the other run. */
+    const int mine = tasks > 1 && pool->threads > 1 && wtconv_atomic_fetch_add(&pool->busy, 1) == 0;
+    if (!mine) {
+        if (tasks > 1 && pool->threads > 1)
+            wtconv_atomic_fetch_add(&pool->busy, -1);
+        for (int t = 0; t < tasks; t++)
+            job(arg, t, tasks);
+        return;
+    }
+    wtconv_mutex_lock(&pool->lock);
+    pool->job = job;
+    pool->arg = arg;
+    pool->tasks = tasks;
+    pool->next_task = 0;
+    wtconv_atomic_store(&pool->unfinished, tasks);
+    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
+    /* Wakes as many sleeping workers as there are tasks besides the caller's (spinning
+     * workers see the generation change by themselves). */
+    for (int i = 1; i < tasks && i < pool->threads; i++)
+        wtconv_cond_signal(&pool->wake);
+    wtconv_mutex_unlock(&pool->lock);
+
+    /* The caller takes tasks too; when its own are done and none is left, it waits only for
+     * those a worker took (a chunk of work at most: the tasks share their work out). */
+    take_tasks(pool);
+    if (spin_while(pool, &pool->unfinished, 0, 1) != 0) {
+        wtconv_mutex_lock(&pool->lock);
+        while (wtconv_atomic_load(&pool->unfinished) != 0)
+            wtconv_cond_wait(&pool->finished, &pool->lock);
+        wtconv_mutex_unlock(&pool->lock);
+    }
+    wtconv_atomic_fetch_add(&pool->busy, -1);
+}
+
+/* ---- The process-wide pool ------------------------------------------------------------- */
+#if defined(_WIN32)
+static wtconv_mutex default_lock = SRWLOCK_INIT;
+#else
+static wtconv_mutex default_lock = PTHREAD_MUTEX_INITIALIZER;
+#endif
+static wtconv_threadpool *default_pool; /* under default_lock */
+
+#if !defined(_WIN32)
+/* A child of fork() has none of the parent's workers: it forgets the parent's pool (whose
+ * memory it leaks) and makes its own on first use. The lock is held across the fork so that
+ * the child never inherits it locked. */
+static void before_fork(void) { wtconv_mutex_lock(&default_lock); }
+static void after_fork_parent(void) { wtconv_mutex_unlock(&default_lock); }
+static void after_fork_child(void) {
+    default_pool = NULL;
+    wtconv_mutex_unlock(&default_lock);
+}
+static int fork_handlers_set;
+#endif
+
+wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
+    wtconv_status status = WTCONV_OK;
+    wtconv_mutex_lock(&default_lock);
+#if !defined(_WIN32)
+    if (!fork_handlers_set)
+        fork_handlers_set = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
+#endif
+    if (!default_pool) {
+        int threads = wtconv_online_cpus();
+        status = wtconv_pool_create(threads < POOL_MAX_THREADS ? threads : POOL_MAX_THREADS,
+                                    &default_pool);
+    }
+    *out_pool = default_pool;
+    wtconv_mutex_unlock(&default_lock);
+    return status;
+}
+
+#if defined(__GNUC__) && !defined(_WIN32)
+/* At exit, and when the shared library is unloaded (dlclose), the default pool's workers are
+ * joined and its memory freed: no thread is left running code that is about to be unmapped,
+ * and leak checkers see nothing. (No context may be running then.) On Windows the threads
+ * are left parked: the system ends them at exit, and DllMain may not join threads. */
+__attribute__((destructor)) static void destroy_default_pool(void) {
+    wtconv_mutex_lock(&default_lock);
+    wtconv_pool_destroy(default_pool);
+    default_pool = NULL;
+    wtconv_mutex_unlock(&default_lock);
+}
+#endif
+
+/* ---- The public API -------------------------------------------------------------------- */
+wtconv_status wtconv_threadpool_create(int num_threads, wtconv_threadpool **out_pool) {
+    if (!out_pool)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "out_pool is NULL");
+    *out_pool = NULL;
+    if (num_threads < 0 || num_threads > POOL_MAX_THREADS)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "num_threads is %d; must be 0 (one per online core) to %d", num_threads,
+                           POOL_MAX_THREADS);
+    if (num_threads == 0)
+        num_threads =
+            wtconv_online_cpus() < POOL_MAX_THREADS ? wtconv_online_cpus() : POOL_MAX_THREADS;
+    return wtconv_pool_create(num_threads, out_pool);
+}
+
+void wtconv_threadpool_destroy(wtconv_threadpool *pool) { wtconv_pool_destroy(pool); }

@@ -65,6 +65,7 @@ void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) {
     SleepConditionVariableSRW(cond, mutex, INFINITE, 0);
 }
 void wtconv_cond_broadcast(wtconv_cond *cond) { WakeAllConditionVariable(cond); }
+void wtconv_cond_signal(wtconv_cond *cond) { WakeConditionVariable(cond); }
 
 int wtconv_online_cpus(void) {
     SYSTEM_INFO info;
@@ -84,9 +85,11 @@ long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
     return InterlockedExchangeAdd((volatile LONG *)a, (LONG)value);
 }
 void wtconv_spin_pause(void) { YieldProcessor(); }
+void wtconv_thread_yield(void) { SwitchToThread(); }
 
 #else
 
+#include <sched.h>
 #include <unistd.h>
 
 static void *thread_main(void *opaque) {
@@ -114,6 +117,7 @@ int wtconv_cond_init(wtconv_cond *cond) { return pthread_cond_init(cond, NULL); 
 void wtconv_cond_destroy(wtconv_cond *cond) { pthread_cond_destroy(cond); }
 void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex) { pthread_cond_wait(cond, mutex); }
 void wtconv_cond_broadcast(wtconv_cond *cond) { pthread_cond_broadcast(cond); }
+void wtconv_cond_signal(wtconv_cond *cond) { pthread_cond_signal(cond); }
 
 int wtconv_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -138,5 +142,6 @@ void wtconv_spin_pause(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+void wtconv_thread_yield(void) { sched_yield(); }
 
 #endif

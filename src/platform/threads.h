@@ -27,6 +27,7 @@ int wtconv_cond_init(wtconv_cond *cond);
 void wtconv_cond_destroy(wtconv_cond *cond);
 void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex);
 void wtconv_cond_broadcast(wtconv_cond *cond);
+void wtconv_cond_signal(wtconv_cond *cond); /* wakes one waiter, if any */
 
 /* Logical processors online, at least 1. */
 int wtconv_online_cpus(void);
@@ -41,5 +42,7 @@ long wtconv_atomic_decrement(wtconv_atomic *a);             /* returns the new v
 long wtconv_atomic_fetch_add(wtconv_atomic *a, long value); /* returns the old value */
 /* A hint inside a busy-wait loop (x86 pause, ARM yield). */
 void wtconv_spin_pause(void);
+/* Gives the processor to another runnable thread, if any (sched_yield, SwitchToThread). */
+void wtconv_thread_yield(void);
 
 #endif

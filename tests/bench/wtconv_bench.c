@@ -11,6 +11,14 @@
  *   wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N] [--time S] [--batches N]
  *                [--peak-seconds S] [--csv]
  *   wtconv-bench --fma-sustained S     (only the FMA loop's average rate over S seconds)
+ *   wtconv-bench --network [--layers] [--cpu-time] [--threads 1,2] [--batch N] [--time S]
+ *                [--batches N] [--csv]
+ *
+ * --network times WTConvNeXt-T's 18 WTConv layers (k = 5; C = 96/192/384/768 at 56/28/14/7
+ * with L = 5/4/3/2; 3+3+9+3 layers) made as 18 contexts and run in order, as an application
+ * runs a network: ms per pass through the 18, beside the sum of each layer's time run alone
+ * (timed in batches between the passes' batches), for batch 1 and 8 (or --batch) and every
+ * thread count, the thread counts' batches taken in turn.
  *
  * The kernels are libwtconv's choice for this CPU, or those WTCONV_CPU_ISA names (scalar,
  * avx2, avx512). tools/bench_compare.py runs this beside PyTorch's WTConv2d. Not a ctest test:
@@ -49,14 +57,22 @@ typedef struct options {
     int threads[MAX_THREAD_COUNTS];
     int thread_count;
     int batch, batches, csv;
+    int network;   /* --network */
+    int layers;    /* --layers: with --network, each layer alone and in the passes */
+    int batch_set; /* --batch given */
     double batch_seconds;
     double peak_seconds;      /* for the FMA peak; 0: not measured */
     double sustained_seconds; /* > 0: only the FMA loop's average rate over this time */
 } options;
 
+/* --cpu-time: the process's CPU time instead of wall time (on a busy machine, what a
+ * 1-thread run costs without the time it waits for the CPU; with more threads it adds theirs
+ * up, spinning included). */
+static int use_cpu_time;
+
 static double now_seconds(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(use_cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -199,13 +215,185 @@ static double load_average(void) {
     return load;
 }
 
+/* ---- --network: WTConvNeXt-T's 18 WTConv layers, run in order ------------------------- */
+typedef struct network_stage {
+    int c, hw, levels, layers;
+} network_stage;
+
+static const network_stage network_stages[] = {
+    {96, 56, 5, 3}, {192, 28, 4, 3}, {384, 14, 3, 9}, {768, 7, 2, 3}};
+#define NETWORK_STAGES (int)(sizeof network_stages / sizeof network_stages[0])
+#define NETWORK_LAYERS 18
+
+typedef struct network_layer {
+    shape s;
+    int stage;
+    wtconv_ctx *ctx[MAX_THREAD_COUNTS];
+    double alone[MAX_THREAD_COUNTS][MAX_BATCHES]; /* ms per run, alone */
+    double in_pass_s[MAX_THREAD_COUNTS];          /* seconds in the timed passes */
+} network_layer;
+
+/* One pass: every layer in order; each stage's layers read the stage's input and write its
+ * output (no values drift through the chain; a downsampling layer sits between stages). */
+static int network_pass(network_layer *layers, int t, float **x, float **y) {
+    for (int i = 0; i < NETWORK_LAYERS; i++) {
+        const double t0 = now_seconds();
+        if (wtconv_run(layers[i].ctx[t], x[layers[i].stage], y[layers[i].stage]) != WTCONV_OK) {
+            fprintf(stderr, "wtconv-bench: run: %s\n", wtconv_last_error());
+            return -1;
+        }
+        layers[i].in_pass_s[t] += now_seconds() - t0;
+    }
+    return 0;
+}
+
+/* Passes for at least `seconds` (and 3): ms per pass, or -1. Adds their number to *passes. */
+static double time_passes(network_layer *layers, int t, float **x, float **y, double seconds,
+                          long *passes) {
+    int runs = 0;
+    const double t0 = now_seconds();
+    double elapsed;
+    do {
+        if (network_pass(layers, t, x, y))
+            return -1;
+        runs++;
+        elapsed = now_seconds() - t0;
+    } while (elapsed < seconds || runs < 3);
+    *passes += runs;
+    return 1e3 * elapsed / runs;
+}
+
+static int run_network_batch(const options *o, int batch, network_layer *layers) {
+    float *x[NETWORK_STAGES] = {NULL}, *y[NETWORK_STAGES] = {NULL};
+    double pass[MAX_THREAD_COUNTS][MAX_BATCHES], one_thread_ms = 0;
+    long passes[MAX_THREAD_COUNTS] = {0};
+    char model[512];
+    int failed = 0;
+    for (int st = 0; st < NETWORK_STAGES; st++) {
+        const network_stage *g = &network_stages[st];
+        const size_t count = (size_t)batch * g->c * g->hw * g->hw;
+        x[st] = random_floats(count, 1.0f);
+        y[st] = random_floats(count, 0.0f);
+    }
+    memset(layers, 0, NETWORK_LAYERS * sizeof *layers);
+    for (int i = 0, st = 0, in_stage = 0; i < NETWORK_LAYERS && !failed; i++) {
+        network_layer *l = &layers[i];
+        const network_stage *g = &network_stages[st];
+        l->stage = st;
+        l->s.c = g->c, l->s.h = l->s.w = g->hw, l->s.k = 5, l->s.levels = g->levels;
+        test_temp_path(model, sizeof model, "bench-network.safetensors");
+        failed = write_model(&l->s, model) != 0;
+        for (int t = 0; t < o->thread_count && !failed; t++) {
+            wtconv_options opts;
+            wtconv_options_init(&opts);
+            opts.batch = batch;
+            opts.num_threads = o->threads[t];
+            if (wtconv_create_with_options(model, l->s.c, l->s.h, l->s.w, &opts, &l->ctx[t]) !=
+                WTCONV_OK) {
+                fprintf(stderr, "wtconv-bench: create: %s\n", wtconv_last_error());
+                failed = 1;
+            }
+        }
+        remove(model);
+        if (++in_stage == g->layers)
+            st++, in_stage = 0;
+    }
+    for (int t = 0; t < o->thread_count && !failed; t++) { /* warm up */
+        failed = time_passes(layers, t, x, y, 0.1, &passes[t]) < 0;
+        passes[t] = 0;
+        for (int i = 0; i < NETWORK_LAYERS; i++)
+            layers[i].in_pass_s[t] = 0;
+    }
+    /* Batches in turn: each thread count's passes, then each layer alone for a share of the
+     * time (a pass's share of it, at least 3 runs), so that all see the same spells. */
+    for (int b = 0; b < o->batches && !failed; b++)
+        for (int t = 0; t < o->thread_count && !failed; t++) {
+            failed = (pass[t][b] = time_passes(layers, t, x, y, o->batch_seconds, &passes[t])) < 0;
+            for (int i = 0; i < NETWORK_LAYERS && !failed; i++)
+                failed = (layers[i].alone[t][b] =
+                              time_batch(layers[i].ctx[t], x[layers[i].stage], y[layers[i].stage],
+                                         o->batch_seconds / 8)) < 0;
+        }
+    for (int t = 0; t < o->thread_count && !failed; t++) {
+        double sum = 0, best;
+        for (int i = 0; i < NETWORK_LAYERS; i++) {
+            double ms, in_pass;
+            qsort(layers[i].alone[t], (size_t)o->batches, sizeof(double), compare_doubles);
+            ms = layers[i].alone[t][o->batches / 2];
+            in_pass = passes[t] ? 1e3 * layers[i].in_pass_s[t] / (double)passes[t] : 0;
+            sum += ms;
+            if (o->csv)
+                printf("layer,%d,%d,%d,%d,%d,%d,%d,%.4f,%.4f\n", i, layers[i].s.c, layers[i].s.h,
+                       layers[i].s.k, layers[i].s.levels, batch, o->threads[t], ms, in_pass);
+            else if (o->layers)
+                printf("      layer %2d  %3d/%2d/%2d/%d/%d  alone %7.4f ms  in the passes %7.4f ms "
+                       "(x%.2f)\n",
+                       i, layers[i].s.c, layers[i].s.h, layers[i].s.w, layers[i].s.k,
+                       layers[i].s.levels, ms, in_pass, in_pass / ms);
+        }
+        qsort(pass[t], (size_t)o->batches, sizeof(double), compare_doubles);
+        best = pass[t][0];
+        if (o->threads[t] == 1)
+            one_thread_ms = pass[t][o->batches / 2];
+        if (o->csv) {
+            printf("network,%d,%d,%.4f,%.4f,%.4f,%.4f\n", batch, o->threads[t],
+                   pass[t][o->batches / 2], best, sum, pass[t][o->batches / 2] / sum);
+        } else {
+            char speedup[16] = "";
+            if (o->threads[t] > 1 && one_thread_ms > 0)
+                snprintf(speedup, sizeof speedup, "x%.2f", one_thread_ms / pass[t][o->batches / 2]);
+            printf("%5d %7d %9.3f %9.3f %11.3f %8.2f %8s %10.3f\n", batch, o->threads[t],
+                   pass[t][o->batches / 2], best, sum, pass[t][o->batches / 2] / sum, speedup,
+                   pass[t][o->batches / 2] / batch);
+        }
+        fflush(stdout);
+    }
+    for (int i = 0; i < NETWORK_LAYERS; i++)
+        for (int t = 0; t < o->thread_count; t++)
+            wtconv_destroy(layers[i].ctx[t]);
+    for (int st = 0; st < NETWORK_STAGES; st++) {
+        free(x[st]);
+        free(y[st]);
+    }
+    return failed ? -1 : 0;
+}
+
+static int run_network(const options *o) {
+    static network_layer layers[NETWORK_LAYERS];
+    const int batches[2] = {1, 8};
+    int failed = 0;
+    if (o->csv) {
+        printf("# libwtconv %s; WTConvNeXt-T's 18 WTConv layers; load %.2f\n",
+               wtconv_version_string(), load_average());
+        printf("network,batch,threads,ms_pass_median,ms_pass_best,ms_sum_alone,pass_over_sum\n");
+        printf("layer,index,C,H,k,L,batch,threads,ms_alone,ms_in_pass\n");
+    } else {
+        printf("libwtconv %s, WTConvNeXt-T's 18 WTConv layers as 18 contexts run in order, "
+               "load average %.2f\n",
+               wtconv_version_string(), load_average());
+        printf("%5s %7s %9s %9s %11s %8s %8s %10s\n", "batch", "threads", "ms/pass", "best ms",
+               "sum alone", "pass/sum", "speedup", "ms/image");
+    }
+    fflush(stdout);
+    if (o->batch_set)
+        return run_network_batch(o, o->batch, layers);
+    for (int b = 0; b < 2 && !failed; b++)
+        failed = run_network_batch(o, batches[b], layers) != 0;
+    if (!o->csv)
+        printf("sum alone: the sum of the layers' medians, each timed alone in batches between "
+               "the passes'. speedup: 1 thread's ms/pass over this one's.\n");
+    return failed;
+}
+
 static void usage(FILE *out) {
     fprintf(out, "usage: wtconv-bench [--shape C/H/W/k/L]... [--threads 1,2] [--batch N]\n"
                  "                    [--time SECONDS] [--batches N] [--peak-seconds S] [--csv]\n"
                  "       wtconv-bench --fma-sustained SECONDS\n"
+                 "       wtconv-bench --network [--layers] [--threads 1,2] [--batch N] [--time S] "
+                 "[--batches N] [--csv]\n"
                  "  --shape     a layer shape (repeatable); default: the standard set\n"
                  "  --threads   comma-separated thread counts (default 1,2)\n"
-                 "  --batch     N (default 1)\n"
+                 "  --batch     N (default 1; --network: 1 and 8)\n"
                  "  --time      seconds per batch of timed runs (default 0.2)\n"
                  "  --batches   batches of runs per measurement; the median is reported "
                  "(default 5)\n"
@@ -213,6 +401,11 @@ static void usage(FILE *out) {
                  "  --csv       machine-readable rows (for tools/bench_compare.py)\n"
                  "  --fma-sustained S  only run the FMA loop for S seconds and print its average\n"
                  "              GFLOP/s (tools/bench_two_processes.sh runs two at once)\n"
+                 "  --network   WTConvNeXt-T's 18 WTConv layers run in order: ms per pass, and\n"
+                 "              the sum of the layers' times alone (--layers: each layer's\n"
+                 "              time alone and in the passes, mean over the timed passes)\n"
+                 "  --cpu-time  time with the process's CPU time, not wall time (1 thread on a\n"
+                 "              busy machine; more threads' times add up)\n"
                  "WTCONV_CPU_ISA=scalar|avx2|avx512 forces libwtconv's CPU kernels.\n");
 }
 
@@ -224,6 +417,18 @@ static int parse_args(int argc, char **argv, options *o) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(arg, "--csv")) {
             o->csv = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--network")) {
+            o->network = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--layers")) {
+            o->layers = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--cpu-time")) {
+            use_cpu_time = 1;
             continue;
         }
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -264,6 +469,7 @@ static int parse_args(int argc, char **argv, options *o) {
         } else if (!strcmp(arg, "--batch")) {
             if ((o->batch = atoi(value)) < 1)
                 return -1;
+            o->batch_set = 1;
         } else if (!strcmp(arg, "--batches")) {
             o->batches = atoi(value);
             if (o->batches < 1 || o->batches > MAX_BATCHES)
@@ -304,6 +510,8 @@ int main(int argc, char **argv) {
         printf("%.2f\n", rate);
         return rate > 0 ? 0 : 1;
     }
+    if (o.network)
+        return run_network(&o) ? 1 : 0;
     peak = 0, peak_what = "(skipped: --peak-seconds 0)";
     if (o.peak_seconds > 0)
         peak = bench_fma_peak(o.peak_seconds, &peak_what);
