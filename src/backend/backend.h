@@ -49,6 +49,9 @@ typedef struct wtconv_backend_ops {
     wtconv_status (*run)(void *state, const float *input, float *output);
     size_t (*workspace_size)(const void *state);
     void (*destroy)(void *state);
+    /* Runs on device pointers, enqueued on `stream` (the backend's own stream type); NULL for
+     * backends without device memory. Arguments are already validated as far as the API can. */
+    wtconv_status (*run_device)(void *state, const float *input, float *output, void *stream);
 } wtconv_backend_ops;
 
 /* The backend for `kind` compiled into this build and available on this machine that reads one

@@ -1,0 +1,850 @@
+/* The CUDA backend: WTConv2d on an NVIDIA GPU in 1 + ceil((L-1)/5) + (L-1) kernel launches.
+ *
+ *   down:  one pass over x writes the raw LL bands LL_1 .. LL_{L-1} that the deeper levels take
+ *          as their inputs (a 32x32 tile of the level input gives up to five levels at once).
+ *   level: for i = L-1 .. 1, one launch per level: a tile of LL_i goes to shared memory, its
+ *          Haar coefficients next to it, each thread filters four coefficient positions in all
+ *          four subbands, adds R_{i+1} (the reconstruction of the level below) to the LL band
+ *          and writes R_i, the inverse Haar of the result (cropped to the level's size).
+ *   level 0 does the same on a tile of x and adds the base branch (the depthwise convolution
+ *          of x from the same tile), so y is written once, with the stride applied.
+ *
+ * So x is read twice (the down pass and level 0) and y written once; the deeper levels touch
+ * a third of x's size. Scratch: LL_1 .. LL_{L-1} and two reconstruction buffers (R_i of odd
+ * and even i), about 0.65 of the input in all; host-pointer runs also stage a slice of the
+ * batch. docs/cuda-backend.md has the numbers. */
+#include <cuda_runtime.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+#include "base/error.h"
+#include "cuda/cuda_backend.h"
+
+namespace {
+
+/* Coefficient positions per thread along a row (the register tile). */
+constexpr int kPerThread = 4;
+/* Threads per block at most. */
+constexpr int kMaxThreads = 256;
+/* Shared memory a tiled block may take; larger tiles (huge kernels) use the direct kernel. */
+constexpr size_t kTileSmemTarget = 48 * 1024;
+constexpr size_t kTileSmemMax = 160 * 1024;
+/* Levels the down kernel makes from one 32x32 tile. */
+constexpr int kDownLevels = 5;
+
+struct down_args {
+    const float *src;
+    int h, w; /* the source level's size */
+    int tiles_x, tiles_y;
+    int count; /* levels made, 1..kDownLevels */
+    float *dst[kDownLevels];
+    int dh[kDownLevels], dw[kDownLevels];
+};
+
+/* LL bands of the next `count` levels from 32x32 tiles of the source level. The LL of level
+ * i+j is the 2^j x 2^j block sum of level i / 2^j with the same zero padding, so one tile
+ * gives each deeper level's tile without another pass. */
+__global__ void __launch_bounds__(256) down_kernel(down_args a) {
+    __shared__ float t[32][33];
+    const int tiles = a.tiles_x * a.tiles_y;
+    const long long plane = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - plane * tiles);
+    const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 32;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    for (int i = threadIdx.x; i < 32 * 32; i += blockDim.x) {
+        const int r = i >> 5, c = i & 31, gy = y0 + r, gx = x0 + c;
+        t[r][c] = (gy < a.h && gx < a.w) ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < kDownLevels; j++) {
+        if (j >= a.count) /* the same for the whole block */
+            break;
+        const int n = 16 >> j;
+        const bool active = (int)threadIdx.x < n * n;
+        const int r = threadIdx.x / n, c = threadIdx.x % n;
+        float v = 0.0f;
+        if (active)
+            v = (t[2 * r][2 * c] + t[2 * r][2 * c + 1] + t[2 * r + 1][2 * c] +
+                 t[2 * r + 1][2 * c + 1]) *
+                0.5f;
+        __syncthreads();
+        if (active) {
+            const int oy = (y0 >> (j + 1)) + r, ox = (x0 >> (j + 1)) + c;
+            t[r][c] = v;
+            if (oy < a.dh[j] && ox < a.dw[j])
+                a.dst[j][(size_t)plane * (size_t)a.dh[j] * (size_t)a.dw[j] + (size_t)oy * a.dw[j] +
+                         ox] = v;
+        }
+        __syncthreads();
+    }
+}
+
+struct level_args {
+    const float *src;   /* the level's input planes, h x w (x for level 0) */
+    const float *rnext; /* R_{i+1}, hc x wc planes; NULL at the deepest level */
+    float *dst;         /* level 0: y (out_h x out_w planes); else R_i (h x w planes) */
+    const float *wl;    /* [C][4][k][k] level filters, scale folded in */
+    const float *wb;    /* level 0: [C][k][k] base filters, scale folded in */
+    const float *bb;    /* level 0: [C] scaled bias */
+    long long planes;
+    int h, w, hc, wc; /* level input size, coefficient grid size */
+    int k, pb;        /* kernel size, 'same' padding before */
+    int channels, stride, out_h, out_w;
+    int tiles_u, tiles_v; /* tiles per plane */
+    /* Shared-memory geometry of one plane's slice (floats). */
+    int xr, xp; /* input tile rows and row pitch */
+    int cr, cp; /* coefficient tile rows and row pitch */
+    int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
+};
+
+/* Loads N floats (N a multiple of 4) from 16-byte aligned shared memory. */
+template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const float *p) {
+    const float4 *q = reinterpret_cast<const float4 *>(p);
+#pragma unroll
+    for (int i = 0; i < N / 4; i++) {
+        const float4 t = q[i];
+        r[4 * i] = t.x;
+        r[4 * i + 1] = t.y;
+        r[4 * i + 2] = t.z;
+        r[4 * i + 3] = t.w;
+    }
+}
+
+__host__ __device__ constexpr int round4(int n) { return (n + 3) / 4 * 4; }
+
+/* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
+ * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
+template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(level_args a) {
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    const int k = K ? K : a.k;
+    const int pb = K ? (K - 1) / 2 : a.pb;
+    const int kk = k * k;
+    const int TX = blockDim.x, TU = blockDim.y, TZ = blockDim.z;
+    const int TV = kPerThread * TX;
+    const int nthreads = TX * TU * TZ;
+    const int tid = (threadIdx.z * TU + threadIdx.y) * TX + threadIdx.x;
+    const int tiles = a.tiles_u * a.tiles_v;
+    const long long group = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - group * tiles);
+    const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
+    const long long plane0 = group * TZ;
+    const int gy0 = 2 * (u0 - pb), gx0 = 2 * (v0 - pb);
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+    const int nw = BASE ? 5 * kk + 1 : 4 * kk;
+
+    /* Input tiles of all TZ planes (zero outside the plane), then their weights. */
+    for (int i = tid; i < TZ * xsize; i += nthreads) {
+        const int z = i / xsize, rem = i - z * xsize;
+        const int r = rem / a.xp, c = rem - r * a.xp;
+        const int gy = gy0 + r, gx = gx0 + c;
+        const long long plane = plane0 + z;
+        float v = 0.0f;
+        if (plane < a.planes && gy >= 0 && gy < a.h && gx >= 0 && gx < a.w)
+            v = __ldg(a.src + (size_t)plane * (size_t)a.h * (size_t)a.w + (size_t)gy * a.w + gx);
+        smem[z * a.slice + rem] = v;
+    }
+    for (int i = tid; i < TZ * nw; i += nthreads) {
+        const int z = i / nw, j = i - z * nw;
+        const long long plane = plane0 + z;
+        float v = 0.0f;
+        if (plane < a.planes) {
+            const int c = (int)(plane % a.channels);
+            if (j < 4 * kk)
+                v = __ldg(a.wl + (size_t)c * 4 * kk + j);
+            else if (j < 5 * kk)
+                v = __ldg(a.wb + (size_t)c * kk + (j - 4 * kk));
+            else
+                v = __ldg(a.bb + c);
+        }
+        smem[z * a.slice + xsize + 4 * csize + j] = v;
+    }
+    __syncthreads();
+    /* Haar coefficients of the tiles. */
+    const int cw = TV + k - 1;
+    for (int i = tid; i < TZ * a.cr * cw; i += nthreads) {
+        const int z = i / (a.cr * cw), rem = i - z * (a.cr * cw);
+        const int r = rem / cw, q = rem - r * cw;
+        const float *p = smem + z * a.slice + 2 * r * a.xp + 2 * q;
+        const float A = p[0], B = p[1], C = p[a.xp], D = p[a.xp + 1];
+        float *cs = smem + z * a.slice + xsize + r * a.cp + q;
+        cs[0] = (A + B + C + D) * 0.5f;
+        cs[csize] = (A + B - C - D) * 0.5f;
+        cs[2 * csize] = (A - B + C - D) * 0.5f;
+        cs[3 * csize] = (A - B - C + D) * 0.5f;
+    }
+    __syncthreads();
+
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const long long plane = plane0 + threadIdx.z;
+    const int u = u0 + ty, vb = v0 + kPerThread * tx;
+    if (plane >= a.planes || u >= a.hc || vb >= a.wc)
+        return;
+    const float *xs = smem + threadIdx.z * a.slice;
+    const float *cs = xs + xsize;
+    const float *ws = cs + 4 * csize;
+
+    float f[4][kPerThread];
+#pragma unroll
+    for (int s = 0; s < 4; s++) {
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++)
+            f[s][m] = 0.0f;
+        const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
+        const float *wv = ws + s * kk;
+        if constexpr (K > 0) {
+            constexpr int n = round4(kPerThread + K - 1);
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                float row[n];
+                load_row<n>(row, cb + i * a.cp);
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wv[i * k + j];
+#pragma unroll
+                    for (int m = 0; m < kPerThread; m++)
+                        f[s][m] = fmaf(wt, row[j + m], f[s][m]);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++) {
+                    const float wt = wv[i * k + j];
+#pragma unroll
+                    for (int m = 0; m < kPerThread; m++)
+                        f[s][m] = fmaf(wt, cb[i * a.cp + j + m], f[s][m]);
+                }
+        }
+    }
+    if (a.rnext) {
+        const float *rn = a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc + (size_t)u * a.wc;
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++)
+            if (vb + m < a.wc)
+                f[0][m] += __ldg(rn + vb + m);
+    }
+    /* Inverse Haar: p[dy][2m+dx] is pixel (2u+dy, 2(vb+m)+dx). */
+    float p[2][2 * kPerThread];
+#pragma unroll
+    for (int m = 0; m < kPerThread; m++) {
+        const float s0 = f[0][m], s1 = f[1][m], s2 = f[2][m], s3 = f[3][m];
+        p[0][2 * m] = (s0 + s1 + s2 + s3) * 0.5f;
+        p[0][2 * m + 1] = (s0 + s1 - s2 - s3) * 0.5f;
+        p[1][2 * m] = (s0 - s1 + s2 - s3) * 0.5f;
+        p[1][2 * m + 1] = (s0 - s1 - s2 + s3) * 0.5f;
+    }
+    if (!BASE) {
+        float *out = a.dst + (size_t)plane * (size_t)a.h * (size_t)a.w;
+#pragma unroll
+        for (int dy = 0; dy < 2; dy++) {
+            const int gy = 2 * u + dy;
+            if (gy >= a.h)
+                break;
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w)
+                    out[(size_t)gy * a.w + gx] = p[dy][q];
+            }
+        }
+        return;
+    }
+    /* Level 0: the base branch for the same pixels, from the input tile. Pixel (gy, gx) needs
+     * input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts 2*pb above). */
+    const float *wbs = ws + 4 * kk;
+    const float bias = wbs[kk];
+    float b[2][2 * kPerThread];
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+#pragma unroll
+        for (int q = 0; q < 2 * kPerThread; q++)
+            b[dy][q] = 0.0f;
+        const float *xb = xs + (2 * ty + dy + pb) * a.xp + 2 * kPerThread * tx;
+        if constexpr (K > 0) {
+            constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                float row[n];
+                load_row<n>(row, xb + i * a.xp);
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wbs[i * k + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        b[dy][q] = fmaf(wt, row[pb + j + q], b[dy][q]);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++) {
+                    const float wt = wbs[i * k + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        b[dy][q] = fmaf(wt, xb[i * a.xp + pb + j + q], b[dy][q]);
+                }
+        }
+    }
+    float *out = a.dst + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+        const int gy = 2 * u + dy;
+        if (gy >= a.h)
+            break;
+        if (a.stride == 1) {
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w)
+                    out[(size_t)gy * a.out_w + gx] = (b[dy][q] + bias) + p[dy][q];
+            }
+        } else if (gy % a.stride == 0) {
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w && gx % a.stride == 0)
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
+                        (b[dy][q] + bias) + p[dy][q];
+            }
+        }
+    }
+}
+
+/* Any level, straight from global memory: one thread per coefficient position. For kernels
+ * whose tiles do not fit in shared memory (k in the dozens); slow but exact. */
+__global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int base) {
+    const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const long long per_plane = (long long)a.hc * a.wc;
+    if (idx >= a.planes * per_plane)
+        return;
+    const long long plane = idx / per_plane;
+    const int rem = (int)(idx - plane * per_plane);
+    const int u = rem / a.wc, v = rem - u * a.wc;
+    const int k = a.k, pb = a.pb, c = (int)(plane % a.channels);
+    const size_t kk = (size_t)k * k;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    const float *wl = a.wl + (size_t)c * 4 * kk;
+    float f[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int i = 0; i < k; i++) {
+        const int cu = u - pb + i;
+        if (cu < 0 || cu >= a.hc)
+            continue;
+        for (int j = 0; j < k; j++) {
+            const int cv = v - pb + j;
+            if (cv < 0 || cv >= a.wc)
+                continue;
+            float px[4];
+            for (int d = 0; d < 4; d++) {
+                const int gy = 2 * cu + (d >> 1), gx = 2 * cv + (d & 1);
+                px[d] = (gy < a.h && gx < a.w) ? src[(size_t)gy * a.w + gx] : 0.0f;
+            }
+            const float A = px[0], B = px[1], C = px[2], D = px[3];
+            const size_t t = (size_t)i * k + j;
+            f[0] = fmaf(wl[t], (A + B + C + D) * 0.5f, f[0]);
+            f[1] = fmaf(wl[kk + t], (A + B - C - D) * 0.5f, f[1]);
+            f[2] = fmaf(wl[2 * kk + t], (A - B + C - D) * 0.5f, f[2]);
+            f[3] = fmaf(wl[3 * kk + t], (A - B - C + D) * 0.5f, f[3]);
+        }
+    }
+    if (a.rnext)
+        f[0] += a.rnext[(size_t)plane * (size_t)per_plane + (size_t)u * a.wc + v];
+    const float p[4] = {(f[0] + f[1] + f[2] + f[3]) * 0.5f, (f[0] + f[1] - f[2] - f[3]) * 0.5f,
+                        (f[0] - f[1] + f[2] - f[3]) * 0.5f, (f[0] - f[1] - f[2] + f[3]) * 0.5f};
+    for (int d = 0; d < 4; d++) {
+        const int gy = 2 * u + (d >> 1), gx = 2 * v + (d & 1);
+        if (gy >= a.h || gx >= a.w)
+            continue;
+        if (!base) {
+            a.dst[(size_t)plane * (size_t)a.h * (size_t)a.w + (size_t)gy * a.w + gx] = p[d];
+            continue;
+        }
+        if (gy % a.stride || gx % a.stride)
+            continue;
+        const float *wb = a.wb + (size_t)c * kk;
+        float acc = 0.0f;
+        for (int i = 0; i < k; i++) {
+            const int sy = gy - pb + i;
+            if (sy < 0 || sy >= a.h)
+                continue;
+            for (int j = 0; j < k; j++) {
+                const int sx = gx - pb + j;
+                if (sx >= 0 && sx < a.w)
+                    acc = fmaf(wb[(size_t)i * k + j], src[(size_t)sy * a.w + sx], acc);
+            }
+        }
+        a.dst[(size_t)plane * (size_t)a.out_h * (size_t)a.out_w +
+              (size_t)(gy / a.stride) * a.out_w + gx / a.stride] = (acc + a.bb[c]) + p[d];
+    }
+}
+
+typedef void (*level_fn)(level_args);
+
+/* The compiled instances: k = 3, 5, 7 with register tiles, any other k from shared memory. */
+level_fn pick_level_kernel(int k, bool base) {
+    switch (k) {
+    case 3:
+        return base ? level_kernel<3, true> : level_kernel<3, false>;
+    case 5:
+        return base ? level_kernel<5, true> : level_kernel<5, false>;
+    case 7:
+        return base ? level_kernel<7, true> : level_kernel<7, false>;
+    default:
+        return base ? level_kernel<0, true> : level_kernel<0, false>;
+    }
+}
+
+/* How one level is launched. */
+struct level_launch {
+    level_args args; /* everything but the pointers and the plane count */
+    bool base, direct;
+    dim3 block;
+    size_t smem;
+    long long groups_per_item; /* blocks (tiled) or threads (direct) per batch item */
+    level_fn fn;
+};
+
+struct cuda_state {
+    wtconv_plan plan;
+    int device;
+    float *weights; /* device: base weights, bias, then each level's filters */
+    const float *wb, *bb, *wl[WTCONV_MAX_LEVELS];
+    float *ll[WTCONV_MAX_LEVELS]; /* ll[i]: LL_i, i = 1 .. L-1 */
+    float *r[2];                  /* R_i of even and odd i */
+    float *stage_in, *stage_out;  /* host runs: `chunk` batch items of input and output */
+    int chunk;
+    level_launch level[WTCONV_MAX_LEVELS];
+    cudaStream_t stream; /* host runs */
+    cudaEvent_t done;    /* the end of the last run, whatever its stream */
+    bool ran;
+    void *memory; /* the one device allocation behind the scratch and staging buffers */
+    size_t workspace_bytes;
+};
+
+wtconv_status cuda_fail(cudaError_t e, const char *what) {
+    (void)cudaGetLastError(); /* clear a non-sticky error */
+    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "CUDA backend: %s failed: %s (%s)", what,
+                       cudaGetErrorName(e), cudaGetErrorString(e));
+}
+
+/* Why the backend cannot run here, or NULL when it can. */
+const char *why_unavailable(void) {
+#if defined(__linux__)
+    /* Without the driver's device node, skip the runtime (which would look for libcuda). */
+    if (access("/dev/nvidiactl", F_OK) != 0 && access("/dev/dxg", F_OK) != 0)
+        return "no NVIDIA driver (/dev/nvidiactl is missing)";
+#endif
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return e == cudaErrorInsufficientDriver || e == cudaErrorNoDevice
+                   ? "no usable NVIDIA driver or device (cudaGetDeviceCount failed)"
+                   : "the CUDA runtime could not start (cudaGetDeviceCount failed)";
+    }
+    return count > 0 ? NULL : "no CUDA device is visible";
+}
+
+int cuda_available(void) { return why_unavailable() == NULL; }
+const char *cuda_unavailable_reason(void) { return why_unavailable(); }
+
+void cuda_destroy(void *opaque) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    if (!s)
+        return;
+    int current = -1;
+    const bool switched = cudaGetDevice(&current) == cudaSuccess && current != s->device &&
+                          cudaSetDevice(s->device) == cudaSuccess;
+    if (s->done) {
+        cudaEventSynchronize(s->done); /* no kernel may still use the scratch */
+        cudaEventDestroy(s->done);
+    }
+    if (s->stream)
+        cudaStreamDestroy(s->stream);
+    cudaFree(s->memory);
+    cudaFree(s->weights);
+    if (switched)
+        cudaSetDevice(current);
+    (void)cudaGetLastError();
+    free(s);
+}
+
+/* Tile shape for a level: 4*TX coefficient columns, TY rows, TZ planes per block. Returns
+ * false when even the smallest tile does not fit in shared memory. */
+bool plan_tiles(level_launch *L, long long planes_per_item) {
+    level_args &a = L->args;
+    const int k = a.k;
+    int tx = 1;
+    while (tx < 8 && kPerThread * tx < a.wc)
+        tx *= 2;
+    int ty = a.hc < kMaxThreads / tx ? a.hc : kMaxThreads / tx;
+    if (ty > 32)
+        ty = 32;
+    for (;;) {
+        const int tv = kPerThread * tx;
+        /* The input tile's rows hold the base branch's reads too (up to 2*tv + k - 1 + pb
+         * columns, read four at a time, so rounded up). */
+        a.cr = ty + k - 1;
+        a.cp = round4(tv + k - 1 + 3);
+        a.xr = 2 * a.cr;
+        a.xp = round4(2 * (tv + k - 1) + 4);
+        const size_t nw = L->base ? 5 * (size_t)k * k + 1 : 4 * (size_t)k * k;
+        const size_t slice = (size_t)a.xr * a.xp + 4 * (size_t)a.cr * a.cp + nw;
+        a.slice = (int)round4((int)slice);
+        const size_t bytes = (size_t)a.slice * sizeof(float);
+        if (bytes <= kTileSmemMax) {
+            /* More planes per block while threads and the shared-memory target allow. */
+            int tz = 1;
+            a.tiles_u = (a.hc + ty - 1) / ty;
+            a.tiles_v = (a.wc + tv - 1) / tv;
+            /* Several planes per block where one tile is a whole plane and threads and the
+             * shared-memory target allow. */
+            if (a.tiles_u * a.tiles_v == 1)
+                while (tz * 2 * tx * ty <= kMaxThreads &&
+                       (size_t)(tz * 2) * bytes <= kTileSmemTarget && tz * 2 <= planes_per_item)
+                    tz *= 2;
+            L->block = dim3((unsigned)tx, (unsigned)ty, (unsigned)tz);
+            L->smem = (size_t)tz * bytes;
+            L->groups_per_item = 0; /* set by the caller, per plane count */
+            return true;
+        }
+        if (ty > 1)
+            ty = (ty + 1) / 2;
+        else if (tx > 1)
+            tx /= 2;
+        else
+            return false;
+    }
+}
+
+/* Enqueues the whole layer for `items` batch items on `stream`. */
+wtconv_status enqueue(cuda_state *s, const float *x, float *y, int items, cudaStream_t stream) {
+    const wtconv_plan &p = s->plan;
+    const long long planes = (long long)items * p.channels;
+    const int L = p.levels;
+    /* Down pass: LL_1 .. LL_{L-1}. */
+    for (int from = 0; from < L - 1;) {
+        down_args d;
+        memset(&d, 0, sizeof d);
+        d.src = from == 0 ? x : s->ll[from];
+        d.h = from == 0 ? p.height : p.level[from].height;
+        d.w = from == 0 ? p.width : p.level[from].width;
+        d.tiles_x = (d.w + 31) / 32;
+        d.tiles_y = (d.h + 31) / 32;
+        d.count = L - 1 - from < kDownLevels ? L - 1 - from : kDownLevels;
+        for (int j = 0; j < d.count; j++) {
+            d.dst[j] = s->ll[from + 1 + j];
+            d.dh[j] = p.level[from + 1 + j].height;
+            d.dw[j] = p.level[from + 1 + j].width;
+        }
+        const long long blocks = planes * d.tiles_x * d.tiles_y;
+        down_kernel<<<(unsigned)blocks, 256, 0, stream>>>(d);
+        from += d.count;
+    }
+    /* Levels L-1 .. 0. */
+    for (int i = L - 1; i >= 0; i--) {
+        level_launch &ll = s->level[i];
+        level_args a = ll.args;
+        a.planes = planes;
+        a.src = i == 0 ? x : s->ll[i];
+        a.rnext = i + 1 < L ? s->r[(i + 1) & 1] : NULL;
+        a.dst = i == 0 ? y : s->r[i & 1];
+        a.wl = s->wl[i];
+        a.wb = s->wb;
+        a.bb = s->bb;
+        if (ll.direct) {
+            const long long threads = planes * a.hc * a.wc;
+            level_direct_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(a, ll.base);
+        } else {
+            const long long groups = (planes + ll.block.z - 1) / ll.block.z;
+            const long long blocks = groups * a.tiles_u * a.tiles_v;
+            ll.fn<<<(unsigned)blocks, ll.block, ll.smem, stream>>>(a);
+        }
+    }
+    const cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
+}
+
+/* Makes the context's device current; *previous is what to restore (-1: nothing). */
+wtconv_status enter_device(const cuda_state *s, int *previous) {
+    int current = 0;
+    cudaError_t e;
+    *previous = -1;
+    if ((e = cudaGetDevice(&current)) != cudaSuccess)
+        return cuda_fail(e, "cudaGetDevice");
+    if (current == s->device)
+        return WTCONV_OK;
+    if ((e = cudaSetDevice(s->device)) != cudaSuccess)
+        return cuda_fail(e, "cudaSetDevice");
+    *previous = current;
+    return WTCONV_OK;
+}
+
+void leave_device(int previous) {
+    if (previous >= 0)
+        cudaSetDevice(previous);
+}
+
+wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
+                          const wtconv_backend_config *config, void **out) {
+    (void)config;
+    cuda_state *s = static_cast<cuda_state *>(calloc(1, sizeof(cuda_state)));
+    cudaError_t e;
+    wtconv_status st = WTCONV_OK;
+    *out = NULL;
+    if (!s)
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a CUDA context");
+    s->plan = *plan;
+    const wtconv_plan &p = *plan; /* the caller's: still valid after s is freed on failure */
+    const int C = p.channels, k = p.kernel, L = p.levels;
+    const size_t kk = (size_t)k * k;
+    const long long planes_per_item = C;
+    if ((e = cudaGetDevice(&s->device)) != cudaSuccess) {
+        free(s);
+        return cuda_fail(e, "cudaGetDevice");
+    }
+    /* Launch geometry for each level. */
+    for (int i = 0; i < L; i++) {
+        level_launch &ll = s->level[i];
+        level_args &a = ll.args;
+        memset(&a, 0, sizeof a);
+        a.h = i == 0 ? p.height : p.level[i].height;
+        a.w = i == 0 ? p.width : p.level[i].width;
+        a.hc = p.level[i].half_height;
+        a.wc = p.level[i].half_width;
+        a.k = k;
+        a.pb = (k - 1) / 2;
+        a.channels = C;
+        a.stride = p.stride;
+        a.out_h = p.out_height;
+        a.out_w = p.out_width;
+        ll.base = i == 0;
+        ll.fn = pick_level_kernel(k, ll.base);
+        ll.direct = !plan_tiles(&ll, planes_per_item);
+    }
+    /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
+    const long long planes = (long long)p.batch * C;
+    for (int i = 0; i < L; i++) {
+        const level_launch &ll = s->level[i];
+        const long long blocks =
+            ll.direct ? (planes * ll.args.hc * ll.args.wc + 255) / 256
+                      : (planes + ll.block.z - 1) / ll.block.z * ll.args.tiles_u * ll.args.tiles_v;
+        const long long down = L >= 2 ? planes * ((p.height + 31) / 32) * ((p.width + 31) / 32) : 0;
+        if (blocks > 0x7fffffffLL || down > 0x7fffffffLL) {
+            free(s);
+            return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
+                               "CUDA backend: %d x %d x %d x %d is too large for one launch",
+                               p.batch, C, p.height, p.width);
+        }
+    }
+    /* Kernels usable on this device, and their shared-memory limits. */
+    cudaFuncAttributes attr;
+    if ((e = cudaFuncGetAttributes(&attr, down_kernel)) != cudaSuccess) {
+        const int device = s->device;
+        free(s);
+        (void)cudaGetLastError();
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "CUDA backend: this build's GPU code does not run on device %d "
+                           "(%s; it is built for compute capability 9.0 and later)",
+                           device, cudaGetErrorString(e));
+    }
+    for (int i = 0; i < L; i++) {
+        level_launch &ll = s->level[i];
+        if (!ll.direct && ll.smem > 48 * 1024 &&
+            (e = cudaFuncSetAttribute(ll.fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      (int)ll.smem)) != cudaSuccess) {
+            ll.direct = true; /* this device has less shared memory: go direct */
+            (void)cudaGetLastError();
+        }
+    }
+
+    /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. */
+    const size_t nweights = C * kk + C + (size_t)L * 4 * C * kk;
+    float *host = static_cast<float *>(malloc(nweights * sizeof(float)));
+    if (!host) {
+        free(s);
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for the CUDA weights");
+    }
+    for (int c = 0; c < C; c++) {
+        for (size_t t = 0; t < kk; t++)
+            host[c * kk + t] = m->base_scale[c] * m->base_weight[c * kk + t];
+        host[C * kk + c] = m->base_scale[c] * m->base_bias[c];
+    }
+    for (int i = 0; i < L; i++) {
+        float *w = host + C * kk + C + (size_t)i * 4 * C * kk;
+        for (size_t ch = 0; ch < 4 * (size_t)C; ch++)
+            for (size_t t = 0; t < kk; t++)
+                w[ch * kk + t] = m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+    }
+    if ((e = cudaMalloc(&s->weights, nweights * sizeof(float))) != cudaSuccess ||
+        (e = cudaMemcpy(s->weights, host, nweights * sizeof(float), cudaMemcpyHostToDevice)) !=
+            cudaSuccess) {
+        free(host);
+        st = e == cudaErrorMemoryAllocation
+                 ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                               "CUDA backend: out of device memory for the weights (%zu bytes)",
+                               nweights * sizeof(float))
+                 : cuda_fail(e, "uploading the weights");
+        cuda_destroy(s);
+        return st;
+    }
+    free(host);
+    s->wb = s->weights;
+    s->bb = s->weights + C * kk;
+    for (int i = 0; i < L; i++)
+        s->wl[i] = s->weights + C * kk + C + (size_t)i * 4 * C * kk;
+
+    /* Scratch (LL_1 .. LL_{L-1}, R of odd and even levels) and the host runs' staging: a slice
+     * of the batch (an eighth, at least one item), so that the whole stays near the input's
+     * size. Offsets are kept 256-byte aligned. */
+    s->chunk = p.batch / 8 > 1 ? p.batch / 8 : 1;
+    size_t offsets[WTCONV_MAX_LEVELS + 4], total = 0;
+    auto take = [&](size_t floats) {
+        const size_t at = total;
+        total += (floats * sizeof(float) + 255) / 256 * 256;
+        return at;
+    };
+    for (int i = 1; i < L; i++)
+        offsets[i] = take((size_t)planes * p.level[i].height * p.level[i].width);
+    const size_t r1 = L >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
+    const size_t r0 = L >= 3 ? take((size_t)planes * p.level[2].height * p.level[2].width) : 0;
+    const size_t si = take((size_t)s->chunk * C * p.plane);
+    const size_t so = take((size_t)s->chunk * C * p.out_plane);
+    if ((e = cudaMalloc(&s->memory, total ? total : 256)) != cudaSuccess) {
+        st = e == cudaErrorMemoryAllocation
+                 ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                               "CUDA backend: out of device memory for %zu bytes of scratch", total)
+                 : cuda_fail(e, "cudaMalloc");
+        cuda_destroy(s);
+        return st;
+    }
+    char *base = static_cast<char *>(s->memory);
+    for (int i = 1; i < L; i++)
+        s->ll[i] = reinterpret_cast<float *>(base + offsets[i]);
+    s->r[1] = L >= 2 ? reinterpret_cast<float *>(base + r1) : NULL;
+    s->r[0] = L >= 3 ? reinterpret_cast<float *>(base + r0) : NULL;
+    s->stage_in = reinterpret_cast<float *>(base + si);
+    s->stage_out = reinterpret_cast<float *>(base + so);
+    s->workspace_bytes = total;
+    if ((e = cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&s->done, cudaEventDisableTiming)) != cudaSuccess) {
+        st = cuda_fail(e, "creating a stream and an event");
+        cuda_destroy(s);
+        return st;
+    }
+    *out = s;
+    return WTCONV_OK;
+}
+
+wtconv_status cuda_run(void *opaque, const float *input, float *output) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    const wtconv_plan &p = s->plan;
+    int previous;
+    wtconv_status st = enter_device(s, &previous);
+    if (st != WTCONV_OK)
+        return st;
+    cudaError_t e = cudaSuccess;
+    const size_t in_item = (size_t)p.channels * p.plane,
+                 out_item = (size_t)p.channels * p.out_plane;
+    if (s->ran)
+        e = cudaStreamWaitEvent(s->stream, s->done, 0);
+    for (int n = 0; n < p.batch && e == cudaSuccess && st == WTCONV_OK; n += s->chunk) {
+        const int items = p.batch - n < s->chunk ? p.batch - n : s->chunk;
+        e = cudaMemcpyAsync(s->stage_in, input + (size_t)n * in_item,
+                            (size_t)items * in_item * sizeof(float), cudaMemcpyHostToDevice,
+                            s->stream);
+        if (e == cudaSuccess)
+            st = enqueue(s, s->stage_in, s->stage_out, items, s->stream);
+        /* Nothing reaches the caller's buffer unless the kernels finished cleanly. */
+        if (e == cudaSuccess && st == WTCONV_OK)
+            e = cudaStreamSynchronize(s->stream);
+        if (e == cudaSuccess && st == WTCONV_OK)
+            e = cudaMemcpyAsync(output + (size_t)n * out_item, s->stage_out,
+                                (size_t)items * out_item * sizeof(float), cudaMemcpyDeviceToHost,
+                                s->stream);
+    }
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaEventRecord(s->done, s->stream);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaStreamSynchronize(s->stream);
+    s->ran = true;
+    leave_device(previous);
+    if (st != WTCONV_OK)
+        return st;
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a host-pointer run");
+}
+
+/* Is `ptr` device (or managed) memory that the context's device can use? */
+wtconv_status check_device_pointer(const cuda_state *s, const void *ptr, const char *name) {
+    cudaPointerAttributes attr;
+    const cudaError_t e = cudaPointerGetAttributes(&attr, ptr);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is not a CUDA pointer (cudaPointerGetAttributes: %s)", name,
+                           cudaGetErrorString(e));
+    }
+    if (attr.type == cudaMemoryTypeManaged)
+        return WTCONV_OK;
+    if (attr.type != cudaMemoryTypeDevice)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is not CUDA device memory (it is %s memory); wtconv_run_device "
+                           "takes device pointers, wtconv_run host pointers",
+                           name, attr.type == cudaMemoryTypeHost ? "pinned host" : "host");
+    if (attr.device != s->device)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is memory of CUDA device %d; this context runs on device %d", name,
+                           attr.device, s->device);
+    return WTCONV_OK;
+}
+
+wtconv_status cuda_run_device(void *opaque, const float *input, float *output, void *stream) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    cudaStream_t st_ = static_cast<cudaStream_t>(stream);
+    int previous;
+    wtconv_status st = enter_device(s, &previous);
+    if (st != WTCONV_OK)
+        return st;
+    if ((st = check_device_pointer(s, input, "input")) != WTCONV_OK ||
+        (st = check_device_pointer(s, output, "output")) != WTCONV_OK) {
+        leave_device(previous);
+        return st;
+    }
+    cudaError_t e = cudaSuccess;
+    /* The scratch is the context's: a run on another stream waits for the one before. */
+    if (s->ran)
+        e = cudaStreamWaitEvent(st_, s->done, 0);
+    if (e == cudaSuccess)
+        st = enqueue(s, input, output, s->plan.batch, st_);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaEventRecord(s->done, st_);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        s->ran = true;
+    leave_device(previous);
+    if (st != WTCONV_OK)
+        return st;
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "enqueueing a device run");
+}
+
+size_t cuda_workspace_size(const void *opaque) {
+    return static_cast<const cuda_state *>(opaque)->workspace_bytes;
+}
+
+} // namespace
+
+/* In the order of wtconv_backend_ops' members (C++17 has no designated initialisers). */
+extern "C" const wtconv_backend_ops wtconv_cuda_backend = {"cuda",
+                                                           WTCONV_BACKEND_CUDA,
+                                                           WTCONV_MODEL_SAFETENSORS,
+                                                           cuda_available,
+                                                           cuda_unavailable_reason,
+                                                           cuda_create,
+                                                           NULL,
+                                                           cuda_run,
+                                                           cuda_workspace_size,
+                                                           cuda_destroy,
+                                                           cuda_run_device};
