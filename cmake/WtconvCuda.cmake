@@ -46,7 +46,7 @@ target_include_directories(wtconv_cuda PRIVATE "${PROJECT_SOURCE_DIR}/include"
                                                "${PROJECT_SOURCE_DIR}/src")
 target_compile_definitions(wtconv_cuda PRIVATE WTCONV_BUILDING)
 target_compile_options(wtconv_cuda PRIVATE
-  -Xcompiler=-Wall,-Wextra -Xptxas=-warn-spills
+  -Xcompiler=-Wall,-Wextra
   $<$<BOOL:${WTCONV_WERROR}>:--Werror=all-warnings>)
 set_target_properties(wtconv_cuda PROPERTIES
   CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON

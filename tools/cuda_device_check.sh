@@ -24,9 +24,13 @@ PYTHONUNBUFFERED=1 HAAR_MAX_K=5 MAX_JOBS=16 TORCH_CUDA_ARCH_LIST=9.0 python3 \
   tools/bench_cuda_compare.py --wtconv-repo "$repo" --lib "$build/libwtconv.so" 2>&1 |
   grep -v '^Compiling\|^Done' | tee "$out/compare.txt"
 nvidia-smi -q -d CLOCK >>"$out/clocks.txt"
-if [[ ${3:-} == ncu ]]; then
-  ncu --clock-control none --launch-skip 30 --launch-count 7 \
-    --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
-    "$build/tests/bench/wtconv-cuda-bench" 64/96/56/5/5 >"$out/ncu.txt" 2>&1
-  grep -E '^\s+(level|down)|Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Registers|Block Size|Grid Size' "$out/ncu.txt" | head -80
+if [[ ${3:-} == ncu ]]; then # kernel by kernel, one run of two shapes (after warm-up runs)
+  for shape in 64/96/56/5/5:20:1 8/64/255/5/3:20:4; do
+    IFS=: read -r dims skip count <<<"$shape"
+    ncu --clock-control none --launch-skip "$skip" --launch-count "$count" \
+      --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
+      --section LaunchStats "$build/tests/bench/wtconv-cuda-bench" "$dims" >>"$out/ncu.txt" 2>&1
+  done
+  grep -E '^  [a-z<].*(kernel)|Duration|DRAM Throughput|Compute \(SM\) Throughput|Achieved Occupancy' \
+    "$out/ncu.txt" | sed 's/(<unnamed>::[a-z_]*) //' | cut -c1-110
 fi

@@ -34,6 +34,8 @@ constexpr int kMaxThreads = 256;
 /* Shared memory a tiled block may take; larger tiles (huge kernels) use the direct kernel. */
 constexpr size_t kTileSmemTarget = 48 * 1024;
 constexpr size_t kTileSmemMax = 160 * 1024;
+/* Whole planes in one block up to this much shared memory (at least three blocks an SM). */
+constexpr size_t kPlaneSmemMax = 64 * 1024;
 /* Levels the down kernel makes from one 32x32 tile. */
 constexpr int kDownLevels = 5;
 
@@ -56,10 +58,15 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
     const int tile = (int)(blockIdx.x - plane * tiles);
     const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 32;
     const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
-    for (int i = threadIdx.x; i < 32 * 32; i += blockDim.x) {
-        const int r = i >> 5, c = i & 31, gy = y0 + r, gx = x0 + c;
-        t[r][c] = (gy < a.h && gx < a.w) ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+    float v[4]; /* launched with 256 threads: four loads each, all in flight at once */
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const int i = threadIdx.x + 256 * j, gy = y0 + (i >> 5), gx = x0 + (i & 31);
+        v[j] = (gy < a.h && gx < a.w) ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
     }
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+        t[(threadIdx.x + 256 * j) >> 5][threadIdx.x & 31] = v[j];
     __syncthreads();
 #pragma unroll
     for (int j = 0; j < kDownLevels; j++) {
@@ -118,6 +125,37 @@ template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const f
 
 __host__ __device__ constexpr int round4(int n) { return (n + 3) / 4 * 4; }
 
+/* Copies a rows x pitch window of a plane (h x w, zero outside), whose top left is plane element
+ * (y0, x0), to shared memory with row pitch `pitch`; thread t of nt. Eight loads are in flight
+ * per thread before their stores (a plain loop would wait for each load in turn). */
+__device__ __forceinline__ void load_window(float *dst, int rows, int pitch, const float *src,
+                                            int h, int w, int y0, int x0, int t, int nt) {
+    int r = t / pitch, q = t - r * pitch;
+    const int dr = nt / pitch, dq = nt - dr * pitch;
+    while (r < rows) {
+        float v[8];
+        int o[8];
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            const int gy = y0 + r, gx = x0 + q;
+            o[i] = r < rows ? r * pitch + q : -1;
+            v[i] = r < rows && gy >= 0 && gy < h && gx >= 0 && gx < w
+                       ? __ldg(src + (size_t)gy * w + gx)
+                       : 0.0f;
+            q += dq;
+            r += dr;
+            if (q >= pitch) {
+                q -= pitch;
+                r++;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+            if (o[i] >= 0)
+                dst[o[i]] = v[i];
+    }
+}
+
 /* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
  * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
 template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(level_args a) {
@@ -128,8 +166,6 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
     const int kk = k * k;
     const int TX = blockDim.x, TU = blockDim.y, TZ = blockDim.z;
     const int TV = kPerThread * TX;
-    const int nthreads = TX * TU * TZ;
-    const int tid = (threadIdx.z * TU + threadIdx.y) * TX + threadIdx.x;
     const int tiles = a.tiles_u * a.tiles_v;
     const long long group = blockIdx.x / tiles;
     const int tile = (int)(blockIdx.x - group * tiles);
@@ -137,47 +173,43 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
     const long long plane0 = group * TZ;
     const int gy0 = 2 * (u0 - pb), gx0 = 2 * (v0 - pb);
     const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
-    const int nw = BASE ? 5 * kk + 1 : 4 * kk;
 
-    /* Input tiles of all TZ planes (zero outside the plane), then their weights. */
-    for (int i = tid; i < TZ * xsize; i += nthreads) {
-        const int z = i / xsize, rem = i - z * xsize;
-        const int r = rem / a.xp, c = rem - r * a.xp;
-        const int gy = gy0 + r, gx = gx0 + c;
-        const long long plane = plane0 + z;
-        float v = 0.0f;
-        if (plane < a.planes && gy >= 0 && gy < a.h && gx >= 0 && gx < a.w)
-            v = __ldg(a.src + (size_t)plane * (size_t)a.h * (size_t)a.w + (size_t)gy * a.w + gx);
-        smem[z * a.slice + rem] = v;
-    }
-    for (int i = tid; i < TZ * nw; i += nthreads) {
-        const int z = i / nw, j = i - z * nw;
-        const long long plane = plane0 + z;
-        float v = 0.0f;
-        if (plane < a.planes) {
-            const int c = (int)(plane % a.channels);
-            if (j < 4 * kk)
-                v = __ldg(a.wl + (size_t)c * 4 * kk + j);
-            else if (j < 5 * kk)
-                v = __ldg(a.wb + (size_t)c * kk + (j - 4 * kk));
-            else
-                v = __ldg(a.bb + c);
+    /* Each plane's threads load its input tile (zero outside the plane) and weights, row by
+     * row (4*TX consecutive threads take consecutive columns: whole 32-byte sectors). */
+    const int zt = threadIdx.y * TX + threadIdx.x, nz = TX * TU; /* thread in slice, count */
+    const long long zplane = plane0 + threadIdx.z;
+    float *slice = smem + threadIdx.z * a.slice;
+    if (zplane < a.planes) {
+        load_window(slice, a.xr, a.xp, a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
+                    gy0, gx0, zt, nz);
+        const int c = (int)(zplane % a.channels);
+        float *wsl = slice + xsize + 4 * csize;
+        for (int j = zt; j < 4 * kk; j += nz)
+            wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+        if (BASE) {
+            for (int j = zt; j < kk; j += nz)
+                wsl[4 * kk + j] = __ldg(a.wb + (size_t)c * kk + j);
+            if (zt == 0)
+                wsl[5 * kk] = __ldg(a.bb + c);
         }
-        smem[z * a.slice + xsize + 4 * csize + j] = v;
     }
     __syncthreads();
-    /* Haar coefficients of the tiles. */
+    /* Haar coefficients of the tile. */
     const int cw = TV + k - 1;
-    for (int i = tid; i < TZ * a.cr * cw; i += nthreads) {
-        const int z = i / (a.cr * cw), rem = i - z * (a.cr * cw);
-        const int r = rem / cw, q = rem - r * cw;
-        const float *p = smem + z * a.slice + 2 * r * a.xp + 2 * q;
-        const float A = p[0], B = p[1], C = p[a.xp], D = p[a.xp + 1];
-        float *cs = smem + z * a.slice + xsize + r * a.cp + q;
-        cs[0] = (A + B + C + D) * 0.5f;
-        cs[csize] = (A + B - C - D) * 0.5f;
-        cs[2 * csize] = (A - B + C - D) * 0.5f;
-        cs[3 * csize] = (A - B - C + D) * 0.5f;
+    if (zplane < a.planes) {
+        const int cstep = nz < cw ? nz : cw, rstep = nz / cstep;
+        const int c0 = zt % cstep, r0 = zt / cstep;
+        if (r0 < rstep)
+            for (int r = r0; r < a.cr; r += rstep)
+                for (int q = c0; q < cw; q += cstep) {
+                    const float *p = slice + 2 * r * a.xp + 2 * q;
+                    const float A = p[0], B = p[1], C = p[a.xp], D = p[a.xp + 1];
+                    float *cs = slice + xsize + r * a.cp + q;
+                    cs[0] = (A + B + C + D) * 0.5f;
+                    cs[csize] = (A + B - C - D) * 0.5f;
+                    cs[2 * csize] = (A - B + C - D) * 0.5f;
+                    cs[3 * csize] = (A - B - C + D) * 0.5f;
+                }
     }
     __syncthreads();
 
@@ -398,6 +430,261 @@ level_fn pick_level_kernel(int k, bool base) {
     }
 }
 
+/* ---- Whole planes in shared memory ------------------------------------------------------ */
+/* For planes small enough (WTConvNeXt's 56x56 and below), one block runs the whole layer on
+ * one plane: x is read once into shared memory, every level's Haar coefficients are kept
+ * there with a zero border of the convolution's padding, the inverse cascade runs from the
+ * deepest level up through two reconstruction buffers, and level 0 adds the base branch and
+ * writes y. One launch; x read once, y written once. */
+constexpr int kPlaneMaxLevels = 8;
+
+struct plane_args {
+    const float *x;
+    float *y;
+    const float *weights; /* base [C][k][k], bias [C], then level i's [C][4][k][k] */
+    long long planes;
+    int channels, levels, stride, out_h, out_w;
+    int h[kPlaneMaxLevels], w[kPlaneMaxLevels];   /* level inputs */
+    int hc[kPlaneMaxLevels], wc[kPlaneMaxLevels]; /* coefficient grids */
+    int cp[kPlaneMaxLevels];                      /* coefficient row pitch (border included) */
+    int coef[kPlaneMaxLevels];                    /* offset of level i's four bands */
+    int band[kPlaneMaxLevels];                    /* floats per band */
+    int xr, xp;                                   /* input rows and pitch (border included) */
+    int r_off[2];                                 /* R_i of even / odd i */
+    int w_off;                                    /* the weights */
+};
+
+/* One level of plane_kernel's inverse cascade: each thread takes NP coefficient positions of a
+ * row at a time (NP = 1 on narrow levels, for more threads at work). */
+template <int K, int NP>
+__device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
+                                            long long plane) {
+    constexpr int kk = K * K;
+    const int nthreads = blockDim.x, tid = threadIdx.x, L = a.levels, H = a.h[0], W = a.w[0];
+    const float bias = ws[kk];
+    float *y = a.y + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+    const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l], bs = a.band[l];
+    const int per_row = (wc + NP - 1) / NP, jobs = hc * per_row;
+    const float *cf = sm + a.coef[l];
+    const float *wl = ws + kk + 1 + l * 4 * kk;
+    const float *rn = l + 1 < L ? sm + a.r_off[(l + 1) & 1] : nullptr;
+    float *rout = sm + a.r_off[l & 1];
+    const int h = a.h[l], w = a.w[l];
+    for (int job = tid; job < jobs; job += nthreads) {
+        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        /* p[dy][2m+dx]: pixel (2u+dy, 2(v0+m)+dx), the inverse Haar applied band by band
+         * (one band's 25-49 weights live at a time), halved at the end. */
+        float p[2][2 * NP];
+#pragma unroll
+        for (int q = 0; q < 2 * NP; q++)
+            p[0][q] = p[1][q] = 0.0f;
+#pragma unroll 1
+        for (int s = 0; s < 4; s++) {
+            float acc[NP];
+#pragma unroll
+            for (int m = 0; m < NP; m++)
+                acc[m] = 0.0f;
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                const float *row = cf + s * bs + (u + i) * cp + v0;
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wl[s * kk + i * K + j];
+#pragma unroll
+                    for (int m = 0; m < NP; m++)
+                        acc[m] = fmaf(wt, row[j + m], acc[m]);
+                }
+            }
+            /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right
+             * column, s3 both. */
+            const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
+#pragma unroll
+            for (int m = 0; m < NP; m++) {
+                p[0][2 * m] += acc[m];
+                p[0][2 * m + 1] = fmaf(right, acc[m], p[0][2 * m + 1]);
+                p[1][2 * m] = fmaf(lower, acc[m], p[1][2 * m]);
+                p[1][2 * m + 1] = fmaf(right * lower, acc[m], p[1][2 * m + 1]);
+            }
+        }
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
+            p[0][2 * m] = (p[0][2 * m] + r) * 0.5f;
+            p[0][2 * m + 1] = (p[0][2 * m + 1] + r) * 0.5f;
+            p[1][2 * m] = (p[1][2 * m] + r) * 0.5f;
+            p[1][2 * m + 1] = (p[1][2 * m + 1] + r) * 0.5f;
+        }
+        if (l > 0) {
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++)
+#pragma unroll
+                for (int q = 0; q < 2 * NP; q++) {
+                    const int gy = 2 * u + dy, gx = 2 * v0 + q;
+                    if (gy < h && gx < w)
+                        rout[gy * w + gx] = p[dy][q];
+                }
+            continue;
+        }
+#pragma unroll 1
+        for (int dy = 0; dy < 2; dy++) {
+            const int gy = 2 * u + dy;
+            float b[2 * NP];
+#pragma unroll
+            for (int q = 0; q < 2 * NP; q++)
+                b[q] = 0.0f;
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                const float *row = sm + (gy + i) * a.xp + 2 * v0;
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = ws[i * K + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * NP; q++)
+                        b[q] = fmaf(wt, row[j + q], b[q]);
+                }
+            }
+            if (gy >= H || gy % a.stride)
+                continue;
+#pragma unroll
+            for (int q = 0; q < 2 * NP; q++) {
+                const int gx = 2 * v0 + q;
+                if (gx < W && gx % a.stride == 0)
+                    y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
+                        (b[q] + bias) + (dy ? p[1][q] : p[0][q]);
+            }
+        }
+    }
+}
+
+template <int K, int NP> __global__ void __launch_bounds__(256, 3) plane_kernel(plane_args a) {
+    extern __shared__ float4 smem4[];
+    float *const sm = reinterpret_cast<float *>(smem4);
+    constexpr int pb = (K - 1) / 2, kk = K * K;
+    const int nthreads = blockDim.x, tid = threadIdx.x;
+    const int lane = tid & 31, warp = tid >> 5, nwarps = (nthreads + 31) >> 5;
+    const long long plane = blockIdx.x;
+    const int c = (int)(plane % a.channels);
+    const int H = a.h[0], W = a.w[0], L = a.levels;
+    const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
+
+    /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
+    load_window(sm, a.xr, a.xp, x, H, W, -pb, -pb, tid, nthreads);
+    /* Weights: base, bias, each level's four bands. */
+    float *ws = sm + a.w_off;
+    const int nw = kk + 1 + L * 4 * kk;
+    for (int i = tid; i < nw; i += nthreads) {
+        float v;
+        if (i < kk)
+            v = a.weights[(size_t)c * kk + i];
+        else if (i == kk)
+            v = a.weights[(size_t)a.channels * kk + c];
+        else {
+            const int l = (i - kk - 1) / (4 * kk), j = (i - kk - 1) - l * 4 * kk;
+            v = a.weights[(size_t)a.channels * (kk + 1) + (size_t)l * a.channels * 4 * kk +
+                          (size_t)c * 4 * kk + j];
+        }
+        ws[i] = v;
+    }
+    __syncthreads();
+
+    /* Haar coefficients of each level, from the level input: x, then the LL band before. */
+    for (int l = 0; l < L; l++) {
+        const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
+        const int ip = l == 0 ? a.xp : a.cp[l - 1];
+        const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
+        float *out = sm + a.coef[l];
+        const int bs = a.band[l], rows = hc + K - 1;
+        for (int r = warp; r < rows; r += nwarps) {
+            const int u = r - pb;
+            for (int q = lane; q < cp; q += 32) {
+                const int v = q - pb;
+                float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
+                if (u >= 0 && u < hc && v >= 0 && v < wc) {
+                    const int y0 = 2 * u, x0 = 2 * v;
+                    const bool right = x0 + 1 < w, down = y0 + 1 < h;
+                    A = in[y0 * ip + x0];
+                    B = right ? in[y0 * ip + x0 + 1] : 0.0f;
+                    C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
+                    D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+                }
+                float *o = out + r * cp + q;
+                o[0] = (A + B + C + D) * 0.5f;
+                o[bs] = (A + B - C - D) * 0.5f;
+                o[2 * bs] = (A - B + C - D) * 0.5f;
+                o[3 * bs] = (A - B - C + D) * 0.5f;
+            }
+        }
+        __syncthreads();
+    }
+
+    /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
+    for (int l = L - 1; l >= 0; l--) {
+        if (NP > 1 && (l == 0 || a.wc[l] >= 12))
+            plane_level<K, NP>(a, sm, ws, l, plane);
+        else
+            plane_level<K, 1>(a, sm, ws, l, plane);
+        __syncthreads();
+    }
+}
+
+typedef void (*plane_fn)(plane_args);
+
+plane_fn pick_plane_kernel(int k, int np) {
+    switch (k) {
+    case 3:
+        return np == 4 ? plane_kernel<3, 4> : plane_kernel<3, 1>;
+    case 5:
+        return np == 4 ? plane_kernel<5, 4> : plane_kernel<5, 1>;
+    case 7:
+        return np == 4 ? plane_kernel<7, 4> : plane_kernel<7, 1>;
+    default:
+        return nullptr;
+    }
+}
+
+/* The whole-plane launch for this plan, or false when the planes are too large (or k not 3, 5
+ * or 7, or the cascade too deep). */
+bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem, int *np) {
+    const int k = p.kernel, L = p.levels;
+    if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
+        return false;
+    memset(a, 0, sizeof *a);
+    *np = p.level[0].half_width >= 12 ? 4 : 1;
+    const int NP = *np;
+    a->channels = p.channels;
+    a->levels = L;
+    a->stride = p.stride;
+    a->out_h = p.out_height;
+    a->out_w = p.out_width;
+    size_t at = 0;
+    a->xr = p.height + k;
+    a->xp = (p.width + k - 1 + 2 * NP) | 1; /* odd, as cp below */
+    at += (size_t)a->xr * a->xp;
+    for (int i = 0; i < L; i++) {
+        a->h[i] = p.level[i].height;
+        a->w[i] = p.level[i].width;
+        a->hc[i] = p.level[i].half_height;
+        a->wc[i] = p.level[i].half_width;
+        a->cp[i] = (a->wc[i] + k - 1 + NP) | 1; /* odd: rows of a warp start on other banks */
+        a->band[i] = (a->hc[i] + k - 1) * a->cp[i];
+        a->coef[i] = (int)at;
+        at += 4 * (size_t)a->band[i];
+    }
+    a->r_off[1] = (int)at;
+    at += L >= 2 ? (size_t)p.level[1].height * p.level[1].width : 0;
+    a->r_off[0] = (int)at;
+    at += L >= 3 ? (size_t)p.level[2].height * p.level[2].width : 0;
+    a->w_off = (int)at;
+    at += (size_t)k * k + 1 + (size_t)L * 4 * k * k;
+    *smem = at * sizeof(float);
+    if (*smem > kPlaneSmemMax)
+        return false;
+    const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
+    int threads = (jobs + 31) / 32 * 32;
+    *block = dim3((unsigned)(threads < kMaxThreads ? threads : kMaxThreads));
+    return true;
+}
+
 /* How one level is launched. */
 struct level_launch {
     level_args args; /* everything but the pointers and the plane count */
@@ -418,6 +705,12 @@ struct cuda_state {
     float *stage_in, *stage_out;  /* host runs: `chunk` batch items of input and output */
     int chunk;
     level_launch level[WTCONV_MAX_LEVELS];
+    /* Whole planes in one block (plan_planes), when they fit: no scratch, one launch. */
+    bool whole_planes;
+    plane_args plane;
+    plane_fn plane_kernel;
+    dim3 plane_block;
+    size_t plane_smem;
     cudaStream_t stream; /* host runs */
     cudaEvent_t done;    /* the end of the last run, whatever its stream */
     bool ran;
@@ -526,6 +819,16 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, int items, cudaSt
     const wtconv_plan &p = s->plan;
     const long long planes = (long long)items * p.channels;
     const int L = p.levels;
+    if (s->whole_planes) {
+        plane_args a = s->plane;
+        a.x = x;
+        a.y = y;
+        a.weights = s->weights;
+        a.planes = planes;
+        s->plane_kernel<<<(unsigned)planes, s->plane_block, s->plane_smem, stream>>>(a);
+        const cudaError_t e = cudaGetLastError();
+        return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
+    }
     /* Down pass: LL_1 .. LL_{L-1}. */
     for (int from = 0; from < L - 1;) {
         down_args d;
@@ -652,6 +955,22 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                            "(%s; it is built for compute capability 9.0 and later)",
                            device, cudaGetErrorString(e));
     }
+    /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
+     * the tiled kernels on the same shapes). */
+    int np = 1;
+    const char *tiles = getenv("WTCONV_CUDA_TILES");
+    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) &&
+                      plan_planes(p, &s->plane, &s->plane_block, &s->plane_smem, &np) &&
+                      (long long)p.batch * C <= 0x7fffffffLL;
+    if (s->whole_planes) {
+        s->plane_kernel = pick_plane_kernel(k, np);
+        if (s->plane_smem > 48 * 1024 &&
+            cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 (int)s->plane_smem) != cudaSuccess) {
+            s->whole_planes = false;
+            (void)cudaGetLastError();
+        }
+    }
     for (int i = 0; i < L; i++) {
         level_launch &ll = s->level[i];
         if (!ll.direct && ll.smem > 48 * 1024 &&
@@ -708,10 +1027,11 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         total += (floats * sizeof(float) + 255) / 256 * 256;
         return at;
     };
-    for (int i = 1; i < L; i++)
+    const int deep = s->whole_planes ? 1 : L; /* whole planes keep every level on chip */
+    for (int i = 1; i < deep; i++)
         offsets[i] = take((size_t)planes * p.level[i].height * p.level[i].width);
-    const size_t r1 = L >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
-    const size_t r0 = L >= 3 ? take((size_t)planes * p.level[2].height * p.level[2].width) : 0;
+    const size_t r1 = deep >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
+    const size_t r0 = deep >= 3 ? take((size_t)planes * p.level[2].height * p.level[2].width) : 0;
     const size_t si = take((size_t)s->chunk * C * p.plane);
     const size_t so = take((size_t)s->chunk * C * p.out_plane);
     if ((e = cudaMalloc(&s->memory, total ? total : 256)) != cudaSuccess) {
@@ -723,10 +1043,10 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         return st;
     }
     char *base = static_cast<char *>(s->memory);
-    for (int i = 1; i < L; i++)
+    for (int i = 1; i < deep; i++)
         s->ll[i] = reinterpret_cast<float *>(base + offsets[i]);
-    s->r[1] = L >= 2 ? reinterpret_cast<float *>(base + r1) : NULL;
-    s->r[0] = L >= 3 ? reinterpret_cast<float *>(base + r0) : NULL;
+    s->r[1] = deep >= 2 ? reinterpret_cast<float *>(base + r1) : NULL;
+    s->r[0] = deep >= 3 ? reinterpret_cast<float *>(base + r0) : NULL;
     s->stage_in = reinterpret_cast<float *>(base + si);
     s->stage_out = reinterpret_cast<float *>(base + so);
     s->workspace_bytes = total;
