@@ -93,15 +93,15 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
 }
 
 struct level_args {
-    const float *src;   /* the level's input planes, h x w (x for level 0) */
-    const float *rnext; /* R_{i+1}, hc x wc planes; NULL at the deepest level */
-    float *dst;         /* level 0: y (out_h x out_w planes); else R_i (h x w planes) */
-    const float *wl;    /* [C][4][k][k] level filters, scale folded in */
-    const float *wb;    /* level 0: [C][k][k] base filters, scale folded in */
-    const float *bb;    /* level 0: [C] scaled bias */
-    long long planes;
-    int h, w, hc, wc; /* level input size, coefficient grid size */
-    int k, pb;        /* kernel size, 'same' padding before */
+    const float *src;             /* the level's input planes, h x w (x for level 0) */
+    const float *rnext;           /* R_{i+1}, hc x wc planes; NULL at the deepest level */
+    float *dst;                   /* level 0: y (out_h x out_w planes); else R_i (h x w planes) */
+    const float *wl;              /* [C][4][k][k] level filters, scale folded in */
+    const float *wb;              /* level 0: [C][k][k] base filters, scale folded in */
+    const float *bb;              /* level 0: [C] scaled bias */
+    long long planes, plane_base; /* planes of this launch; the first one's index */
+    int h, w, hc, wc;             /* level input size, coefficient grid size */
+    int k, pb;                    /* kernel size, 'same' padding before */
     int channels, stride, out_h, out_w;
     int tiles_u, tiles_v; /* tiles per plane */
     /* Shared-memory geometry of one plane's slice (floats). */
@@ -182,7 +182,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
     if (zplane < a.planes) {
         load_window(slice, a.xr, a.xp, a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
                     gy0, gx0, zt, nz);
-        const int c = (int)(zplane % a.channels);
+        const int c = (int)((a.plane_base + zplane) % a.channels);
         float *wsl = slice + xsize + 4 * csize;
         for (int j = zt; j < 4 * kk; j += nz)
             wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
@@ -357,7 +357,7 @@ __global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int bas
     const long long plane = idx / per_plane;
     const int rem = (int)(idx - plane * per_plane);
     const int u = rem / a.wc, v = rem - u * a.wc;
-    const int k = a.k, pb = a.pb, c = (int)(plane % a.channels);
+    const int k = a.k, pb = a.pb, c = (int)((a.plane_base + plane) % a.channels);
     const size_t kk = (size_t)k * k;
     const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
     const float *wl = a.wl + (size_t)c * 4 * kk;
@@ -442,7 +442,7 @@ struct plane_args {
     const float *x;
     float *y;
     const float *weights; /* base [C][k][k], bias [C], then level i's [C][4][k][k] */
-    long long planes;
+    long long planes, plane_base;
     int channels, levels, stride, out_h, out_w;
     int h[kPlaneMaxLevels], w[kPlaneMaxLevels];   /* level inputs */
     int hc[kPlaneMaxLevels], wc[kPlaneMaxLevels]; /* coefficient grids */
@@ -556,14 +556,15 @@ __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, cons
     }
 }
 
-template <int K, int NP> __global__ void __launch_bounds__(256, 3) plane_kernel(plane_args a) {
+template <int K, int NP>
+__global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
     float *const sm = reinterpret_cast<float *>(smem4);
     constexpr int pb = (K - 1) / 2, kk = K * K;
     const int nthreads = blockDim.x, tid = threadIdx.x;
     const int lane = tid & 31, warp = tid >> 5, nwarps = (nthreads + 31) >> 5;
     const long long plane = blockIdx.x;
-    const int c = (int)(plane % a.channels);
+    const int c = (int)((a.plane_base + plane) % a.channels);
     const int H = a.h[0], W = a.w[0], L = a.levels;
     const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
 
@@ -702,8 +703,8 @@ struct cuda_state {
     const float *wb, *bb, *wl[WTCONV_MAX_LEVELS];
     float *ll[WTCONV_MAX_LEVELS]; /* ll[i]: LL_i, i = 1 .. L-1 */
     float *r[2];                  /* R_i of even and odd i */
-    float *stage_in, *stage_out;  /* host runs: `chunk` batch items of input and output */
-    int chunk;
+    float *stage_in, *stage_out;  /* host runs: `chunk` planes of input and output */
+    long long chunk;
     level_launch level[WTCONV_MAX_LEVELS];
     /* Whole planes in one block (plan_planes), when they fit: no scratch, one launch. */
     bool whole_planes;
@@ -814,10 +815,11 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
     }
 }
 
-/* Enqueues the whole layer for `items` batch items on `stream`. */
-wtconv_status enqueue(cuda_state *s, const float *x, float *y, int items, cudaStream_t stream) {
+/* Enqueues the whole layer for `planes` planes from plane `first` on (x and y point at that
+ * plane's data) on `stream`. */
+wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, long long planes,
+                      cudaStream_t stream) {
     const wtconv_plan &p = s->plan;
-    const long long planes = (long long)items * p.channels;
     const int L = p.levels;
     if (s->whole_planes) {
         plane_args a = s->plane;
@@ -825,6 +827,7 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, int items, cudaSt
         a.y = y;
         a.weights = s->weights;
         a.planes = planes;
+        a.plane_base = first;
         s->plane_kernel<<<(unsigned)planes, s->plane_block, s->plane_smem, stream>>>(a);
         const cudaError_t e = cudaGetLastError();
         return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
@@ -853,6 +856,7 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, int items, cudaSt
         level_launch &ll = s->level[i];
         level_args a = ll.args;
         a.planes = planes;
+        a.plane_base = first;
         a.src = i == 0 ? x : s->ll[i];
         a.rnext = i + 1 < L ? s->r[(i + 1) & 1] : NULL;
         a.dst = i == 0 ? y : s->r[i & 1];
@@ -964,6 +968,10 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                       (long long)p.batch * C <= 0x7fffffffLL;
     if (s->whole_planes) {
         s->plane_kernel = pick_plane_kernel(k, np);
+        /* All of L1 as shared memory: 4 blocks of ~54 KiB an SM instead of 3. */
+        (void)cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                   cudaSharedmemCarveoutMaxShared);
+        (void)cudaGetLastError();
         if (s->plane_smem > 48 * 1024 &&
             cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                  (int)s->plane_smem) != cudaSuccess) {
@@ -1017,10 +1025,10 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     for (int i = 0; i < L; i++)
         s->wl[i] = s->weights + C * kk + C + (size_t)i * 4 * C * kk;
 
-    /* Scratch (LL_1 .. LL_{L-1}, R of odd and even levels) and the host runs' staging: a slice
-     * of the batch (an eighth, at least one item), so that the whole stays near the input's
-     * size. Offsets are kept 256-byte aligned. */
-    s->chunk = p.batch / 8 > 1 ? p.batch / 8 : 1;
+    /* Scratch (LL_1 .. LL_{L-1}, R of odd and even levels) and the host runs' staging: an
+     * eighth of the planes (at least one), so that the whole stays under the input's size.
+     * Offsets are kept 256-byte aligned. */
+    s->chunk = planes / 8 > 1 ? planes / 8 : 1;
     size_t offsets[WTCONV_MAX_LEVELS + 4], total = 0;
     auto take = [&](size_t floats) {
         const size_t at = total;
@@ -1032,8 +1040,8 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         offsets[i] = take((size_t)planes * p.level[i].height * p.level[i].width);
     const size_t r1 = deep >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
     const size_t r0 = deep >= 3 ? take((size_t)planes * p.level[2].height * p.level[2].width) : 0;
-    const size_t si = take((size_t)s->chunk * C * p.plane);
-    const size_t so = take((size_t)s->chunk * C * p.out_plane);
+    const size_t si = take((size_t)s->chunk * p.plane);
+    const size_t so = take((size_t)s->chunk * p.out_plane);
     if ((e = cudaMalloc(&s->memory, total ? total : 256)) != cudaSuccess) {
         st = e == cudaErrorMemoryAllocation
                  ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
@@ -1068,23 +1076,22 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     if (st != WTCONV_OK)
         return st;
     cudaError_t e = cudaSuccess;
-    const size_t in_item = (size_t)p.channels * p.plane,
-                 out_item = (size_t)p.channels * p.out_plane;
+    const long long planes = (long long)p.batch * p.channels;
     if (s->ran)
         e = cudaStreamWaitEvent(s->stream, s->done, 0);
-    for (int n = 0; n < p.batch && e == cudaSuccess && st == WTCONV_OK; n += s->chunk) {
-        const int items = p.batch - n < s->chunk ? p.batch - n : s->chunk;
-        e = cudaMemcpyAsync(s->stage_in, input + (size_t)n * in_item,
-                            (size_t)items * in_item * sizeof(float), cudaMemcpyHostToDevice,
+    for (long long n = 0; n < planes && e == cudaSuccess && st == WTCONV_OK; n += s->chunk) {
+        const long long count = planes - n < s->chunk ? planes - n : s->chunk;
+        e = cudaMemcpyAsync(s->stage_in, input + (size_t)n * p.plane,
+                            (size_t)count * p.plane * sizeof(float), cudaMemcpyHostToDevice,
                             s->stream);
         if (e == cudaSuccess)
-            st = enqueue(s, s->stage_in, s->stage_out, items, s->stream);
+            st = enqueue(s, s->stage_in, s->stage_out, n, count, s->stream);
         /* Nothing reaches the caller's buffer unless the kernels finished cleanly. */
         if (e == cudaSuccess && st == WTCONV_OK)
             e = cudaStreamSynchronize(s->stream);
         if (e == cudaSuccess && st == WTCONV_OK)
-            e = cudaMemcpyAsync(output + (size_t)n * out_item, s->stage_out,
-                                (size_t)items * out_item * sizeof(float), cudaMemcpyDeviceToHost,
+            e = cudaMemcpyAsync(output + (size_t)n * p.out_plane, s->stage_out,
+                                (size_t)count * p.out_plane * sizeof(float), cudaMemcpyDeviceToHost,
                                 s->stream);
     }
     if (e == cudaSuccess && st == WTCONV_OK)
@@ -1139,7 +1146,7 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
     if (s->ran)
         e = cudaStreamWaitEvent(st_, s->done, 0);
     if (e == cudaSuccess)
-        st = enqueue(s, input, output, s->plan.batch, st_);
+        st = enqueue(s, input, output, 0, (long long)s->plan.batch * s->plan.channels, st_);
     if (e == cudaSuccess && st == WTCONV_OK)
         e = cudaEventRecord(s->done, st_);
     if (e == cudaSuccess && st == WTCONV_OK)
