@@ -26,6 +26,7 @@ static int run_case(const char *dir, const golden_case *gc) {
 
     wtconv_options_init(&opts);
     opts.batch = gc->batch;
+    opts.backend = (wtconv_backend)test_backend_from_env();
     opts.stride = gc->stride;
     opts.layer = strcmp(gc->layer, "-") ? gc->layer : NULL;
     snprintf(path, sizeof path, "%s/%s", dir, gc->model);

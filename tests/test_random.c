@@ -706,6 +706,7 @@ static int random_case(int index) {
     /* Context. */
     wtconv_options_init(&opts);
     opts.batch = p.N;
+    opts.backend = (wtconv_backend)test_backend_from_env();
     opts.num_threads = p.threads;
     opts.stride = (p.stride_mode == STRIDE_OPT || p.stride_mode == STRIDE_BOTH) ? p.stride : 0;
     opts.layer = p.prefix;

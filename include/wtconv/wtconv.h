@@ -94,7 +94,7 @@ typedef enum wtconv_backend {
     WTCONV_BACKEND_AUTO = 0,  /* the best backend this build and machine offer */
     WTCONV_BACKEND_CPU = 1,   /* portable C, available everywhere */
     WTCONV_BACKEND_METAL = 2, /* Apple GPU / Neural Engine (Metal + Core ML) */
-    WTCONV_BACKEND_CUDA = 3   /* reserved */
+    WTCONV_BACKEND_CUDA = 3   /* NVIDIA GPU (builds with WTCONV_WITH_CUDA); never picked by AUTO */
 } wtconv_backend;
 
 /* 1 if `backend` can be used in this build on this machine, else 0. AUTO is always available. */
@@ -183,6 +183,18 @@ WTCONV_API wtconv_status wtconv_create_with_options(const char *model_path, int 
  * WTCONV_ERR_INVALID_ARGUMENT). Allocates nothing. The input is never written; the output is
  * left untouched if the call fails. */
 WTCONV_API wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output);
+
+/* Runs the layer on CUDA device memory, enqueued on a CUDA stream, for contexts created with
+ * the CUDA backend. `input` and `output` are device pointers (cudaMalloc or managed memory on
+ * the context's device, which is the device current when the context was created) of the sizes
+ * wtconv_run takes; `stream` is a cudaStream_t passed as void * (NULL: the legacy default
+ * stream). The call only enqueues the work and returns: the output is ready when the stream
+ * gets past it. It allocates nothing and does not synchronise; a later run of the same context
+ * on another stream waits on the GPU for this one (they share scratch memory). Buffers must not
+ * overlap. WTCONV_ERR_BACKEND_UNAVAILABLE for contexts of other backends, and
+ * WTCONV_ERR_INVALID_ARGUMENT for pointers that are not device memory of that device. */
+WTCONV_API wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, float *output,
+                                           void *stream);
 
 /* Frees the context and everything it owns. NULL is fine. */
 WTCONV_API void wtconv_destroy(wtconv_ctx *ctx);

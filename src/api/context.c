@@ -190,6 +190,25 @@ wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output) {
     return ctx->backend->run(ctx->backend_state, input, output);
 }
 
+wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, float *output, void *stream) {
+    if (!ctx)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
+    if (!ctx->backend->run_device)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "wtconv_run_device needs a context of the CUDA backend; this one runs "
+                           "on the %s backend (use wtconv_run)",
+                           ctx->backend->name);
+    if (!input)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "input is NULL");
+    if (!output)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "output is NULL");
+    if (ranges_overlap(input, ctx->plan.input_elements * sizeof(float), output,
+                       ctx->plan.output_elements * sizeof(float)))
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "input and output overlap; in-place runs are not supported");
+    return ctx->backend->run_device(ctx->backend_state, input, output, stream);
+}
+
 void wtconv_destroy(wtconv_ctx *ctx) {
     if (!ctx)
         return;

@@ -60,6 +60,9 @@ typedef struct wtconv_backend_ops {
      * environment variable that changed it, written into detail[0 .. size) and NUL-terminated
      * (cut short if need be). */
     void (*describe)(const void *state, int *threads, char *detail, size_t size);
+    /* Runs on device pointers, enqueued on `stream` (the backend's own stream type); NULL for
+     * backends without device memory. Arguments are already validated as far as the API can. */
+    wtconv_status (*run_device)(void *state, const float *input, float *output, void *stream);
 } wtconv_backend_ops;
 
 /* The backend for `kind` compiled into this build and available on this machine that reads one

@@ -5,6 +5,9 @@
 #ifdef WTCONV_HAVE_METAL
 #include "apple/metal_backend.h"
 #endif
+#ifdef WTCONV_HAVE_CUDA
+#include "cuda/cuda_backend.h"
+#endif
 
 /* In order of preference for WTCONV_BACKEND_AUTO. Platform backends go before the CPU. */
 static const wtconv_backend_ops *const compiled_backends[] = {
@@ -12,6 +15,9 @@ static const wtconv_backend_ops *const compiled_backends[] = {
     &wtconv_metal_backend,
 #endif
     &wtconv_cpu_backend,
+#ifdef WTCONV_HAVE_CUDA
+    &wtconv_cuda_backend, /* after the CPU: AUTO never picks it (see wtconv.h) */
+#endif
 };
 
 static const wtconv_backend_ops *find(wtconv_backend kind, unsigned formats, int usable_only) {

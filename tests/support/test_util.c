@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <wtconv/wtconv.h>
@@ -43,10 +44,30 @@ int test_write_file(const char *path, const void *data, size_t size) {
 }
 
 void test_skip_if_isa_unavailable(int status) {
-    const char *isa = getenv("WTCONV_CPU_ISA");
+    const char *isa = getenv("WTCONV_CPU_ISA"), *backend = getenv("WTCONV_TEST_BACKEND");
+    if (status == WTCONV_ERR_BACKEND_UNAVAILABLE && backend && *backend) {
+        printf("skipped: WTCONV_TEST_BACKEND=%s cannot run here: %s\n", backend,
+               wtconv_last_error());
+        fflush(stdout);
+        exit(TEST_SKIPPED);
+    }
     if (status != WTCONV_ERR_BACKEND_UNAVAILABLE || !isa || !*isa)
         return;
     printf("skipped: WTCONV_CPU_ISA=%s is not available here: %s\n", isa, wtconv_last_error());
     fflush(stdout);
     exit(TEST_SKIPPED);
+}
+
+int test_backend_from_env(void) {
+    const char *name = getenv("WTCONV_TEST_BACKEND");
+    if (!name || !*name)
+        return WTCONV_BACKEND_AUTO;
+    if (!strcmp(name, "cpu"))
+        return WTCONV_BACKEND_CPU;
+    if (!strcmp(name, "metal"))
+        return WTCONV_BACKEND_METAL;
+    if (!strcmp(name, "cuda"))
+        return WTCONV_BACKEND_CUDA;
+    fprintf(stderr, "WTCONV_TEST_BACKEND=%s: not cpu, metal or cuda\n", name);
+    exit(2);
 }

@@ -24,4 +24,9 @@ int test_write_file(const char *path, const void *data, size_t size);
  * prints why and exits with TEST_SKIPPED. Otherwise returns. */
 void test_skip_if_isa_unavailable(int status);
 
+/* The backend named by WTCONV_TEST_BACKEND (cpu, metal, cuda; unset: AUTO), for the variants
+ * of the golden and random tests that run another backend (see tests/CMakeLists.txt). When
+ * it is set, test_skip_if_isa_unavailable also skips if that backend cannot run here. */
+int test_backend_from_env(void);
+
 #endif

@@ -1,0 +1,55 @@
+# The CUDA backend (src/cuda): built when a CUDA toolkit is found, unless WTCONV_WITH_CUDA=OFF.
+# nvcc is looked for on PATH, in $CUDACXX, $CUDA_PATH and the toolkit's usual prefixes. The
+# library links the CUDA runtime statically, so running it needs only the NVIDIA driver.
+# Sets WTCONV_WITH_CUDA and, when ON, the static library wtconv_cuda.
+include(CheckLanguage)
+set(_wtconv_cuda_default OFF)
+if(NOT DEFINED WTCONV_WITH_CUDA OR WTCONV_WITH_CUDA)
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
+    file(GLOB _wtconv_cuda_prefixes LIST_DIRECTORIES true /usr/local/cuda-*)
+    find_program(WTCONV_NVCC nvcc
+      HINTS ENV CUDA_PATH PATHS /usr/local/cuda ${_wtconv_cuda_prefixes} /opt/cuda
+      PATH_SUFFIXES bin)
+    if(WTCONV_NVCC)
+      set(ENV{CUDACXX} "${WTCONV_NVCC}")
+    endif()
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER AND BUILD_SHARED_LIBS AND NOT WIN32 AND NOT APPLE)
+    set(_wtconv_cuda_default ON)
+  endif()
+endif()
+option(WTCONV_WITH_CUDA "Build the CUDA backend (needs nvcc; shared library on Linux)"
+       ${_wtconv_cuda_default})
+if(NOT WTCONV_WITH_CUDA)
+  return()
+endif()
+if(NOT CMAKE_CUDA_COMPILER)
+  message(FATAL_ERROR "WTCONV_WITH_CUDA is ON but no CUDA compiler (nvcc) was found: set "
+                      "CMAKE_CUDA_COMPILER or CUDACXX, or WTCONV_WITH_CUDA=OFF")
+endif()
+if(NOT BUILD_SHARED_LIBS)
+  message(FATAL_ERROR "WTCONV_WITH_CUDA needs BUILD_SHARED_LIBS=ON (the static library would "
+                      "leave the CUDA runtime to every consumer)")
+endif()
+# Machine code for Hopper (H100/H200), PTX that later GPUs compile at load.
+if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+  set(CMAKE_CUDA_ARCHITECTURES 90-real 90-virtual)
+endif()
+enable_language(CUDA)
+find_package(CUDAToolkit REQUIRED)
+message(STATUS "CUDA backend: nvcc ${CMAKE_CUDA_COMPILER_VERSION}, architectures "
+               "${CMAKE_CUDA_ARCHITECTURES}")
+
+add_library(wtconv_cuda STATIC src/cuda/cuda_backend.cu)
+target_include_directories(wtconv_cuda PRIVATE "${PROJECT_SOURCE_DIR}/include"
+                                               "${PROJECT_SOURCE_DIR}/src")
+target_compile_definitions(wtconv_cuda PRIVATE WTCONV_BUILDING)
+target_compile_options(wtconv_cuda PRIVATE
+  -Xcompiler=-Wall,-Wextra
+  $<$<BOOL:${WTCONV_WERROR}>:--Werror=all-warnings>)
+set_target_properties(wtconv_cuda PROPERTIES
+  CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
+  CUDA_VISIBILITY_PRESET hidden
+  POSITION_INDEPENDENT_CODE ON)
+target_link_libraries(wtconv_cuda PUBLIC CUDA::cudart_static)

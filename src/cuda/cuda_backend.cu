@@ -1,0 +1,1194 @@
+/* The CUDA backend: WTConv2d on an NVIDIA GPU in 1 + ceil((L-1)/5) + (L-1) kernel launches.
+ *
+ *   down:  one pass over x writes the raw LL bands LL_1 .. LL_{L-1} that the deeper levels take
+ *          as their inputs (a 32x32 tile of the level input gives up to five levels at once).
+ *   level: for i = L-1 .. 1, one launch per level: a tile of LL_i goes to shared memory, its
+ *          Haar coefficients next to it, each thread filters four coefficient positions in all
+ *          four subbands, adds R_{i+1} (the reconstruction of the level below) to the LL band
+ *          and writes R_i, the inverse Haar of the result (cropped to the level's size).
+ *   level 0 does the same on a tile of x and adds the base branch (the depthwise convolution
+ *          of x from the same tile), so y is written once, with the stride applied.
+ *
+ * So x is read twice (the down pass and level 0) and y written once; the deeper levels touch
+ * a third of x's size. Scratch: LL_1 .. LL_{L-1} and two reconstruction buffers (R_i of odd
+ * and even i), about 0.65 of the input in all; host-pointer runs also stage a slice of the
+ * batch. docs/cuda-backend.md has the numbers. */
+#include <cuda_runtime.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+#include "base/error.h"
+#include "cuda/cuda_backend.h"
+
+namespace {
+
+/* Coefficient positions per thread along a row (the register tile). */
+constexpr int kPerThread = 4;
+/* Threads per block at most. */
+constexpr int kMaxThreads = 256;
+/* Shared memory a tiled block may take; larger tiles (huge kernels) use the direct kernel. */
+constexpr size_t kTileSmemTarget = 48 * 1024;
+constexpr size_t kTileSmemMax = 160 * 1024;
+/* Whole planes in one block up to this much shared memory (at least three blocks an SM). */
+constexpr size_t kPlaneSmemMax = 64 * 1024;
+/* Levels the down kernel makes from one 32x32 tile. */
+constexpr int kDownLevels = 5;
+
+struct down_args {
+    const float *src;
+    int h, w; /* the source level's size */
+    int tiles_x, tiles_y;
+    int count; /* levels made, 1..kDownLevels */
+    float *dst[kDownLevels];
+    int dh[kDownLevels], dw[kDownLevels];
+};
+
+/* LL bands of the next `count` levels from 32x32 tiles of the source level. The LL of level
+ * i+j is the 2^j x 2^j block sum of level i / 2^j with the same zero padding, so one tile
+ * gives each deeper level's tile without another pass. */
+__global__ void __launch_bounds__(256) down_kernel(down_args a) {
+    __shared__ float t[32][33];
+    const int tiles = a.tiles_x * a.tiles_y;
+    const long long plane = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - plane * tiles);
+    const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 32;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    float v[4]; /* launched with 256 threads: four loads each, all in flight at once */
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const int i = threadIdx.x + 256 * j, gy = y0 + (i >> 5), gx = x0 + (i & 31);
+        v[j] = (gy < a.h && gx < a.w) ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+    }
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+        t[(threadIdx.x + 256 * j) >> 5][threadIdx.x & 31] = v[j];
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < kDownLevels; j++) {
+        if (j >= a.count) /* the same for the whole block */
+            break;
+        const int n = 16 >> j;
+        const bool active = (int)threadIdx.x < n * n;
+        const int r = threadIdx.x / n, c = threadIdx.x % n;
+        float v = 0.0f;
+        if (active)
+            v = (t[2 * r][2 * c] + t[2 * r][2 * c + 1] + t[2 * r + 1][2 * c] +
+                 t[2 * r + 1][2 * c + 1]) *
+                0.5f;
+        __syncthreads();
+        if (active) {
+            const int oy = (y0 >> (j + 1)) + r, ox = (x0 >> (j + 1)) + c;
+            t[r][c] = v;
+            if (oy < a.dh[j] && ox < a.dw[j])
+                a.dst[j][(size_t)plane * (size_t)a.dh[j] * (size_t)a.dw[j] + (size_t)oy * a.dw[j] +
+                         ox] = v;
+        }
+        __syncthreads();
+    }
+}
+
+struct level_args {
+    const float *src;             /* the level's input planes, h x w (x for level 0) */
+    const float *rnext;           /* R_{i+1}, hc x wc planes; NULL at the deepest level */
+    float *dst;                   /* level 0: y (out_h x out_w planes); else R_i (h x w planes) */
+    const float *wl;              /* [C][4][k][k] level filters, scale folded in */
+    const float *wb;              /* level 0: [C][k][k] base filters, scale folded in */
+    const float *bb;              /* level 0: [C] scaled bias */
+    long long planes, plane_base; /* planes of this launch; the first one's index */
+    int h, w, hc, wc;             /* level input size, coefficient grid size */
+    int k, pb;                    /* kernel size, 'same' padding before */
+    int channels, stride, out_h, out_w;
+    int tiles_u, tiles_v; /* tiles per plane */
+    /* Shared-memory geometry of one plane's slice (floats). */
+    int xr, xp; /* input tile rows and row pitch */
+    int cr, cp; /* coefficient tile rows and row pitch */
+    int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
+};
+
+/* Loads N floats (N a multiple of 4) from 16-byte aligned shared memory. */
+template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const float *p) {
+    const float4 *q = reinterpret_cast<const float4 *>(p);
+#pragma unroll
+    for (int i = 0; i < N / 4; i++) {
+        const float4 t = q[i];
+        r[4 * i] = t.x;
+        r[4 * i + 1] = t.y;
+        r[4 * i + 2] = t.z;
+        r[4 * i + 3] = t.w;
+    }
+}
+
+__host__ __device__ constexpr int round4(int n) { return (n + 3) / 4 * 4; }
+
+/* Copies a rows x pitch window of a plane (h x w, zero outside), whose top left is plane element
+ * (y0, x0), to shared memory with row pitch `pitch`; thread t of nt. Eight loads are in flight
+ * per thread before their stores (a plain loop would wait for each load in turn). */
+__device__ __forceinline__ void load_window(float *dst, int rows, int pitch, const float *src,
+                                            int h, int w, int y0, int x0, int t, int nt) {
+    int r = t / pitch, q = t - r * pitch;
+    const int dr = nt / pitch, dq = nt - dr * pitch;
+    while (r < rows) {
+        float v[8];
+        int o[8];
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            const int gy = y0 + r, gx = x0 + q;
+            o[i] = r < rows ? r * pitch + q : -1;
+            v[i] = r < rows && gy >= 0 && gy < h && gx >= 0 && gx < w
+                       ? __ldg(src + (size_t)gy * w + gx)
+                       : 0.0f;
+            q += dq;
+            r += dr;
+            if (q >= pitch) {
+                q -= pitch;
+                r++;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < 8; i++)
+            if (o[i] >= 0)
+                dst[o[i]] = v[i];
+    }
+}
+
+/* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
+ * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
+template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(level_args a) {
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    const int k = K ? K : a.k;
+    const int pb = K ? (K - 1) / 2 : a.pb;
+    const int kk = k * k;
+    const int TX = blockDim.x, TU = blockDim.y, TZ = blockDim.z;
+    const int TV = kPerThread * TX;
+    const int tiles = a.tiles_u * a.tiles_v;
+    const long long group = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - group * tiles);
+    const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
+    const long long plane0 = group * TZ;
+    const int gy0 = 2 * (u0 - pb), gx0 = 2 * (v0 - pb);
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+
+    /* Each plane's threads load its input tile (zero outside the plane) and weights, row by
+     * row (4*TX consecutive threads take consecutive columns: whole 32-byte sectors). */
+    const int zt = threadIdx.y * TX + threadIdx.x, nz = TX * TU; /* thread in slice, count */
+    const long long zplane = plane0 + threadIdx.z;
+    float *slice = smem + threadIdx.z * a.slice;
+    if (zplane < a.planes) {
+        load_window(slice, a.xr, a.xp, a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
+                    gy0, gx0, zt, nz);
+        const int c = (int)((a.plane_base + zplane) % a.channels);
+        float *wsl = slice + xsize + 4 * csize;
+        for (int j = zt; j < 4 * kk; j += nz)
+            wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+        if (BASE) {
+            for (int j = zt; j < kk; j += nz)
+                wsl[4 * kk + j] = __ldg(a.wb + (size_t)c * kk + j);
+            if (zt == 0)
+                wsl[5 * kk] = __ldg(a.bb + c);
+        }
+    }
+    __syncthreads();
+    /* Haar coefficients of the tile. */
+    const int cw = TV + k - 1;
+    if (zplane < a.planes) {
+        const int cstep = nz < cw ? nz : cw, rstep = nz / cstep;
+        const int c0 = zt % cstep, r0 = zt / cstep;
+        if (r0 < rstep)
+            for (int r = r0; r < a.cr; r += rstep)
+                for (int q = c0; q < cw; q += cstep) {
+                    const float *p = slice + 2 * r * a.xp + 2 * q;
+                    const float A = p[0], B = p[1], C = p[a.xp], D = p[a.xp + 1];
+                    float *cs = slice + xsize + r * a.cp + q;
+                    cs[0] = (A + B + C + D) * 0.5f;
+                    cs[csize] = (A + B - C - D) * 0.5f;
+                    cs[2 * csize] = (A - B + C - D) * 0.5f;
+                    cs[3 * csize] = (A - B - C + D) * 0.5f;
+                }
+    }
+    __syncthreads();
+
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const long long plane = plane0 + threadIdx.z;
+    const int u = u0 + ty, vb = v0 + kPerThread * tx;
+    if (plane >= a.planes || u >= a.hc || vb >= a.wc)
+        return;
+    const float *xs = smem + threadIdx.z * a.slice;
+    const float *cs = xs + xsize;
+    const float *ws = cs + 4 * csize;
+
+    float f[4][kPerThread];
+#pragma unroll
+    for (int s = 0; s < 4; s++) {
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++)
+            f[s][m] = 0.0f;
+        const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
+        const float *wv = ws + s * kk;
+        if constexpr (K > 0) {
+            constexpr int n = round4(kPerThread + K - 1);
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                float row[n];
+                load_row<n>(row, cb + i * a.cp);
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wv[i * k + j];
+#pragma unroll
+                    for (int m = 0; m < kPerThread; m++)
+                        f[s][m] = fmaf(wt, row[j + m], f[s][m]);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++) {
+                    const float wt = wv[i * k + j];
+#pragma unroll
+                    for (int m = 0; m < kPerThread; m++)
+                        f[s][m] = fmaf(wt, cb[i * a.cp + j + m], f[s][m]);
+                }
+        }
+    }
+    if (a.rnext) {
+        const float *rn = a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc + (size_t)u * a.wc;
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++)
+            if (vb + m < a.wc)
+                f[0][m] += __ldg(rn + vb + m);
+    }
+    /* Inverse Haar: p[dy][2m+dx] is pixel (2u+dy, 2(vb+m)+dx). */
+    float p[2][2 * kPerThread];
+#pragma unroll
+    for (int m = 0; m < kPerThread; m++) {
+        const float s0 = f[0][m], s1 = f[1][m], s2 = f[2][m], s3 = f[3][m];
+        p[0][2 * m] = (s0 + s1 + s2 + s3) * 0.5f;
+        p[0][2 * m + 1] = (s0 + s1 - s2 - s3) * 0.5f;
+        p[1][2 * m] = (s0 - s1 + s2 - s3) * 0.5f;
+        p[1][2 * m + 1] = (s0 - s1 - s2 + s3) * 0.5f;
+    }
+    if (!BASE) {
+        float *out = a.dst + (size_t)plane * (size_t)a.h * (size_t)a.w;
+#pragma unroll
+        for (int dy = 0; dy < 2; dy++) {
+            const int gy = 2 * u + dy;
+            if (gy >= a.h)
+                break;
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w)
+                    out[(size_t)gy * a.w + gx] = p[dy][q];
+            }
+        }
+        return;
+    }
+    /* Level 0: the base branch for the same pixels, from the input tile. Pixel (gy, gx) needs
+     * input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts 2*pb above). */
+    const float *wbs = ws + 4 * kk;
+    const float bias = wbs[kk];
+    float b[2][2 * kPerThread];
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+#pragma unroll
+        for (int q = 0; q < 2 * kPerThread; q++)
+            b[dy][q] = 0.0f;
+        const float *xb = xs + (2 * ty + dy + pb) * a.xp + 2 * kPerThread * tx;
+        if constexpr (K > 0) {
+            constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                float row[n];
+                load_row<n>(row, xb + i * a.xp);
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wbs[i * k + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        b[dy][q] = fmaf(wt, row[pb + j + q], b[dy][q]);
+                }
+            }
+        } else {
+            for (int i = 0; i < k; i++)
+                for (int j = 0; j < k; j++) {
+                    const float wt = wbs[i * k + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        b[dy][q] = fmaf(wt, xb[i * a.xp + pb + j + q], b[dy][q]);
+                }
+        }
+    }
+    float *out = a.dst + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+        const int gy = 2 * u + dy;
+        if (gy >= a.h)
+            break;
+        if (a.stride == 1) {
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w)
+                    out[(size_t)gy * a.out_w + gx] = (b[dy][q] + bias) + p[dy][q];
+            }
+        } else if (gy % a.stride == 0) {
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w && gx % a.stride == 0)
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
+                        (b[dy][q] + bias) + p[dy][q];
+            }
+        }
+    }
+}
+
+/* Any level, straight from global memory: one thread per coefficient position. For kernels
+ * whose tiles do not fit in shared memory (k in the dozens); slow but exact. */
+__global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int base) {
+    const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const long long per_plane = (long long)a.hc * a.wc;
+    if (idx >= a.planes * per_plane)
+        return;
+    const long long plane = idx / per_plane;
+    const int rem = (int)(idx - plane * per_plane);
+    const int u = rem / a.wc, v = rem - u * a.wc;
+    const int k = a.k, pb = a.pb, c = (int)((a.plane_base + plane) % a.channels);
+    const size_t kk = (size_t)k * k;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    const float *wl = a.wl + (size_t)c * 4 * kk;
+    float f[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int i = 0; i < k; i++) {
+        const int cu = u - pb + i;
+        if (cu < 0 || cu >= a.hc)
+            continue;
+        for (int j = 0; j < k; j++) {
+            const int cv = v - pb + j;
+            if (cv < 0 || cv >= a.wc)
+                continue;
+            float px[4];
+            for (int d = 0; d < 4; d++) {
+                const int gy = 2 * cu + (d >> 1), gx = 2 * cv + (d & 1);
+                px[d] = (gy < a.h && gx < a.w) ? src[(size_t)gy * a.w + gx] : 0.0f;
+            }
+            const float A = px[0], B = px[1], C = px[2], D = px[3];
+            const size_t t = (size_t)i * k + j;
+            f[0] = fmaf(wl[t], (A + B + C + D) * 0.5f, f[0]);
+            f[1] = fmaf(wl[kk + t], (A + B - C - D) * 0.5f, f[1]);
+            f[2] = fmaf(wl[2 * kk + t], (A - B + C - D) * 0.5f, f[2]);
+            f[3] = fmaf(wl[3 * kk + t], (A - B - C + D) * 0.5f, f[3]);
+        }
+    }
+    if (a.rnext)
+        f[0] += a.rnext[(size_t)plane * (size_t)per_plane + (size_t)u * a.wc + v];
+    const float p[4] = {(f[0] + f[1] + f[2] + f[3]) * 0.5f, (f[0] + f[1] - f[2] - f[3]) * 0.5f,
+                        (f[0] - f[1] + f[2] - f[3]) * 0.5f, (f[0] - f[1] - f[2] + f[3]) * 0.5f};
+    for (int d = 0; d < 4; d++) {
+        const int gy = 2 * u + (d >> 1), gx = 2 * v + (d & 1);
+        if (gy >= a.h || gx >= a.w)
+            continue;
+        if (!base) {
+            a.dst[(size_t)plane * (size_t)a.h * (size_t)a.w + (size_t)gy * a.w + gx] = p[d];
+            continue;
+        }
+        if (gy % a.stride || gx % a.stride)
+            continue;
+        const float *wb = a.wb + (size_t)c * kk;
+        float acc = 0.0f;
+        for (int i = 0; i < k; i++) {
+            const int sy = gy - pb + i;
+            if (sy < 0 || sy >= a.h)
+                continue;
+            for (int j = 0; j < k; j++) {
+                const int sx = gx - pb + j;
+                if (sx >= 0 && sx < a.w)
+                    acc = fmaf(wb[(size_t)i * k + j], src[(size_t)sy * a.w + sx], acc);
+            }
+        }
+        a.dst[(size_t)plane * (size_t)a.out_h * (size_t)a.out_w +
+              (size_t)(gy / a.stride) * a.out_w + gx / a.stride] = (acc + a.bb[c]) + p[d];
+    }
+}
+
+typedef void (*level_fn)(level_args);
+
+/* The compiled instances: k = 3, 5, 7 with register tiles, any other k from shared memory. */
+level_fn pick_level_kernel(int k, bool base) {
+    switch (k) {
+    case 3:
+        return base ? level_kernel<3, true> : level_kernel<3, false>;
+    case 5:
+        return base ? level_kernel<5, true> : level_kernel<5, false>;
+    case 7:
+        return base ? level_kernel<7, true> : level_kernel<7, false>;
+    default:
+        return base ? level_kernel<0, true> : level_kernel<0, false>;
+    }
+}
+
+/* ---- Whole planes in shared memory ------------------------------------------------------ */
+/* For planes small enough (WTConvNeXt's 56x56 and below), one block runs the whole layer on
+ * one plane: x is read once into shared memory, every level's Haar coefficients are kept
+ * there with a zero border of the convolution's padding, the inverse cascade runs from the
+ * deepest level up through two reconstruction buffers, and level 0 adds the base branch and
+ * writes y. One launch; x read once, y written once. */
+constexpr int kPlaneMaxLevels = 8;
+
+struct plane_args {
+    const float *x;
+    float *y;
+    const float *weights; /* base [C][k][k], bias [C], then level i's [C][4][k][k] */
+    long long planes, plane_base;
+    int channels, levels, stride, out_h, out_w;
+    int h[kPlaneMaxLevels], w[kPlaneMaxLevels];   /* level inputs */
+    int hc[kPlaneMaxLevels], wc[kPlaneMaxLevels]; /* coefficient grids */
+    int cp[kPlaneMaxLevels];                      /* coefficient row pitch (border included) */
+    int coef[kPlaneMaxLevels];                    /* offset of level i's four bands */
+    int band[kPlaneMaxLevels];                    /* floats per band */
+    int xr, xp;                                   /* input rows and pitch (border included) */
+    int r_off[2];                                 /* R_i of even / odd i */
+    int w_off;                                    /* the weights */
+};
+
+/* One level of plane_kernel's inverse cascade: each thread takes NP coefficient positions of a
+ * row at a time (NP = 1 on narrow levels, for more threads at work). */
+template <int K, int NP>
+__device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
+                                            long long plane) {
+    constexpr int kk = K * K;
+    const int nthreads = blockDim.x, tid = threadIdx.x, L = a.levels, H = a.h[0], W = a.w[0];
+    const float bias = ws[kk];
+    float *y = a.y + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+    const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l], bs = a.band[l];
+    const int per_row = (wc + NP - 1) / NP, jobs = hc * per_row;
+    const float *cf = sm + a.coef[l];
+    const float *wl = ws + kk + 1 + l * 4 * kk;
+    const float *rn = l + 1 < L ? sm + a.r_off[(l + 1) & 1] : nullptr;
+    float *rout = sm + a.r_off[l & 1];
+    const int h = a.h[l], w = a.w[l];
+    for (int job = tid; job < jobs; job += nthreads) {
+        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        /* p[dy][2m+dx]: pixel (2u+dy, 2(v0+m)+dx), the inverse Haar applied band by band
+         * (one band's 25-49 weights live at a time), halved at the end. */
+        float p[2][2 * NP];
+#pragma unroll
+        for (int q = 0; q < 2 * NP; q++)
+            p[0][q] = p[1][q] = 0.0f;
+#pragma unroll 1
+        for (int s = 0; s < 4; s++) {
+            float acc[NP];
+#pragma unroll
+            for (int m = 0; m < NP; m++)
+                acc[m] = 0.0f;
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                const float *row = cf + s * bs + (u + i) * cp + v0;
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wl[s * kk + i * K + j];
+#pragma unroll
+                    for (int m = 0; m < NP; m++)
+                        acc[m] = fmaf(wt, row[j + m], acc[m]);
+                }
+            }
+            /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right
+             * column, s3 both. */
+            const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
+#pragma unroll
+            for (int m = 0; m < NP; m++) {
+                p[0][2 * m] += acc[m];
+                p[0][2 * m + 1] = fmaf(right, acc[m], p[0][2 * m + 1]);
+                p[1][2 * m] = fmaf(lower, acc[m], p[1][2 * m]);
+                p[1][2 * m + 1] = fmaf(right * lower, acc[m], p[1][2 * m + 1]);
+            }
+        }
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
+            p[0][2 * m] = (p[0][2 * m] + r) * 0.5f;
+            p[0][2 * m + 1] = (p[0][2 * m + 1] + r) * 0.5f;
+            p[1][2 * m] = (p[1][2 * m] + r) * 0.5f;
+            p[1][2 * m + 1] = (p[1][2 * m + 1] + r) * 0.5f;
+        }
+        if (l > 0) {
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++)
+#pragma unroll
+                for (int q = 0; q < 2 * NP; q++) {
+                    const int gy = 2 * u + dy, gx = 2 * v0 + q;
+                    if (gy < h && gx < w)
+                        rout[gy * w + gx] = p[dy][q];
+                }
+            continue;
+        }
+#pragma unroll 1
+        for (int dy = 0; dy < 2; dy++) {
+            const int gy = 2 * u + dy;
+            float b[2 * NP];
+#pragma unroll
+            for (int q = 0; q < 2 * NP; q++)
+                b[q] = 0.0f;
+#pragma unroll
+            for (int i = 0; i < K; i++) {
+                const float *row = sm + (gy + i) * a.xp + 2 * v0;
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = ws[i * K + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * NP; q++)
+                        b[q] = fmaf(wt, row[j + q], b[q]);
+                }
+            }
+            if (gy >= H || gy % a.stride)
+                continue;
+#pragma unroll
+            for (int q = 0; q < 2 * NP; q++) {
+                const int gx = 2 * v0 + q;
+                if (gx < W && gx % a.stride == 0)
+                    y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
+                        (b[q] + bias) + (dy ? p[1][q] : p[0][q]);
+            }
+        }
+    }
+}
+
+template <int K, int NP>
+__global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
+    extern __shared__ float4 smem4[];
+    float *const sm = reinterpret_cast<float *>(smem4);
+    constexpr int pb = (K - 1) / 2, kk = K * K;
+    const int nthreads = blockDim.x, tid = threadIdx.x;
+    const int lane = tid & 31, warp = tid >> 5, nwarps = (nthreads + 31) >> 5;
+    const long long plane = blockIdx.x;
+    const int c = (int)((a.plane_base + plane) % a.channels);
+    const int H = a.h[0], W = a.w[0], L = a.levels;
+    const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
+
+    /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
+    load_window(sm, a.xr, a.xp, x, H, W, -pb, -pb, tid, nthreads);
+    /* Weights: base, bias, each level's four bands. */
+    float *ws = sm + a.w_off;
+    const int nw = kk + 1 + L * 4 * kk;
+    for (int i = tid; i < nw; i += nthreads) {
+        float v;
+        if (i < kk)
+            v = a.weights[(size_t)c * kk + i];
+        else if (i == kk)
+            v = a.weights[(size_t)a.channels * kk + c];
+        else {
+            const int l = (i - kk - 1) / (4 * kk), j = (i - kk - 1) - l * 4 * kk;
+            v = a.weights[(size_t)a.channels * (kk + 1) + (size_t)l * a.channels * 4 * kk +
+                          (size_t)c * 4 * kk + j];
+        }
+        ws[i] = v;
+    }
+    __syncthreads();
+
+    /* Haar coefficients of each level, from the level input: x, then the LL band before. */
+    for (int l = 0; l < L; l++) {
+        const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
+        const int ip = l == 0 ? a.xp : a.cp[l - 1];
+        const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
+        float *out = sm + a.coef[l];
+        const int bs = a.band[l], rows = hc + K - 1;
+        for (int r = warp; r < rows; r += nwarps) {
+            const int u = r - pb;
+            for (int q = lane; q < cp; q += 32) {
+                const int v = q - pb;
+                float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
+                if (u >= 0 && u < hc && v >= 0 && v < wc) {
+                    const int y0 = 2 * u, x0 = 2 * v;
+                    const bool right = x0 + 1 < w, down = y0 + 1 < h;
+                    A = in[y0 * ip + x0];
+                    B = right ? in[y0 * ip + x0 + 1] : 0.0f;
+                    C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
+                    D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+                }
+                float *o = out + r * cp + q;
+                o[0] = (A + B + C + D) * 0.5f;
+                o[bs] = (A + B - C - D) * 0.5f;
+                o[2 * bs] = (A - B + C - D) * 0.5f;
+                o[3 * bs] = (A - B - C + D) * 0.5f;
+            }
+        }
+        __syncthreads();
+    }
+
+    /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
+    for (int l = L - 1; l >= 0; l--) {
+        if (NP > 1 && (l == 0 || a.wc[l] >= 12))
+            plane_level<K, NP>(a, sm, ws, l, plane);
+        else
+            plane_level<K, 1>(a, sm, ws, l, plane);
+        __syncthreads();
+    }
+}
+
+typedef void (*plane_fn)(plane_args);
+
+plane_fn pick_plane_kernel(int k, int np) {
+    switch (k) {
+    case 3:
+        return np == 4 ? plane_kernel<3, 4> : plane_kernel<3, 1>;
+    case 5:
+        return np == 4 ? plane_kernel<5, 4> : plane_kernel<5, 1>;
+    case 7:
+        return np == 4 ? plane_kernel<7, 4> : plane_kernel<7, 1>;
+    default:
+        return nullptr;
+    }
+}
+
+/* The whole-plane launch for this plan, or false when the planes are too large (or k not 3, 5
+ * or 7, or the cascade too deep). */
+bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem, int *np) {
+    const int k = p.kernel, L = p.levels;
+    if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
+        return false;
+    memset(a, 0, sizeof *a);
+    *np = p.level[0].half_width >= 12 ? 4 : 1;
+    const int NP = *np;
+    a->channels = p.channels;
+    a->levels = L;
+    a->stride = p.stride;
+    a->out_h = p.out_height;
+    a->out_w = p.out_width;
+    size_t at = 0;
+    a->xr = p.height + k;
+    a->xp = (p.width + k - 1 + 2 * NP) | 1; /* odd, as cp below */
+    at += (size_t)a->xr * a->xp;
+    for (int i = 0; i < L; i++) {
+        a->h[i] = p.level[i].height;
+        a->w[i] = p.level[i].width;
+        a->hc[i] = p.level[i].half_height;
+        a->wc[i] = p.level[i].half_width;
+        a->cp[i] = (a->wc[i] + k - 1 + NP) | 1; /* odd: rows of a warp start on other banks */
+        a->band[i] = (a->hc[i] + k - 1) * a->cp[i];
+        a->coef[i] = (int)at;
+        at += 4 * (size_t)a->band[i];
+    }
+    a->r_off[1] = (int)at;
+    at += L >= 2 ? (size_t)p.level[1].height * p.level[1].width : 0;
+    a->r_off[0] = (int)at;
+    at += L >= 3 ? (size_t)p.level[2].height * p.level[2].width : 0;
+    a->w_off = (int)at;
+    at += (size_t)k * k + 1 + (size_t)L * 4 * k * k;
+    *smem = at * sizeof(float);
+    if (*smem > kPlaneSmemMax)
+        return false;
+    const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
+    int threads = (jobs + 31) / 32 * 32;
+    *block = dim3((unsigned)(threads < kMaxThreads ? threads : kMaxThreads));
+    return true;
+}
+
+/* How one level is launched. */
+struct level_launch {
+    level_args args; /* everything but the pointers and the plane count */
+    bool base, direct;
+    dim3 block;
+    size_t smem;
+    long long groups_per_item; /* blocks (tiled) or threads (direct) per batch item */
+    level_fn fn;
+};
+
+struct cuda_state {
+    wtconv_plan plan;
+    int device;
+    float *weights; /* device: base weights, bias, then each level's filters */
+    const float *wb, *bb, *wl[WTCONV_MAX_LEVELS];
+    float *ll[WTCONV_MAX_LEVELS]; /* ll[i]: LL_i, i = 1 .. L-1 */
+    float *r[2];                  /* R_i of even and odd i */
+    float *stage_in, *stage_out;  /* host runs: `chunk` planes of input and output */
+    long long chunk;
+    level_launch level[WTCONV_MAX_LEVELS];
+    /* Whole planes in one block (plan_planes), when they fit: no scratch, one launch. */
+    bool whole_planes;
+    plane_args plane;
+    plane_fn plane_kernel;
+    dim3 plane_block;
+    size_t plane_smem;
+    cudaStream_t stream; /* host runs */
+    cudaEvent_t done;    /* the end of the last run, whatever its stream */
+    bool ran;
+    void *memory; /* the one device allocation behind the scratch and staging buffers */
+    size_t workspace_bytes;
+};
+
+wtconv_status cuda_fail(cudaError_t e, const char *what) {
+    (void)cudaGetLastError(); /* clear a non-sticky error */
+    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE, "CUDA backend: %s failed: %s (%s)", what,
+                       cudaGetErrorName(e), cudaGetErrorString(e));
+}
+
+/* Why the backend cannot run here, or NULL when it can. */
+const char *why_unavailable(void) {
+#if defined(__linux__)
+    /* Without the driver's device node, skip the runtime (which would look for libcuda). */
+    if (access("/dev/nvidiactl", F_OK) != 0 && access("/dev/dxg", F_OK) != 0)
+        return "no NVIDIA driver (/dev/nvidiactl is missing)";
+#endif
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return e == cudaErrorInsufficientDriver || e == cudaErrorNoDevice
+                   ? "no usable NVIDIA driver or device (cudaGetDeviceCount failed)"
+                   : "the CUDA runtime could not start (cudaGetDeviceCount failed)";
+    }
+    return count > 0 ? NULL : "no CUDA device is visible";
+}
+
+int cuda_available(void) { return why_unavailable() == NULL; }
+const char *cuda_unavailable_reason(void) { return why_unavailable(); }
+
+void cuda_destroy(void *opaque) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    if (!s)
+        return;
+    int current = -1;
+    const bool switched = cudaGetDevice(&current) == cudaSuccess && current != s->device &&
+                          cudaSetDevice(s->device) == cudaSuccess;
+    if (s->done) {
+        cudaEventSynchronize(s->done); /* no kernel may still use the scratch */
+        cudaEventDestroy(s->done);
+    }
+    if (s->stream)
+        cudaStreamDestroy(s->stream);
+    cudaFree(s->memory);
+    cudaFree(s->weights);
+    if (switched)
+        cudaSetDevice(current);
+    (void)cudaGetLastError();
+    free(s);
+}
+
+/* Tile shape for a level: 4*TX coefficient columns, TY rows, TZ planes per block. Returns
+ * false when even the smallest tile does not fit in shared memory. */
+bool plan_tiles(level_launch *L, long long planes_per_item) {
+    level_args &a = L->args;
+    const int k = a.k;
+    int tx = 1;
+    while (tx < 8 && kPerThread * tx < a.wc)
+        tx *= 2;
+    int ty = a.hc < kMaxThreads / tx ? a.hc : kMaxThreads / tx;
+    if (ty > 32)
+        ty = 32;
+    for (;;) {
+        const int tv = kPerThread * tx;
+        /* The input tile's rows hold the base branch's reads too (up to 2*tv + k - 1 + pb
+         * columns, read four at a time, so rounded up). */
+        a.cr = ty + k - 1;
+        a.cp = round4(tv + k - 1 + 3);
+        a.xr = 2 * a.cr;
+        a.xp = round4(2 * (tv + k - 1) + 4);
+        const size_t nw = L->base ? 5 * (size_t)k * k + 1 : 4 * (size_t)k * k;
+        const size_t slice = (size_t)a.xr * a.xp + 4 * (size_t)a.cr * a.cp + nw;
+        a.slice = (int)round4((int)slice);
+        const size_t bytes = (size_t)a.slice * sizeof(float);
+        if (bytes <= kTileSmemMax) {
+            /* More planes per block while threads and the shared-memory target allow. */
+            int tz = 1;
+            a.tiles_u = (a.hc + ty - 1) / ty;
+            a.tiles_v = (a.wc + tv - 1) / tv;
+            /* Several planes per block where one tile is a whole plane and threads and the
+             * shared-memory target allow. */
+            if (a.tiles_u * a.tiles_v == 1)
+                while (tz * 2 * tx * ty <= kMaxThreads &&
+                       (size_t)(tz * 2) * bytes <= kTileSmemTarget && tz * 2 <= planes_per_item)
+                    tz *= 2;
+            L->block = dim3((unsigned)tx, (unsigned)ty, (unsigned)tz);
+            L->smem = (size_t)tz * bytes;
+            L->groups_per_item = 0; /* set by the caller, per plane count */
+            return true;
+        }
+        if (ty > 1)
+            ty = (ty + 1) / 2;
+        else if (tx > 1)
+            tx /= 2;
+        else
+            return false;
+    }
+}
+
+/* Enqueues the whole layer for `planes` planes from plane `first` on (x and y point at that
+ * plane's data) on `stream`. */
+wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, long long planes,
+                      cudaStream_t stream) {
+    const wtconv_plan &p = s->plan;
+    const int L = p.levels;
+    if (s->whole_planes) {
+        plane_args a = s->plane;
+        a.x = x;
+        a.y = y;
+        a.weights = s->weights;
+        a.planes = planes;
+        a.plane_base = first;
+        s->plane_kernel<<<(unsigned)planes, s->plane_block, s->plane_smem, stream>>>(a);
+        const cudaError_t e = cudaGetLastError();
+        return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
+    }
+    /* Down pass: LL_1 .. LL_{L-1}. */
+    for (int from = 0; from < L - 1;) {
+        down_args d;
+        memset(&d, 0, sizeof d);
+        d.src = from == 0 ? x : s->ll[from];
+        d.h = from == 0 ? p.height : p.level[from].height;
+        d.w = from == 0 ? p.width : p.level[from].width;
+        d.tiles_x = (d.w + 31) / 32;
+        d.tiles_y = (d.h + 31) / 32;
+        d.count = L - 1 - from < kDownLevels ? L - 1 - from : kDownLevels;
+        for (int j = 0; j < d.count; j++) {
+            d.dst[j] = s->ll[from + 1 + j];
+            d.dh[j] = p.level[from + 1 + j].height;
+            d.dw[j] = p.level[from + 1 + j].width;
+        }
+        const long long blocks = planes * d.tiles_x * d.tiles_y;
+        down_kernel<<<(unsigned)blocks, 256, 0, stream>>>(d);
+        from += d.count;
+    }
+    /* Levels L-1 .. 0. */
+    for (int i = L - 1; i >= 0; i--) {
+        level_launch &ll = s->level[i];
+        level_args a = ll.args;
+        a.planes = planes;
+        a.plane_base = first;
+        a.src = i == 0 ? x : s->ll[i];
+        a.rnext = i + 1 < L ? s->r[(i + 1) & 1] : NULL;
+        a.dst = i == 0 ? y : s->r[i & 1];
+        a.wl = s->wl[i];
+        a.wb = s->wb;
+        a.bb = s->bb;
+        if (ll.direct) {
+            const long long threads = planes * a.hc * a.wc;
+            level_direct_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(a, ll.base);
+        } else {
+            const long long groups = (planes + ll.block.z - 1) / ll.block.z;
+            const long long blocks = groups * a.tiles_u * a.tiles_v;
+            ll.fn<<<(unsigned)blocks, ll.block, ll.smem, stream>>>(a);
+        }
+    }
+    const cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
+}
+
+/* Makes the context's device current; *previous is what to restore (-1: nothing). */
+wtconv_status enter_device(const cuda_state *s, int *previous) {
+    int current = 0;
+    cudaError_t e;
+    *previous = -1;
+    if ((e = cudaGetDevice(&current)) != cudaSuccess)
+        return cuda_fail(e, "cudaGetDevice");
+    if (current == s->device)
+        return WTCONV_OK;
+    if ((e = cudaSetDevice(s->device)) != cudaSuccess)
+        return cuda_fail(e, "cudaSetDevice");
+    *previous = current;
+    return WTCONV_OK;
+}
+
+void leave_device(int previous) {
+    if (previous >= 0)
+        cudaSetDevice(previous);
+}
+
+wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
+                          const wtconv_backend_config *config, void **out) {
+    (void)config;
+    cuda_state *s = static_cast<cuda_state *>(calloc(1, sizeof(cuda_state)));
+    cudaError_t e;
+    wtconv_status st = WTCONV_OK;
+    *out = NULL;
+    if (!s)
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a CUDA context");
+    s->plan = *plan;
+    const wtconv_plan &p = *plan; /* the caller's: still valid after s is freed on failure */
+    const int C = p.channels, k = p.kernel, L = p.levels;
+    const size_t kk = (size_t)k * k;
+    const long long planes_per_item = C;
+    if ((e = cudaGetDevice(&s->device)) != cudaSuccess) {
+        free(s);
+        return cuda_fail(e, "cudaGetDevice");
+    }
+    /* Launch geometry for each level. */
+    for (int i = 0; i < L; i++) {
+        level_launch &ll = s->level[i];
+        level_args &a = ll.args;
+        memset(&a, 0, sizeof a);
+        a.h = i == 0 ? p.height : p.level[i].height;
+        a.w = i == 0 ? p.width : p.level[i].width;
+        a.hc = p.level[i].half_height;
+        a.wc = p.level[i].half_width;
+        a.k = k;
+        a.pb = (k - 1) / 2;
+        a.channels = C;
+        a.stride = p.stride;
+        a.out_h = p.out_height;
+        a.out_w = p.out_width;
+        ll.base = i == 0;
+        ll.fn = pick_level_kernel(k, ll.base);
+        ll.direct = !plan_tiles(&ll, planes_per_item);
+    }
+    /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
+    const long long planes = (long long)p.batch * C;
+    for (int i = 0; i < L; i++) {
+        const level_launch &ll = s->level[i];
+        const long long blocks =
+            ll.direct ? (planes * ll.args.hc * ll.args.wc + 255) / 256
+                      : (planes + ll.block.z - 1) / ll.block.z * ll.args.tiles_u * ll.args.tiles_v;
+        const long long down = L >= 2 ? planes * ((p.height + 31) / 32) * ((p.width + 31) / 32) : 0;
+        if (blocks > 0x7fffffffLL || down > 0x7fffffffLL) {
+            free(s);
+            return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
+                               "CUDA backend: %d x %d x %d x %d is too large for one launch",
+                               p.batch, C, p.height, p.width);
+        }
+    }
+    /* Kernels usable on this device, and their shared-memory limits. */
+    cudaFuncAttributes attr;
+    if ((e = cudaFuncGetAttributes(&attr, down_kernel)) != cudaSuccess) {
+        const int device = s->device;
+        free(s);
+        (void)cudaGetLastError();
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "CUDA backend: this build's GPU code does not run on device %d "
+                           "(%s; it is built for compute capability 9.0 and later)",
+                           device, cudaGetErrorString(e));
+    }
+    /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
+     * the tiled kernels on the same shapes). */
+    int np = 1;
+    const char *tiles = getenv("WTCONV_CUDA_TILES");
+    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) &&
+                      plan_planes(p, &s->plane, &s->plane_block, &s->plane_smem, &np) &&
+                      (long long)p.batch * C <= 0x7fffffffLL;
+    if (s->whole_planes) {
+        s->plane_kernel = pick_plane_kernel(k, np);
+        /* All of L1 as shared memory: 4 blocks of ~54 KiB an SM instead of 3. */
+        (void)cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
+                                   cudaSharedmemCarveoutMaxShared);
+        (void)cudaGetLastError();
+        if (s->plane_smem > 48 * 1024 &&
+            cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                 (int)s->plane_smem) != cudaSuccess) {
+            s->whole_planes = false;
+            (void)cudaGetLastError();
+        }
+    }
+    for (int i = 0; i < L; i++) {
+        level_launch &ll = s->level[i];
+        if (!ll.direct && ll.smem > 48 * 1024 &&
+            (e = cudaFuncSetAttribute(ll.fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      (int)ll.smem)) != cudaSuccess) {
+            ll.direct = true; /* this device has less shared memory: go direct */
+            (void)cudaGetLastError();
+        }
+    }
+
+    /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. */
+    const size_t nweights = C * kk + C + (size_t)L * 4 * C * kk;
+    float *host = static_cast<float *>(malloc(nweights * sizeof(float)));
+    if (!host) {
+        free(s);
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for the CUDA weights");
+    }
+    for (int c = 0; c < C; c++) {
+        for (size_t t = 0; t < kk; t++)
+            host[c * kk + t] = m->base_scale[c] * m->base_weight[c * kk + t];
+        host[C * kk + c] = m->base_scale[c] * m->base_bias[c];
+    }
+    for (int i = 0; i < L; i++) {
+        float *w = host + C * kk + C + (size_t)i * 4 * C * kk;
+        for (size_t ch = 0; ch < 4 * (size_t)C; ch++)
+            for (size_t t = 0; t < kk; t++)
+                w[ch * kk + t] = m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+    }
+    if ((e = cudaMalloc(&s->weights, nweights * sizeof(float))) != cudaSuccess ||
+        (e = cudaMemcpy(s->weights, host, nweights * sizeof(float), cudaMemcpyHostToDevice)) !=
+            cudaSuccess) {
+        free(host);
+        st = e == cudaErrorMemoryAllocation
+                 ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                               "CUDA backend: out of device memory for the weights (%zu bytes)",
+                               nweights * sizeof(float))
+                 : cuda_fail(e, "uploading the weights");
+        cuda_destroy(s);
+        return st;
+    }
+    free(host);
+    s->wb = s->weights;
+    s->bb = s->weights + C * kk;
+    for (int i = 0; i < L; i++)
+        s->wl[i] = s->weights + C * kk + C + (size_t)i * 4 * C * kk;
+
+    /* Scratch (LL_1 .. LL_{L-1}, R of odd and even levels) and the host runs' staging: an
+     * eighth of the planes (at least one), so that the whole stays under the input's size.
+     * Offsets are kept 256-byte aligned. */
+    s->chunk = planes / 8 > 1 ? planes / 8 : 1;
+    size_t offsets[WTCONV_MAX_LEVELS + 4], total = 0;
+    auto take = [&](size_t floats) {
+        const size_t at = total;
+        total += (floats * sizeof(float) + 255) / 256 * 256;
+        return at;
+    };
+    const int deep = s->whole_planes ? 1 : L; /* whole planes keep every level on chip */
+    for (int i = 1; i < deep; i++)
+        offsets[i] = take((size_t)planes * p.level[i].height * p.level[i].width);
+    const size_t r1 = deep >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
+    const size_t r0 = deep >= 3 ? take((size_t)planes * p.level[2].height * p.level[2].width) : 0;
+    const size_t si = take((size_t)s->chunk * p.plane);
+    const size_t so = take((size_t)s->chunk * p.out_plane);
+    if ((e = cudaMalloc(&s->memory, total ? total : 256)) != cudaSuccess) {
+        st = e == cudaErrorMemoryAllocation
+                 ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                               "CUDA backend: out of device memory for %zu bytes of scratch", total)
+                 : cuda_fail(e, "cudaMalloc");
+        cuda_destroy(s);
+        return st;
+    }
+    char *base = static_cast<char *>(s->memory);
+    for (int i = 1; i < deep; i++)
+        s->ll[i] = reinterpret_cast<float *>(base + offsets[i]);
+    s->r[1] = deep >= 2 ? reinterpret_cast<float *>(base + r1) : NULL;
+    s->r[0] = deep >= 3 ? reinterpret_cast<float *>(base + r0) : NULL;
+    s->stage_in = reinterpret_cast<float *>(base + si);
+    s->stage_out = reinterpret_cast<float *>(base + so);
+    s->workspace_bytes = total;
+    if ((e = cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&s->done, cudaEventDisableTiming)) != cudaSuccess) {
+        st = cuda_fail(e, "creating a stream and an event");
+        cuda_destroy(s);
+        return st;
+    }
+    *out = s;
+    return WTCONV_OK;
+}
+
+wtconv_status cuda_run(void *opaque, const float *input, float *output) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    const wtconv_plan &p = s->plan;
+    int previous;
+    wtconv_status st = enter_device(s, &previous);
+    if (st != WTCONV_OK)
+        return st;
+    cudaError_t e = cudaSuccess;
+    const long long planes = (long long)p.batch * p.channels;
+    if (s->ran)
+        e = cudaStreamWaitEvent(s->stream, s->done, 0);
+    for (long long n = 0; n < planes && e == cudaSuccess && st == WTCONV_OK; n += s->chunk) {
+        const long long count = planes - n < s->chunk ? planes - n : s->chunk;
+        e = cudaMemcpyAsync(s->stage_in, input + (size_t)n * p.plane,
+                            (size_t)count * p.plane * sizeof(float), cudaMemcpyHostToDevice,
+                            s->stream);
+        if (e == cudaSuccess)
+            st = enqueue(s, s->stage_in, s->stage_out, n, count, s->stream);
+        /* Nothing reaches the caller's buffer unless the kernels finished cleanly. */
+        if (e == cudaSuccess && st == WTCONV_OK)
+            e = cudaStreamSynchronize(s->stream);
+        if (e == cudaSuccess && st == WTCONV_OK)
+            e = cudaMemcpyAsync(output + (size_t)n * p.out_plane, s->stage_out,
+                                (size_t)count * p.out_plane * sizeof(float), cudaMemcpyDeviceToHost,
+                                s->stream);
+    }
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaEventRecord(s->done, s->stream);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaStreamSynchronize(s->stream);
+    s->ran = true;
+    leave_device(previous);
+    if (st != WTCONV_OK)
+        return st;
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a host-pointer run");
+}
+
+/* Is `ptr` device (or managed) memory that the context's device can use? */
+wtconv_status check_device_pointer(const cuda_state *s, const void *ptr, const char *name) {
+    cudaPointerAttributes attr;
+    const cudaError_t e = cudaPointerGetAttributes(&attr, ptr);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is not a CUDA pointer (cudaPointerGetAttributes: %s)", name,
+                           cudaGetErrorString(e));
+    }
+    if (attr.type == cudaMemoryTypeManaged)
+        return WTCONV_OK;
+    if (attr.type != cudaMemoryTypeDevice)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is not CUDA device memory (it is %s memory); wtconv_run_device "
+                           "takes device pointers, wtconv_run host pointers",
+                           name, attr.type == cudaMemoryTypeHost ? "pinned host" : "host");
+    if (attr.device != s->device)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is memory of CUDA device %d; this context runs on device %d", name,
+                           attr.device, s->device);
+    return WTCONV_OK;
+}
+
+wtconv_status cuda_run_device(void *opaque, const float *input, float *output, void *stream) {
+    cuda_state *s = static_cast<cuda_state *>(opaque);
+    cudaStream_t st_ = static_cast<cudaStream_t>(stream);
+    int previous;
+    wtconv_status st = enter_device(s, &previous);
+    if (st != WTCONV_OK)
+        return st;
+    if ((st = check_device_pointer(s, input, "input")) != WTCONV_OK ||
+        (st = check_device_pointer(s, output, "output")) != WTCONV_OK) {
+        leave_device(previous);
+        return st;
+    }
+    cudaError_t e = cudaSuccess;
+    /* The scratch is the context's: a run on another stream waits for the one before. */
+    if (s->ran)
+        e = cudaStreamWaitEvent(st_, s->done, 0);
+    if (e == cudaSuccess)
+        st = enqueue(s, input, output, 0, (long long)s->plan.batch * s->plan.channels, st_);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        e = cudaEventRecord(s->done, st_);
+    if (e == cudaSuccess && st == WTCONV_OK)
+        s->ran = true;
+    leave_device(previous);
+    if (st != WTCONV_OK)
+        return st;
+    return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "enqueueing a device run");
+}
+
+size_t cuda_workspace_size(const void *opaque) {
+    return static_cast<const cuda_state *>(opaque)->workspace_bytes;
+}
+
+/* Read once by create (wtconv_backend_detail): the device and which kernels run the layer. */
+void cuda_describe(const void *opaque, int *threads, char *detail, size_t size) {
+    const cuda_state *s = static_cast<const cuda_state *>(opaque);
+    cudaDeviceProp prop;
+    const bool named = cudaGetDeviceProperties(&prop, s->device) == cudaSuccess;
+    bool direct = false;
+    for (int i = 0; i < s->plan.levels; i++)
+        direct = direct || s->level[i].direct;
+    *threads = 1; /* the calling thread, which enqueues */
+    snprintf(detail, size, "CUDA device %d (%s): %s", s->device, named ? prop.name : "?",
+             s->whole_planes ? "whole planes, one launch"
+             : direct        ? "tiles, one kernel per level, direct convolution"
+                             : "tiles, one kernel per level");
+}
+
+} // namespace
+
+/* In the order of wtconv_backend_ops' members (C++17 has no designated initialisers). */
+extern "C" const wtconv_backend_ops wtconv_cuda_backend = {"cuda",
+                                                           WTCONV_BACKEND_CUDA,
+                                                           WTCONV_MODEL_SAFETENSORS,
+                                                           cuda_available,
+                                                           cuda_unavailable_reason,
+                                                           cuda_create,
+                                                           NULL,
+                                                           cuda_run,
+                                                           cuda_workspace_size,
+                                                           cuda_destroy,
+                                                           cuda_describe,
+                                                           cuda_run_device};

@@ -1,0 +1,349 @@
+/*
+ * test_cuda - the CUDA backend against the float64 reference (tests/support/ref_wtconv.c):
+ * host-pointer runs (wtconv_run) and device-pointer runs on a stream (wtconv_run_device) for
+ * shapes that reach every kernel path (k = 3, 5, 7 register tiles, other k from shared memory,
+ * kernels too large for shared memory, several tiles per plane, several planes per block, odd
+ * sizes at every level, deep cascades needing two down passes, strides, batches, no bias), then
+ * the error paths of wtconv_run_device. Pass iff max|y - y_ref| <= 1e-5 * max|y_ref| + 1e-6.
+ * The golden and random tests also run on this backend (golden_cuda, random_cuda).
+ *
+ * Without a CUDA device it prints why and exits with 77 (ctest: skipped).
+ */
+#if !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "wtconv/wtconv.h"
+
+#include <cuda_runtime_api.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_wtconv.h"
+#include "st_writer.h"
+#include "test_util.h"
+
+static int g_passed, g_failed;
+
+static void check(int ok, const char *what) {
+    printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+    if (ok)
+        g_passed++;
+    else
+        g_failed++;
+}
+
+static uint64_t g_rng = 0x5eedc0da2024ULL;
+static uint64_t rng_next(void) {
+    uint64_t z = (g_rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+/* m/256, |m| <= range: exact in float. */
+static double rng_q(int range) {
+    return (double)((int)(rng_next() % (uint64_t)(2 * range + 1)) - range) / 256.0;
+}
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "test_cuda: out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+typedef struct layer {
+    int C, k, L, bias;
+    double *bw, *bb, *bs, *ww[REF_MAX_LEVELS], *ws[REF_MAX_LEVELS];
+} layer;
+
+static void layer_make(layer *d, int C, int k, int L, int bias) {
+    const size_t kk = (size_t)k * k;
+    memset(d, 0, sizeof *d);
+    d->C = C, d->k = k, d->L = L, d->bias = bias;
+    d->bw = xmalloc(C * kk * sizeof(double));
+    d->bb = xmalloc(C * sizeof(double));
+    d->bs = xmalloc(C * sizeof(double));
+    for (size_t i = 0; i < C * kk; i++)
+        d->bw[i] = rng_q(64);
+    for (int c = 0; c < C; c++) {
+        d->bs[c] = rng_q(255);
+        d->bb[c] = bias ? rng_q(255) : 0.0;
+    }
+    for (int l = 0; l < L; l++) {
+        d->ww[l] = xmalloc(4 * C * kk * sizeof(double));
+        d->ws[l] = xmalloc(4 * C * sizeof(double));
+        for (size_t i = 0; i < 4 * C * kk; i++)
+            d->ww[l][i] = rng_q(64);
+        for (int i = 0; i < 4 * C; i++)
+            d->ws[l][i] = rng_q(255);
+    }
+}
+
+static void layer_free(layer *d) {
+    free(d->bw), free(d->bb), free(d->bs);
+    for (int l = 0; l < d->L; l++)
+        free(d->ww[l]), free(d->ws[l]);
+}
+
+static int add(st_writer *w, const char *name, int ndim, const long long *shape, const double *v,
+               size_t n) {
+    float *f = xmalloc(n * sizeof(float));
+    int rc;
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)v[i];
+    rc = st_writer_add(w, name, "F32", ndim, shape, f);
+    free(f);
+    return rc;
+}
+
+static int layer_save(const layer *d, const char *path) {
+    const long long C = d->C, k = d->k;
+    const long long sbw[4] = {C, 1, k, k}, sb[1] = {C}, sbs[4] = {1, C, 1, 1};
+    const long long sww[4] = {4 * C, 1, k, k}, sws[4] = {1, 4 * C, 1, 1};
+    char name[64];
+    st_writer *w = st_writer_new();
+    int rc = !w || add(w, "base_conv.weight", 4, sbw, d->bw, (size_t)(C * k * k)) ||
+             (d->bias && add(w, "base_conv.bias", 1, sb, d->bb, (size_t)C)) ||
+             add(w, "base_scale.weight", 4, sbs, d->bs, (size_t)C);
+    for (int l = 0; l < d->L && !rc; l++) {
+        snprintf(name, sizeof name, "wavelet_convs.%d.weight", l);
+        rc = add(w, name, 4, sww, d->ww[l], (size_t)(4 * C * k * k));
+        snprintf(name, sizeof name, "wavelet_scale.%d.weight", l);
+        rc = rc || add(w, name, 4, sws, d->ws[l], (size_t)(4 * C));
+    }
+    rc = rc || st_writer_save(w, path);
+    if (rc)
+        printf("st_writer: %s\n", st_writer_error(w));
+    st_writer_free(w);
+    return rc;
+}
+
+typedef struct shape {
+    int N, C, H, W, k, L, stride, bias;
+    const char *why;
+} shape;
+
+/* Every path: see the file comment. */
+static const shape k_shapes[] = {
+    {2, 3, 255, 255, 5, 3, 1, 1, "several tiles per plane, odd sizes"},
+    {1, 4, 130, 97, 3, 4, 2, 1, "k=3, stride 2, odd widths"},
+    {2, 5, 70, 141, 7, 2, 1, 0, "k=7, no bias"},
+    {3, 8, 7, 7, 5, 2, 1, 1, "7x7 planes, several per block"},
+    {2, 16, 14, 14, 5, 3, 1, 1, "14x14, three levels"},
+    {1, 2, 300, 300, 5, 9, 1, 1, "nine levels: two down passes, 1x1 at the bottom"},
+    {1, 3, 66, 67, 4, 3, 3, 1, "even k (shared-memory path), stride 3"},
+    {2, 2, 33, 20, 9, 2, 1, 1, "k=9"},
+    {1, 2, 9, 70, 31, 2, 1, 1, "k=31"},
+    {1, 2, 9, 30, 64, 1, 2, 1, "k=64: too large for shared memory (direct kernel)"},
+    {1, 3, 1, 37, 2, 4, 1, 0, "one row, deep, even k"},
+    {4, 6, 5, 3, 1, 2, 2, 1, "k=1, tiny planes"},
+    {1, 32, 128, 128, 5, 1, 1, 1, "one level only"},
+};
+
+/* Compares y (floats) with the reference; returns 1 if within the contract. */
+static int within(const float *y, const double *ref, size_t n, double *err_out) {
+    double err = 0.0, big = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double e = fabs((double)y[i] - ref[i]);
+        if (!(e <= err)) /* NaN too */
+            err = isnan(e) ? INFINITY : e;
+        if (fabs(ref[i]) > big)
+            big = fabs(ref[i]);
+    }
+    *err_out = err;
+    return err <= 1e-5 * big + 1e-6;
+}
+
+static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
+    layer d;
+    ref_layer r;
+    wtconv_options opts;
+    wtconv_ctx *ctx = NULL;
+    char what[256];
+    const int Ho = ref_out_dim(s->H, s->stride), Wo = ref_out_dim(s->W, s->stride);
+    const size_t nin = (size_t)s->N * s->C * s->H * s->W, nout = (size_t)s->N * s->C * Ho * Wo;
+    float *x = xmalloc(nin * sizeof(float)), *y = xmalloc(nout * sizeof(float));
+    double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(nout * sizeof(double)), err;
+    float *dx = NULL, *dy = NULL;
+    int ok = 1;
+
+    layer_make(&d, s->C, s->k, s->L, s->bias);
+    memset(&r, 0, sizeof r);
+    r.channels = d.C, r.kernel = d.k, r.levels = d.L, r.has_bias = d.bias;
+    r.base_weight = d.bw, r.base_bias = d.bias ? d.bb : NULL, r.base_scale = d.bs;
+    for (int l = 0; l < d.L; l++)
+        r.wavelet_weight[l] = d.ww[l], r.wavelet_scale[l] = d.ws[l];
+    for (size_t i = 0; i < nin; i++) {
+        x[i] = (float)((double)((int)(rng_next() % 16777217u) - 8388608) / 8388608.0);
+        xd[i] = x[i];
+    }
+    if (layer_save(&d, path) || ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref)) {
+        check(0, "writing the model / the reference");
+        ok = 0;
+        goto done;
+    }
+    wtconv_options_init(&opts);
+    opts.backend = WTCONV_BACKEND_CUDA;
+    opts.batch = s->N;
+    opts.stride = s->stride;
+    snprintf(what, sizeof what, "N=%d C=%d %dx%d k=%d L=%d stride=%d bias=%d (%s)", s->N, s->C,
+             s->H, s->W, s->k, s->L, s->stride, s->bias, s->why);
+    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) != WTCONV_OK) {
+        printf("FAIL create %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        ok = 0;
+        goto done;
+    }
+    /* Host pointers. */
+    for (size_t i = 0; i < nout; i++)
+        y[i] = NAN;
+    if (wtconv_run(ctx, x, y) != WTCONV_OK) {
+        printf("FAIL run %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        ok = 0;
+        goto done;
+    }
+    ok = within(y, yref, nout, &err);
+    printf("%s host   %s: max err %.3g\n", ok ? "ok  " : "FAIL", what, err);
+    if (ok)
+        g_passed++;
+    else
+        g_failed++;
+    /* Device pointers on the stream, output poisoned with NaN (all bits set). */
+    if (cudaMalloc((void **)&dx, nin * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)&dy, nout * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(dx, x, nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
+        cudaMemset(dy, 0xff, nout * sizeof(float)) != cudaSuccess) {
+        check(0, "cudaMalloc/cudaMemcpy for the device run");
+        ok = 0;
+        goto done;
+    }
+    for (size_t i = 0; i < nout; i++)
+        y[i] = 0.0f;
+    if (wtconv_run_device(ctx, dx, dy, stream) != WTCONV_OK) {
+        printf("FAIL run_device %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        ok = 0;
+        goto done;
+    }
+    /* A second run, on the legacy default stream, right behind the first: it must wait. */
+    if (wtconv_run_device(ctx, dx, dy, NULL) != WTCONV_OK ||
+        cudaStreamSynchronize(stream) != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess ||
+        cudaMemcpy(y, dy, nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        printf("FAIL run_device (second run) %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        ok = 0;
+        goto done;
+    }
+    ok = within(y, yref, nout, &err);
+    printf("%s device %s: max err %.3g\n", ok ? "ok  " : "FAIL", what, err);
+    if (ok)
+        g_passed++;
+    else
+        g_failed++;
+
+done:
+    wtconv_destroy(ctx);
+    cudaFree(dx);
+    cudaFree(dy);
+    remove(path);
+    layer_free(&d);
+    free(x), free(y), free(xd), free(yref);
+    return ok;
+}
+
+/* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
+static void error_paths(const char *path) {
+    wtconv_options opts;
+    wtconv_ctx *cuda = NULL, *cpu = NULL;
+    float host_in[2 * 16 * 16], host_out[2 * 16 * 16];
+    float *din = NULL, *dout = NULL, sentinel[4];
+    wtconv_options_init(&opts);
+    opts.backend = WTCONV_BACKEND_CUDA;
+    if (wtconv_create_with_options(path, 2, 16, 16, &opts, &cuda) != WTCONV_OK ||
+        wtconv_create(path, 2, 16, 16, &cpu) != WTCONV_OK ||
+        cudaMalloc((void **)&din, sizeof host_in) != cudaSuccess ||
+        cudaMalloc((void **)&dout, sizeof host_out) != cudaSuccess) {
+        check(0, "error paths: setting up");
+        goto done;
+    }
+    cudaMemset(dout, 0x7f, sizeof host_out);
+    memset(host_out, 0x7f, sizeof host_out);
+    check(wtconv_run_device(NULL, din, dout, NULL) == WTCONV_ERR_INVALID_ARGUMENT,
+          "run_device: NULL ctx -> invalid argument");
+    check(wtconv_run_device(cuda, NULL, dout, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "input"),
+          "run_device: NULL input -> invalid argument naming it");
+    check(wtconv_run_device(cuda, din, NULL, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "output"),
+          "run_device: NULL output -> invalid argument naming it");
+    check(wtconv_run_device(cuda, host_in, dout, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "not CUDA device memory"),
+          "run_device: host input -> invalid argument");
+    check(wtconv_run_device(cuda, din, host_out, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
+              host_out[0] == host_out[1],
+          "run_device: host output -> invalid argument, output untouched");
+    printf("     (%s)\n", wtconv_last_error());
+    check(wtconv_run_device(cuda, din, din + 8, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "overlap"),
+          "run_device: overlapping buffers -> invalid argument");
+    check(wtconv_run_device(cpu, din, dout, NULL) == WTCONV_ERR_BACKEND_UNAVAILABLE &&
+              strstr(wtconv_last_error(), "CUDA"),
+          "run_device on a CPU context -> backend unavailable");
+    printf("     (%s)\n", wtconv_last_error());
+    cudaMemcpy(sentinel, dout, sizeof sentinel, cudaMemcpyDeviceToHost);
+    {
+        unsigned bits;
+        memcpy(&bits, &sentinel[0], sizeof bits);
+        check(bits == 0x7f7f7f7fu, "the device output is untouched by the failed calls");
+    }
+    check(!strcmp(wtconv_backend_name(cuda), "cuda") &&
+              wtconv_backend_in_use(cuda) == WTCONV_BACKEND_CUDA,
+          "backend name and kind");
+    printf("     workspace %zu bytes for 2x16x16 (input %zu bytes)\n", wtconv_workspace_size(cuda),
+           sizeof host_in / 2);
+done:
+    wtconv_destroy(cuda);
+    wtconv_destroy(cpu);
+    cudaFree(din);
+    cudaFree(dout);
+}
+
+int main(void) {
+    char path[1024];
+    cudaStream_t stream = NULL;
+    layer d;
+    if (!wtconv_backend_available(WTCONV_BACKEND_CUDA)) {
+        wtconv_options opts;
+        wtconv_ctx *ctx = NULL;
+        wtconv_options_init(&opts);
+        opts.backend = WTCONV_BACKEND_CUDA;
+        wtconv_create_with_options("unused.safetensors", 1, 1, 1, &opts, &ctx);
+        printf("skipped: the CUDA backend cannot run here: %s\n", wtconv_last_error());
+        return TEST_SKIPPED;
+    }
+    test_temp_path(path, sizeof path, "cuda.safetensors");
+    if (cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) != cudaSuccess) {
+        printf("FAIL cudaStreamCreate\n");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
+        run_shape(&k_shapes[i], path, stream);
+    layer_make(&d, 2, 5, 2, 1);
+    if (layer_save(&d, path) == 0)
+        error_paths(path);
+    else
+        check(0, "writing the error-path model");
+    remove(path);
+    layer_free(&d);
+    cudaStreamDestroy(stream);
+    printf("cuda: %d passed, %d failed\n", g_passed, g_failed);
+    return g_failed ? 1 : 0;
+}
