@@ -14,7 +14,6 @@
  * (see fit_threads). */
 #include "cpu/cpu_backend.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "cpu/isa.h"
 #include "cpu/prefetch.h"
 #include "cpu/thread_pool.h"
+#include "cpu/weights.h"
 #include "platform/threads.h"
 
 /* More workers than this gain nothing on a depthwise layer's memory traffic. */
@@ -95,45 +95,6 @@ static void cpu_destroy(void *opaque) {
     free(s);
 }
 
-/* base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: scale*conv(x, w) =
- * conv(x, scale*w). */
-static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
-    const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
-    /* Fewer floats than the loader's overflow-checked allocation of the same weights. */
-    const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk;
-    float *p = malloc(total * sizeof(float)), *base_weight, *base_bias;
-    if (!p)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU backend's weights (%zu bytes)",
-                           total * sizeof(float));
-    s->weights = p;
-    base_weight = p, p += c * kk;
-    base_bias = p, p += c;
-    for (size_t ch = 0; ch < c; ch++) {
-        const float scale = m->base_scale[ch];
-        for (size_t t = 0; t < kk; t++)
-            base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
-        base_bias[ch] = scale * m->base_bias[ch];
-    }
-    s->layer.base_weight = base_weight;
-    s->layer.base_bias = base_bias;
-    /* The Haar kernels leave out their factors 1/2 (see cpu/kernels.h); level i's filters
-     * take 2^-(i+2) instead, which scales its reconstruction to 2^-i of the true one. Level i
-     * adds level i+1's reconstruction to its filtered LL band, so that must be 2^-(i+1) of its
-     * own filtered values: it is. Level 0's comes out true. Powers of two scale exactly, so the
-     * result has the bits of the factors applied where they belong. */
-    for (int i = 0; i < m->levels; i++) {
-        float *level = p;
-        p += 4 * c * kk;
-        for (size_t ch = 0; ch < 4 * c; ch++)
-            for (size_t t = 0; t < kk; t++)
-                level[ch * kk + t] =
-                    ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
-        s->layer.wavelet_weight[i] = level;
-    }
-    return WTCONV_OK;
-}
-
 /* With L >= 2, a worker taking whole planes keeps a plane's level-0 Haar rows from part 1 to
  * part 2, where they would be computed again (a Haar pass over the input plane saved), if
  * the buffers (one per thread, about a plane each) stay within this share of the input. */
@@ -185,22 +146,6 @@ static int use_channel_blocks(const cpu_state *s, int mode) {
     if (mode >= 0)
         return mode;
     return plan->plane <= BLOCK_MAX_PLANE && block_room(s) >= 2;
-}
-
-/* The channel-block path's packed weights, one block after another. */
-static wtconv_status pack_block_weights(cpu_state *s) {
-    const int lanes = s->layer.kernels->block_lanes;
-    const size_t per_block = wtconv_cpu_block_weight_floats(&s->plan, lanes);
-    s->block_weights = malloc(s->blocks * per_block * sizeof(float));
-    if (!s->block_weights)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU backend's weights (%zu bytes)",
-                           s->blocks * per_block * sizeof(float));
-    for (size_t b = 0; b < s->blocks; b++)
-        wtconv_cpu_block_pack(&s->plan, lanes, s->layer.base_weight, s->layer.base_bias,
-                              s->layer.wavelet_weight, (int)b * lanes,
-                              s->block_weights + b * per_block);
-    return WTCONV_OK;
 }
 
 /* The workspace's sizes for s->threads threads (with s->whole_planes and s->blocks decided):
@@ -390,9 +335,9 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     }
     status = fit_threads(s, choose_threads(config, plan));
     if (status == WTCONV_OK)
-        status = fold_weights(s, model);
+        status = wtconv_cpu_fold_weights(model, &s->layer, &s->weights);
     if (status == WTCONV_OK && s->blocks)
-        status = pack_block_weights(s);
+        status = wtconv_cpu_pack_block_weights(&s->layer, s->blocks, &s->block_weights);
     if (status == WTCONV_OK)
         status = allocate_workspace(s);
     /* One thread needs no pool; else the application's parallel-for or pool, or the
