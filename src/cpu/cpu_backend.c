@@ -8,7 +8,7 @@
  * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
  * output) of all planes' rows together, in chunks of rows. Small planes with enough channels
  * go through the channel-block path instead (cpu/channel_block.h), a block of channels at a
- * time. Each way the work is taken in chunks, each worker's own share first (see next_chunk).
+ * time. Each way the work is taken in chunks, each worker's own share first (cpu/schedule.h).
  * Every output element is computed the same way whatever the split, so results are
  * bit-identical for any thread count. A small layer runs on fewer threads than asked for
  * (see fit_threads). */
@@ -25,6 +25,7 @@
 #include "cpu/channel_block.h"
 #include "cpu/isa.h"
 #include "cpu/prefetch.h"
+#include "cpu/schedule.h"
 #include "cpu/thread_pool.h"
 #include "cpu/weights.h"
 #include "platform/threads.h"
@@ -40,29 +41,21 @@ typedef union worker_slot {
     unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
 } worker_slot;
 
-/* The next chunk of a worker's share of a run (see next_chunk), on a line of its own. */
-typedef union share_slot {
-    wtconv_atomic next;
-    unsigned char line[64];
-} share_slot;
-
 typedef struct cpu_state {
     wtconv_plan plan;
     wtconv_cpu_layer layer;
-    float *weights;                      /* the allocation behind the layer's folded weights */
-    wtconv_threadpool *pool;             /* the pool the tasks run on (not owned), or NULL */
-    wtconv_parallel_for_fn parallel_for; /* or the application's parallel-for */
-    void *parallel_for_data;
-    int threads;           /* tasks per run: the work split, which alone decides the bits */
-    int whole_planes;      /* 1: workers take whole planes; 0: two steps (see above) */
-    worker_slot *workers;  /* one per thread */
-    share_slot *shares;    /* one per thread */
-    size_t pointers;       /* row pointers per worker (plane path) */
-    size_t scratch_floats; /* scratch floats per worker (plane path; 0: none) */
-    float *level1;         /* X_1/R_1 buffers: one per thread (whole planes) or plane */
-    size_t level1_floats;  /* each */
-    float *bands;          /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
-    size_t bands_floats;   /* each */
+    float *weights;           /* the allocation behind the layer's folded weights */
+    wtconv_cpu_runner runner; /* what runs the tasks */
+    int threads;              /* tasks per run: the work split, which alone decides the bits */
+    int whole_planes;         /* 1: workers take whole planes; 0: two steps (see above) */
+    worker_slot *workers;     /* one per thread */
+    wtconv_cpu_share *shares; /* one per thread */
+    size_t pointers;          /* row pointers per worker (plane path) */
+    size_t scratch_floats;    /* scratch floats per worker (plane path; 0: none) */
+    float *level1;            /* X_1/R_1 buffers: one per thread (whole planes) or plane */
+    size_t level1_floats;     /* each */
+    float *bands;             /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
+    size_t bands_floats;      /* each */
     /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
      * their packed weights, and per thread a block's grids. */
     size_t blocks;
@@ -154,7 +147,7 @@ static int size_workspace(cpu_state *s) {
     const wtconv_plan *plan = &s->plan;
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(share_slot);
+    const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(wtconv_cpu_share);
     /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
     const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
     const size_t level1_buffers = s->whole_planes ? threads : planes;
@@ -243,8 +236,8 @@ static wtconv_status allocate_workspace(cpu_state *s) {
     p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
     s->workers = (worker_slot *)(void *)p;
     p += threads * sizeof(worker_slot);
-    s->shares = (share_slot *)(void *)p;
-    p += threads * sizeof(share_slot);
+    s->shares = (wtconv_cpu_share *)(void *)p;
+    p += threads * sizeof(wtconv_cpu_share);
     for (size_t t = 0; t < threads && s->scratch_floats; t++) {
         const float **row_pointers = (const float **)(void *)p;
         p += s->pointers * sizeof(const float *);
@@ -342,71 +335,17 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
         status = allocate_workspace(s);
     /* One thread needs no pool; else the application's parallel-for or pool, or the
      * process-wide one. */
-    s->parallel_for = config->parallel_for;
-    s->parallel_for_data = config->parallel_for_data;
-    s->pool = config->threadpool;
-    if (status == WTCONV_OK && s->threads > 1 && !s->parallel_for && !s->pool)
-        status = wtconv_pool_default(&s->pool);
+    s->runner.parallel_for = config->parallel_for;
+    s->runner.parallel_for_data = config->parallel_for_data;
+    s->runner.pool = config->threadpool;
+    if (status == WTCONV_OK && s->threads > 1 && !s->runner.parallel_for && !s->runner.pool)
+        status = wtconv_pool_default(&s->runner.pool);
     if (status != WTCONV_OK) {
         cpu_destroy(s);
         return status;
     }
     *out_state = s;
     return WTCONV_OK;
-}
-
-/* Work is handed out in chunks. Each worker has a share of the run's items, the same one in
- * every run, and takes its share's chunks in order: the plane it prefetches while computing
- * one is then the one it computes next, and what it touched in the last run may still be in
- * its core's caches. When its share is done it takes the other shares' remaining chunks, so
- * that a worker whose core is busy with another process delays the run by one chunk at most,
- * not by its whole share. A share has CHUNKS_PER_SHARE chunks, shrinking from about
- * 2/CHUNKS_PER_SHARE of it to a small fraction, so that the workers also finish close
- * together: chunk b of n is [start(b), start(b + 1)) with
- * start(b) = count * (1 - ((n - b) / n)^2). */
-#define CHUNKS_PER_SHARE 16
-
-static size_t chunk_start(size_t total, size_t chunks, size_t b) {
-    const double left = (double)(chunks - b) / (double)chunks;
-    const size_t rest = (size_t)((double)total * left * left);
-    return b >= chunks ? total : total - (rest < total ? rest : total);
-}
-
-/* Where share `owner` of `workers` starts in [0, total): total * owner / workers, without
- * overflow. */
-static size_t share_start(size_t total, int owner, int workers) {
-    const size_t n = (size_t)workers, o = (size_t)owner;
-    return total / n * o + total % n * o / n;
-}
-
-/* For `worker` of `workers`, the next chunk of [0, total): [*begin, *end), possibly empty; 0
- * when every share's chunks are taken. */
-static int next_chunk(cpu_state *s, int worker, int workers, size_t total, size_t *begin,
-                      size_t *end) {
-    for (int i = 0; i < workers; i++) {
-        const int owner = (worker + i) % workers; /* its own share first */
-        const size_t first = share_start(total, owner, workers);
-        const size_t count = share_start(total, owner + 1, workers) - first;
-        const size_t chunks = count < CHUNKS_PER_SHARE ? count : CHUNKS_PER_SHARE;
-        size_t b;
-        if (chunks == 0 || (size_t)wtconv_atomic_load(&s->shares[owner].next) >= chunks)
-            continue; /* taken: no write to its line */
-        b = (size_t)wtconv_atomic_fetch_add(&s->shares[owner].next, 1);
-        if (b >= chunks)
-            continue;
-        *begin = first + chunk_start(count, chunks, b);
-        *end = first + chunk_start(count, chunks, b + 1);
-        if (*end < *begin) /* rounding: keep the chunks in order */
-            *end = *begin;
-        return 1;
-    }
-    return 0;
-}
-
-/* Before a job: every share's chunks untaken (published to the workers by the pool). */
-static void reset_shares(cpu_state *s) {
-    for (int t = 0; t < s->threads; t++)
-        wtconv_atomic_store(&s->shares[t].next, 0);
 }
 
 /* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
@@ -435,7 +374,7 @@ static void run_whole_planes(void *opaque, int worker, int workers) {
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     size_t begin, end;
-    while (next_chunk(s, worker, workers, planes, &begin, &end))
+    while (wtconv_cpu_next_chunk(s->shares, worker, workers, planes, &begin, &end))
         for (size_t p = begin; p < end; p++)
             /* The next plane: this worker's, unless p ends its share. */
             whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
@@ -471,7 +410,7 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
     (void)workers; /* the first block_workers of them share the items */
     if (worker >= s->block_workers)
         return; /* no room for its grids */
-    while (next_chunk(s, worker, s->block_workers, items, &begin, &end)) {
+    while (wtconv_cpu_next_chunk(s->shares, worker, s->block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
                 const size_t b = item / batch, n = item % batch;
@@ -518,7 +457,7 @@ static void run_output_rows(void *opaque, int worker, int workers) {
     const size_t rows_per_plane = (size_t)plan->level[0].half_height;
     const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
     size_t begin, end;
-    while (next_chunk(s, worker, workers, total, &begin, &end)) {
+    while (wtconv_cpu_next_chunk(s->shares, worker, workers, total, &begin, &end)) {
         while (begin < end) {
             const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
             const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
@@ -532,49 +471,21 @@ static void run_output_rows(void *opaque, int worker, int workers) {
     }
 }
 
-/* A task of the application's parallel-for: task `index` of s->threads. */
-typedef struct host_job {
-    cpu_state *s;
-    wtconv_pool_job job;
-} host_job;
-
-static void host_task(void *opaque, size_t index) {
-    const host_job *h = opaque;
-    if (index < (size_t)h->s->threads)
-        h->job(h->s, (int)index, h->s->threads);
-}
-
-/* job(s, t, s->threads) for every task t, on whatever runs the tasks; each task takes its
- * share of the run's chunks and then the others' (next_chunk), so that who runs which task,
- * and when, changes nothing but the time. */
-static void run_tasks(cpu_state *s, wtconv_pool_job job) {
-    if (s->threads == 1) {
-        job(s, 0, 1);
-    } else if (s->parallel_for) {
-        host_job h;
-        h.s = s;
-        h.job = job;
-        s->parallel_for(s->parallel_for_data, host_task, &h, (size_t)s->threads);
-    } else {
-        wtconv_pool_run(s->pool, job, s, s->threads);
-    }
-}
-
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    reset_shares(s);
+    wtconv_cpu_reset_shares(s->shares, s->threads);
     if (s->blocks) {
-        run_tasks(s, run_channel_blocks);
+        wtconv_cpu_run_tasks(&s->runner, run_channel_blocks, s, s->threads);
     } else if (s->whole_planes) {
-        run_tasks(s, run_whole_planes);
+        wtconv_cpu_run_tasks(&s->runner, run_whole_planes, s, s->threads);
     } else {
         if (s->level1) {
             wtconv_atomic_store(&s->next_plane, 0);
-            run_tasks(s, run_deep_levels);
+            wtconv_cpu_run_tasks(&s->runner, run_deep_levels, s, s->threads);
         }
-        run_tasks(s, run_output_rows);
+        wtconv_cpu_run_tasks(&s->runner, run_output_rows, s, s->threads);
     }
     s->input = NULL;
     s->output = NULL;
