@@ -1,31 +1,29 @@
-/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), and the split of a
- * run into tasks, one per thread, for a shared pool or the application's parallel-for to run
- * (cpu/thread_pool.h; docs/threads.md). Each (n, c) plane is independent (the layer is
- * depthwise); cpu/cascade.c computes one.
+/* The CPU backend's driver: create (the kernels for this machine, the folded weights, how a run
+ * is split and on how many threads, the workspace), run, describe, destroy.
  *
- * When the planes divide evenly between the workers (or are many), the workers take whole
- * planes, both parts in turn while the plane is in cache. Otherwise a run has two steps:
- * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
- * output) of all planes' rows together, in chunks of rows. Small planes with enough channels
- * go through the channel-block path instead (cpu/channel_block.h), a block of channels at a
- * time. Each way the work is taken in chunks, each worker's own share first (cpu/schedule.h).
- * Every output element is computed the same way whatever the split, so results are
- * bit-identical for any thread count. A small layer runs on fewer threads than asked for
- * (see fit_threads). */
+ * Each (n, c) plane is independent (the layer is depthwise); cpu/cascade.c computes one. A run
+ * is split into tasks, one per thread, for a shared pool or the application's parallel-for to
+ * run (cpu/schedule.h; docs/threads.md), in one of three ways (below): when the planes
+ * divide evenly between the workers (or are many), whole planes; otherwise the deeper levels of
+ * every plane, then the output rows of all planes together; and small planes with enough
+ * channels in channel blocks (cpu/channel_block.h). Every output element is computed the same
+ * way whatever the split, so results are bit-identical for any thread count. A small layer runs
+ * on fewer threads than asked for (see fit_threads).
+ *
+ *   cpu/weights.c    the folded and packed weights
+ *   cpu/workspace.c  the workspace: its layout, sized and carved by one walk
+ *   cpu/schedule.c   the chunks each task takes, and what runs the tasks
+ */
 #include "cpu/cpu_backend.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/checked_size.h"
 #include "base/error.h"
-#include "cpu/cascade.h"
-#include "cpu/channel_block.h"
 #include "cpu/isa.h"
 #include "cpu/prefetch.h"
-#include "cpu/schedule.h"
+#include "cpu/state.h"
 #include "cpu/thread_pool.h"
 #include "cpu/weights.h"
 #include "platform/threads.h"
@@ -35,163 +33,46 @@
 /* With at least this many planes per worker, whole planes balance well enough. */
 #define PLANES_PER_WORKER_FOR_WHOLE_PLANES 16
 
-/* A worker's scratch descriptor, padded to whole cache lines. */
-typedef union worker_slot {
-    wtconv_cpu_scratch scratch;
-    unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
-} worker_slot;
-
-typedef struct cpu_state {
-    wtconv_plan plan;
-    wtconv_cpu_layer layer;
-    float *weights;           /* the allocation behind the layer's folded weights */
-    wtconv_cpu_runner runner; /* what runs the tasks */
-    int threads;              /* tasks per run: the work split, which alone decides the bits */
-    int whole_planes;         /* 1: workers take whole planes; 0: two steps (see above) */
-    worker_slot *workers;     /* one per thread */
-    wtconv_cpu_share *shares; /* one per thread */
-    size_t pointers;          /* row pointers per worker (plane path) */
-    size_t scratch_floats;    /* scratch floats per worker (plane path; 0: none) */
-    float *level1;            /* X_1/R_1 buffers: one per thread (whole planes) or plane */
-    size_t level1_floats;     /* each */
-    float *bands;             /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
-    size_t bands_floats;      /* each */
-    /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
-     * their packed weights, and per thread a block's grids. */
-    size_t blocks;
-    int block_workers; /* the workers that take part (see size_workspace) */
-    float *block_weights;
-    wtconv_cpu_block_layout block_layout;
-    float *block_scratch;
-    void *memory; /* the allocation behind the workers' memory, level1, bands and grids */
-    size_t workspace_bytes;
-    /* The buffers of the run in progress, for the workers. */
-    const float *input;
-    float *output;
-    wtconv_atomic next_plane; /* run_deep_levels' */
-    /* For cpu_describe: the threads asked for (0 resolved to the online cores), and the
-     * switches from the environment that took effect (0: none). */
-    int asked_threads;
-    int isa_forced;
-    int block_mode; /* as wtconv_cpu_block_mode gives it */
-} cpu_state;
-
 static int cpu_available(void) { return 1; }
 
 static void cpu_destroy(void *opaque) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     if (!s)
         return;
-    free(s->memory);
+    free(s->ws.memory);
     free(s->weights);
     free(s->block_weights);
     free(s);
-}
-
-/* With L >= 2, a worker taking whole planes keeps a plane's level-0 Haar rows from part 1 to
- * part 2, where they would be computed again (a Haar pass over the input plane saved), if
- * the buffers (one per thread, about a plane each) stay within this share of the input. */
-#define BANDS_SHARE_OF_INPUT 8
-
-static int keep_bands(const cpu_state *s, size_t bands_floats) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    int overflow = 0;
-    const size_t kept = wtconv_mul_size(bands_floats, (size_t)s->threads, &overflow);
-    const size_t input = wtconv_mul_size(plan->plane, planes, &overflow);
-    return s->whole_planes && plan->levels >= 2 && !overflow &&
-           kept <= input / BANDS_SHARE_OF_INPUT;
 }
 
 /* Small planes go through the channel-block path (cpu/channel_block.h) where the kernels have
  * one: up to this many elements a plane, its rows are short enough that masks and calls cost
  * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
  * is taken only where those of two workers fit in half the input, and no more workers take
- * part than have room there beside the rest of the workspace (see size_workspace).
+ * part than have room there beside the rest of the workspace (see cpu/workspace.h).
  * Decided by the shape alone, never by the thread count, so that every thread count gives
  * the same bits.
  * WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by create) can turn the path off or
  * take it for every shape it can run (one worker if need be), for tests and benchmarks. */
 #define BLOCK_MAX_PLANE (24 * 24)
 
-static size_t block_grid_bytes(const cpu_state *s) {
-    return s->block_layout.floats * sizeof(float);
-}
-
-/* The workspace bound: half the input tensor, in bytes. */
-static size_t half_input_bytes(const wtconv_plan *plan) {
-    return plan->input_elements / 2 * sizeof(float);
-}
-
-/* Workers whose grids alone fit in half the input. */
-static size_t block_room(const cpu_state *s) {
-    return half_input_bytes(&s->plan) / block_grid_bytes(s);
-}
-
 /* mode: as wtconv_cpu_block_mode gives it. */
-static int use_channel_blocks(const cpu_state *s, int mode) {
+static int use_channel_blocks(const wtconv_cpu_state *s, int mode) {
     const wtconv_plan *plan = &s->plan;
     const int lanes = s->layer.kernels->block_lanes;
+    const size_t grid_bytes = s->block_layout.floats * sizeof(float);
     if (!s->layer.kernels->channel_block || lanes <= 0 || plan->channels < lanes ||
         s->block_layout.floats == 0 ||
         s->block_layout.floats > (size_t)-1 / sizeof(float) / CPU_MAX_THREADS)
         return 0;
     if (mode >= 0)
         return mode;
-    return plan->plane <= BLOCK_MAX_PLANE && block_room(s) >= 2;
-}
-
-/* The workspace's sizes for s->threads threads (with s->whole_planes and s->blocks decided):
- * sets the buffer sizes below, s->block_workers and s->workspace_bytes; 0 on overflow. */
-static int size_workspace(cpu_state *s) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t threads = (size_t)s->threads;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(wtconv_cpu_share);
-    /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
-    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
-    const size_t level1_buffers = s->whole_planes ? threads : planes;
-    int overflow = 0;
-    size_t per_worker, bytes, level1_total, bands_total, blocks_total = 0;
-    s->pointers = plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
-    s->scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
-    s->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
-    s->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
-    if (overflow || !keep_bands(s, s->bands_floats))
-        s->bands_floats = 0;
-    per_worker = descriptor_bytes + s->pointers * sizeof(const float *);
-    if (SIZE_MAX / sizeof(float) < s->scratch_floats ||
-        SIZE_MAX - per_worker < s->scratch_floats * sizeof(float))
-        overflow = 1;
-    else
-        per_worker += s->scratch_floats * sizeof(float);
-    bytes = wtconv_mul_size(per_worker, threads, &overflow);
-    level1_total = wtconv_mul_size(wtconv_mul_size(s->level1_floats, level1_buffers, &overflow),
-                                   sizeof(float), &overflow);
-    bands_total = wtconv_mul_size(wtconv_mul_size(s->bands_floats, threads, &overflow),
-                                  sizeof(float), &overflow);
-    s->block_workers = 0;
-    if (s->blocks) {
-        /* As many workers take blocks as have room for their grids in what half the input
-         * leaves beside the rest; at least one. */
-        const size_t half_input = half_input_bytes(plan);
-        const size_t rest = bytes + level1_total + bands_total;
-        const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
-        s->block_workers = s->threads;
-        if ((size_t)s->block_workers > room)
-            s->block_workers = room > 0 ? (int)room : 1;
-        blocks_total = wtconv_mul_size(block_grid_bytes(s), (size_t)s->block_workers, &overflow);
-    }
-    if (SIZE_MAX - 64 - bytes < level1_total ||
-        SIZE_MAX - 64 - bytes - level1_total < bands_total ||
-        SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
-        overflow = 1;
-    s->workspace_bytes = overflow ? 0 : bytes + level1_total + bands_total + blocks_total;
-    return !overflow;
+    /* Workers whose grids alone fit in half the input: at least two. */
+    return plan->plane <= BLOCK_MAX_PLANE && wtconv_cpu_half_input_bytes(plan) / grid_bytes >= 2;
 }
 
 /* Sets the thread count and how the planes are shared out between the threads. */
-static void set_threads(cpu_state *s, int threads) {
+static void set_threads(wtconv_cpu_state *s, int threads) {
     const size_t planes = (size_t)s->plan.batch * (size_t)s->plan.channels;
     s->threads = threads;
     s->whole_planes = s->blocks != 0 || /* the channels left over, if any, go whole */
@@ -204,55 +85,18 @@ static void set_threads(cpu_state *s, int threads) {
  * input, so that the workspace stays within half the input wherever one thread's does (the
  * bound issue 4 sets). That takes threads only from small layers, with few channels or tiny
  * planes (4 channels of 56 x 56 run on one thread). Fewer threads give the same bits. */
-static wtconv_status fit_threads(cpu_state *s, int requested) {
-    const size_t half_input = half_input_bytes(&s->plan);
+static wtconv_status fit_threads(wtconv_cpu_state *s, int requested) {
+    const size_t half_input = wtconv_cpu_half_input_bytes(&s->plan);
     for (int threads = requested;; threads--) {
         set_threads(s, threads);
-        if (!size_workspace(s))
+        if (!wtconv_cpu_workspace_size(s))
             return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                                "the CPU workspace for %d threads on %dx%d planes overflows the "
                                "address range",
                                threads, s->plan.height, s->plan.width);
-        if (threads == 1 || s->workspace_bytes <= half_input)
+        if (threads == 1 || s->ws.bytes <= half_input)
             return WTCONV_OK;
     }
-}
-
-/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
- * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
- * row pointers and its scratch floats; then the level-1 buffers, the kept Haar rows, and the
- * channel-block grids (zeroed: their borders are the padding). Sized by size_workspace. */
-static wtconv_status allocate_workspace(cpu_state *s) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t threads = (size_t)s->threads;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t level1_buffers = s->whole_planes ? threads : planes;
-    unsigned char *p;
-    s->memory = malloc(s->workspace_bytes + 64); /* + room to align to a line */
-    if (!s->memory)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
-                           s->workspace_bytes, s->threads);
-    p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
-    s->workers = (worker_slot *)(void *)p;
-    p += threads * sizeof(worker_slot);
-    s->shares = (wtconv_cpu_share *)(void *)p;
-    p += threads * sizeof(wtconv_cpu_share);
-    for (size_t t = 0; t < threads && s->scratch_floats; t++) {
-        const float **row_pointers = (const float **)(void *)p;
-        p += s->pointers * sizeof(const float *);
-        wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
-        p += s->scratch_floats * sizeof(float);
-    }
-    s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
-    p += s->level1_floats * level1_buffers * sizeof(float);
-    s->bands = s->bands_floats ? (float *)(void *)p : NULL;
-    p += s->bands_floats * threads * sizeof(float);
-    if (s->blocks) {
-        s->block_scratch = (float *)(void *)p;
-        memset(p, 0, s->block_layout.floats * (size_t)s->block_workers * sizeof(float));
-    }
-    return WTCONV_OK;
 }
 
 /* num_threads 0 means one per online core, or the application's pool's threads; never more
@@ -280,9 +124,9 @@ static int isa_forced(void) {
  * channel blocks of 8 (WTCONV_CPU_CHANNEL_BLOCKS=1)", each parenthesis only where it applies.
  * The threads are those that work: on the channel-block path, the block workers. */
 static void cpu_describe(const void *opaque, int *threads, char *detail, size_t size) {
-    const cpu_state *s = opaque;
+    const wtconv_cpu_state *s = opaque;
     const char *isa = s->layer.kernels->name;
-    const int working = s->blocks ? s->block_workers : s->threads;
+    const int working = s->blocks ? s->ws.block_workers : s->threads;
     char isa_note[48] = "", capped[40] = "", split[40], blocks_note[48] = "";
     if (s->isa_forced)
         snprintf(isa_note, sizeof isa_note, " (%s=%s)", WTCONV_CPU_ISA_ENV, isa);
@@ -304,7 +148,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
                                 const wtconv_backend_config *config, void **out_state) {
     wtconv_status status;
     const wtconv_cpu_kernels *kernels;
-    cpu_state *s;
+    wtconv_cpu_state *s;
     int block_mode;
     if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK ||
         (status = wtconv_cpu_block_mode(&block_mode)) != WTCONV_OK)
@@ -316,10 +160,12 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->asked_threads = config->num_threads > 0 ? config->num_threads : wtconv_online_cpus();
     s->isa_forced = isa_forced();
     s->block_mode = block_mode;
+    /* The kernels. */
     s->layer.plan = &s->plan;
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
+    /* The split, the threads and the workspace's size. */
     if (kernels->channel_block) {
         int overflow = 0;
         wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
@@ -327,12 +173,13 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
     }
     status = fit_threads(s, choose_threads(config, plan));
+    /* The weights, and the workspace. */
     if (status == WTCONV_OK)
         status = wtconv_cpu_fold_weights(model, &s->layer, &s->weights);
     if (status == WTCONV_OK && s->blocks)
         status = wtconv_cpu_pack_block_weights(&s->layer, s->blocks, &s->block_weights);
     if (status == WTCONV_OK)
-        status = allocate_workspace(s);
+        status = wtconv_cpu_workspace_allocate(s);
     /* One thread needs no pool; else the application's parallel-for or pool, or the
      * process-wide one. */
     s->runner.parallel_for = config->parallel_for;
@@ -349,14 +196,14 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
 }
 
 /* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
-static void whole_plane(cpu_state *s, int worker, size_t p, const float *next_x) {
+static void whole_plane(wtconv_cpu_state *s, int worker, size_t p, const float *next_x) {
     const wtconv_plan *plan = &s->plan;
     const int rows = plan->level[0].half_height;
     const int channel = (int)(p % (size_t)plan->channels);
     const float *x = s->input + p * plan->plane;
-    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
-    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
-    float *bands = s->bands ? s->bands + (size_t)worker * s->bands_floats : NULL;
+    wtconv_cpu_scratch *scratch = &s->ws.workers[worker].scratch;
+    float *level1 = s->ws.level1 ? s->ws.level1 + (size_t)worker * s->ws.level1_floats : NULL;
+    float *bands = s->ws.bands ? s->ws.bands + (size_t)worker * s->ws.bands_floats : NULL;
     if (bands) {
         wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
         wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
@@ -370,11 +217,11 @@ static void whole_plane(cpu_state *s, int worker, size_t p, const float *next_x)
 
 /* Whole planes, each while the next one is fetched into the cache. */
 static void run_whole_planes(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     size_t begin, end;
-    while (wtconv_cpu_next_chunk(s->shares, worker, workers, planes, &begin, &end))
+    while (wtconv_cpu_next_chunk(s->ws.shares, worker, workers, planes, &begin, &end))
         for (size_t p = begin; p < end; p++)
             /* The next plane: this worker's, unless p ends its share. */
             whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
@@ -394,23 +241,23 @@ static void prefetch_lines(const float *p, size_t floats, int write) {
     }
 }
 
-/* The channel-block path: work items are the blocks of every batch item, block-major (a
- * block's packed weights serve every batch item in turn while in cache), then the planes of
- * the channels left over (fewer than a block per batch item), which go whole. */
+/* The channel-block path: work items are the blocks of every batch item, block-major (a block's
+ * packed weights serve every batch item in turn while in cache), then the planes of the channels
+ * left over (fewer than a block per batch item), which go whole. */
 static void run_channel_blocks(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t lanes = (size_t)s->layer.kernels->block_lanes;
     const size_t channels = (size_t)plan->channels, batch = (size_t)plan->batch;
     const size_t blocked = s->blocks * lanes, left = channels - blocked;
     const size_t items = batch * (s->blocks + left);
     const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
-    float *grids = s->block_scratch + (size_t)worker * s->block_layout.floats;
+    float *grids = s->ws.block_scratch + (size_t)worker * s->block_layout.floats;
     size_t begin, end;
     (void)workers; /* the first block_workers of them share the items */
-    if (worker >= s->block_workers)
+    if (worker >= s->ws.block_workers)
         return; /* no room for its grids */
-    while (wtconv_cpu_next_chunk(s->shares, worker, s->block_workers, items, &begin, &end)) {
+    while (wtconv_cpu_next_chunk(s->ws.shares, worker, s->ws.block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
                 const size_t b = item / batch, n = item % batch;
@@ -434,37 +281,38 @@ static void run_channel_blocks(void *opaque, int worker, int workers) {
     }
 }
 
-/* Step 1 of a split by rows: the deeper levels of every plane, a plane at a time. */
+/* Step 1: the deeper levels of every plane, a plane at a time. */
 static void run_deep_levels(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     size_t p;
     (void)workers;
     while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_plane, 1)) < planes) {
-        float *level1 = s->level1 + p * s->level1_floats;
+        float *level1 = s->ws.level1 + p * s->ws.level1_floats;
         wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
                                 plan->level[0].half_height);
-        wtconv_cpu_plane_deep_levels(&s->layer, &s->workers[worker].scratch,
+        wtconv_cpu_plane_deep_levels(&s->layer, &s->ws.workers[worker].scratch,
                                      (int)(p % (size_t)plan->channels), level1);
     }
 }
 
 /* Step 2: the planes' level-0 coefficient rows, one plane after another, in chunks of rows. */
 static void run_output_rows(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
     const size_t rows_per_plane = (size_t)plan->level[0].half_height;
     const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
     size_t begin, end;
-    while (wtconv_cpu_next_chunk(s->shares, worker, workers, total, &begin, &end)) {
+    while (wtconv_cpu_next_chunk(s->ws.shares, worker, workers, total, &begin, &end)) {
         while (begin < end) {
             const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
             const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
                                                                           : rows_per_plane;
-            wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
+            wtconv_cpu_plane_output(&s->layer, &s->ws.workers[worker].scratch,
                                     (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
-                                    NULL, s->level1 ? s->level1 + p * s->level1_floats : NULL,
+                                    NULL,
+                                    s->ws.level1 ? s->ws.level1 + p * s->ws.level1_floats : NULL,
                                     s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
             begin = p * rows_per_plane + stop;
         }
@@ -472,16 +320,16 @@ static void run_output_rows(void *opaque, int worker, int workers) {
 }
 
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    wtconv_cpu_reset_shares(s->shares, s->threads);
+    wtconv_cpu_reset_shares(s->ws.shares, s->threads);
     if (s->blocks) {
         wtconv_cpu_run_tasks(&s->runner, run_channel_blocks, s, s->threads);
     } else if (s->whole_planes) {
         wtconv_cpu_run_tasks(&s->runner, run_whole_planes, s, s->threads);
     } else {
-        if (s->level1) {
+        if (s->ws.level1) {
             wtconv_atomic_store(&s->next_plane, 0);
             wtconv_cpu_run_tasks(&s->runner, run_deep_levels, s, s->threads);
         }
@@ -493,7 +341,7 @@ static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
 }
 
 static size_t cpu_workspace_size(const void *opaque) {
-    return ((const cpu_state *)opaque)->workspace_bytes;
+    return ((const wtconv_cpu_state *)opaque)->ws.bytes;
 }
 
 const wtconv_backend_ops wtconv_cpu_backend = {
