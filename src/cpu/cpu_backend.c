@@ -3,7 +3,7 @@
  *
  * Each (n, c) plane is independent (the layer is depthwise); cpu/cascade.c computes one. A run
  * is split into tasks, one per thread, for a shared pool or the application's parallel-for to
- * run (cpu/schedule.h; docs/threads.md), in one of three ways (below): when the planes
+ * run (cpu/schedule.h; docs/threads.md), in one of three ways (cpu/run.h): when the planes
  * divide evenly between the workers (or are many), whole planes; otherwise the deeper levels of
  * every plane, then the output rows of all planes together; and small planes with enough
  * channels in channel blocks (cpu/channel_block.h). Every output element is computed the same
@@ -13,7 +13,7 @@
  *   cpu/weights.c    the folded and packed weights
  *   cpu/workspace.c  the workspace: its layout, sized and carved by one walk
  *   cpu/schedule.c   the chunks each task takes, and what runs the tasks
- */
+ *   cpu/run_*.c      the three ways to run */
 #include "cpu/cpu_backend.h"
 
 #include <stdio.h>
@@ -22,7 +22,7 @@
 
 #include "base/error.h"
 #include "cpu/isa.h"
-#include "cpu/prefetch.h"
+#include "cpu/run.h"
 #include "cpu/state.h"
 #include "cpu/thread_pool.h"
 #include "cpu/weights.h"
@@ -195,145 +195,21 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
-static void whole_plane(wtconv_cpu_state *s, int worker, size_t p, const float *next_x) {
-    const wtconv_plan *plan = &s->plan;
-    const int rows = plan->level[0].half_height;
-    const int channel = (int)(p % (size_t)plan->channels);
-    const float *x = s->input + p * plan->plane;
-    wtconv_cpu_scratch *scratch = &s->ws.workers[worker].scratch;
-    float *level1 = s->ws.level1 ? s->ws.level1 + (size_t)worker * s->ws.level1_floats : NULL;
-    float *bands = s->ws.bands ? s->ws.bands + (size_t)worker * s->ws.bands_floats : NULL;
-    if (bands) {
-        wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
-        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-    } else if (level1) {
-        wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
-        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-    }
-    wtconv_cpu_plane_output(&s->layer, scratch, channel, x, bands, level1,
-                            s->output + p * plan->out_plane, 0, rows, next_x);
-}
-
-/* Whole planes, each while the next one is fetched into the cache. */
-static void run_whole_planes(void *opaque, int worker, int workers) {
-    wtconv_cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    size_t begin, end;
-    while (wtconv_cpu_next_chunk(s->ws.shares, worker, workers, planes, &begin, &end))
-        for (size_t p = begin; p < end; p++)
-            /* The next plane: this worker's, unless p ends its share. */
-            whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
-}
-
-/* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's
- * planes are as many short streams as it has lanes, too short for the hardware prefetchers to
- * follow when they come from L3 or memory (batch > 1), so the next block's are requested while one
- * is computed. */
-static void prefetch_lines(const float *p, size_t floats, int write) {
-    const char *c = (const char *)p;
-    for (size_t i = 0; i < floats * sizeof(float); i += 64) {
-        if (write)
-            WTCONV_PREFETCH_WRITE(c + i);
-        else
-            WTCONV_PREFETCH_READ(c + i);
-    }
-}
-
-/* The channel-block path: work items are the blocks of every batch item, block-major (a block's
- * packed weights serve every batch item in turn while in cache), then the planes of the channels
- * left over (fewer than a block per batch item), which go whole. */
-static void run_channel_blocks(void *opaque, int worker, int workers) {
-    wtconv_cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t lanes = (size_t)s->layer.kernels->block_lanes;
-    const size_t channels = (size_t)plan->channels, batch = (size_t)plan->batch;
-    const size_t blocked = s->blocks * lanes, left = channels - blocked;
-    const size_t items = batch * (s->blocks + left);
-    const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
-    float *grids = s->ws.block_scratch + (size_t)worker * s->block_layout.floats;
-    size_t begin, end;
-    (void)workers; /* the first block_workers of them share the items */
-    if (worker >= s->ws.block_workers)
-        return; /* no room for its grids */
-    while (wtconv_cpu_next_chunk(s->ws.shares, worker, s->ws.block_workers, items, &begin, &end)) {
-        for (size_t item = begin; item < end; item++) {
-            if (item < batch * s->blocks) {
-                const size_t b = item / batch, n = item % batch;
-                const size_t p = n * channels + b * lanes;
-                if (item + 1 < batch * s->blocks) { /* the next block's planes */
-                    const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
-                    prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
-                    prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
-                    if ((item + 1) / batch != b) /* and its weights, when they change */
-                        prefetch_lines(s->block_weights + (b + 1) * block_weights, block_weights,
-                                       0);
-                }
-                s->layer.kernels->channel_block(
-                    plan, &s->block_layout, s->block_weights + b * block_weights,
-                    s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
-            } else {
-                const size_t rest = item - batch * s->blocks;
-                whole_plane(s, worker, rest / left * channels + blocked + rest % left, NULL);
-            }
-        }
-    }
-}
-
-/* Step 1: the deeper levels of every plane, a plane at a time. */
-static void run_deep_levels(void *opaque, int worker, int workers) {
-    wtconv_cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    size_t p;
-    (void)workers;
-    while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_plane, 1)) < planes) {
-        float *level1 = s->ws.level1 + p * s->ws.level1_floats;
-        wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
-                                plan->level[0].half_height);
-        wtconv_cpu_plane_deep_levels(&s->layer, &s->ws.workers[worker].scratch,
-                                     (int)(p % (size_t)plan->channels), level1);
-    }
-}
-
-/* Step 2: the planes' level-0 coefficient rows, one plane after another, in chunks of rows. */
-static void run_output_rows(void *opaque, int worker, int workers) {
-    wtconv_cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t rows_per_plane = (size_t)plan->level[0].half_height;
-    const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
-    size_t begin, end;
-    while (wtconv_cpu_next_chunk(s->ws.shares, worker, workers, total, &begin, &end)) {
-        while (begin < end) {
-            const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
-            const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
-                                                                          : rows_per_plane;
-            wtconv_cpu_plane_output(&s->layer, &s->ws.workers[worker].scratch,
-                                    (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
-                                    NULL,
-                                    s->ws.level1 ? s->ws.level1 + p * s->ws.level1_floats : NULL,
-                                    s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
-            begin = p * rows_per_plane + stop;
-        }
-    }
-}
-
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
     wtconv_cpu_state *s = opaque;
     s->input = input;
     s->output = output;
     wtconv_cpu_reset_shares(s->ws.shares, s->threads);
     if (s->blocks) {
-        wtconv_cpu_run_tasks(&s->runner, run_channel_blocks, s, s->threads);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_channel_blocks, s, s->threads);
     } else if (s->whole_planes) {
-        wtconv_cpu_run_tasks(&s->runner, run_whole_planes, s, s->threads);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_whole_planes, s, s->threads);
     } else {
         if (s->ws.level1) {
             wtconv_atomic_store(&s->next_plane, 0);
-            wtconv_cpu_run_tasks(&s->runner, run_deep_levels, s, s->threads);
+            wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_deep_levels, s, s->threads);
         }
-        wtconv_cpu_run_tasks(&s->runner, run_output_rows, s, s->threads);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_output_rows, s, s->threads);
     }
     s->input = NULL;
     s->output = NULL;

@@ -1,5 +1,5 @@
 /* Internal: the CPU backend's state (one per context), shared by its driver (cpu_backend.c),
- * its workspace (workspace.c) and its three ways to run. */
+ * its workspace (workspace.c) and its three ways to run (cpu/run.h). */
 #ifndef WTCONV_CPU_STATE_H
 #define WTCONV_CPU_STATE_H
 
