@@ -1,32 +1,31 @@
-/* The CPU backend: folded weights, the kernels for this machine (cpu/isa.c), and the split of a
- * run into tasks, one per thread, for a shared pool or the application's parallel-for to run
- * (cpu/thread_pool.h; docs/threads.md). Each (n, c) plane is independent (the layer is
- * depthwise); cpu/cascade.c computes one.
+/* The CPU backend's driver: create (the kernels for this machine, the folded weights, how a run
+ * is split and on how many threads, the workspace), run, describe, destroy.
  *
- * When the planes divide evenly between the workers (or are many), the workers take whole
- * planes, both parts in turn while the plane is in cache. Otherwise a run has two steps:
- * part 1 (the deeper levels) of every plane, plane by plane, then part 2 (level 0 and the
- * output) of all planes' rows together, in chunks of rows. Small planes with enough channels
- * go through the channel-block path instead (cpu/channel_block.h), a block of channels at a
- * time. Each way the work is taken in chunks, each worker's own share first (see next_chunk).
- * Every output element is computed the same way whatever the split, so results are
- * bit-identical for any thread count. A small layer runs on fewer threads than asked for
- * (see fit_threads). */
+ * Each (n, c) plane is independent (the layer is depthwise); cpu/cascade.c computes one. A run
+ * is split into tasks, one per thread, for a shared pool or the application's parallel-for to
+ * run (cpu/schedule.h; docs/threads.md), in one of three ways (cpu/run.h): when the planes
+ * divide evenly between the workers (or are many), whole planes; otherwise the deeper levels of
+ * every plane, then the output rows of all planes together; and small planes with enough
+ * channels in channel blocks (cpu/channel_block.h). Every output element is computed the same
+ * way whatever the split, so results are bit-identical for any thread count. A small layer runs
+ * on fewer threads than asked for (see fit_threads).
+ *
+ *   cpu/weights.c    the folded and packed weights
+ *   cpu/workspace.c  the workspace: its layout, sized and carved by one walk
+ *   cpu/schedule.c   the chunks each task takes, and what runs the tasks
+ *   cpu/run_*.c      the three ways to run */
 #include "cpu/cpu_backend.h"
 
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/checked_size.h"
 #include "base/error.h"
-#include "cpu/cascade.h"
-#include "cpu/channel_block.h"
 #include "cpu/isa.h"
-#include "cpu/prefetch.h"
+#include "cpu/run.h"
+#include "cpu/state.h"
 #include "cpu/thread_pool.h"
+#include "cpu/weights.h"
 #include "platform/threads.h"
 
 /* More workers than this gain nothing on a depthwise layer's memory traffic. */
@@ -34,226 +33,46 @@
 /* With at least this many planes per worker, whole planes balance well enough. */
 #define PLANES_PER_WORKER_FOR_WHOLE_PLANES 16
 
-/* A worker's scratch descriptor, padded to whole cache lines. */
-typedef union worker_slot {
-    wtconv_cpu_scratch scratch;
-    unsigned char lines[(sizeof(wtconv_cpu_scratch) + 63) / 64 * 64];
-} worker_slot;
-
-/* The next chunk of a worker's share of a run (see next_chunk), on a line of its own. */
-typedef union share_slot {
-    wtconv_atomic next;
-    unsigned char line[64];
-} share_slot;
-
-typedef struct cpu_state {
-    wtconv_plan plan;
-    wtconv_cpu_layer layer;
-    float *weights;                      /* the allocation behind the layer's folded weights */
-    wtconv_threadpool *pool;             /* the pool the tasks run on (not owned), or NULL */
-    wtconv_parallel_for_fn parallel_for; /* or the application's parallel-for */
-    void *parallel_for_data;
-    int threads;           /* tasks per run: the work split, which alone decides the bits */
-    int whole_planes;      /* 1: workers take whole planes; 0: two steps (see above) */
-    worker_slot *workers;  /* one per thread */
-    share_slot *shares;    /* one per thread */
-    size_t pointers;       /* row pointers per worker (plane path) */
-    size_t scratch_floats; /* scratch floats per worker (plane path; 0: none) */
-    float *level1;         /* X_1/R_1 buffers: one per thread (whole planes) or plane */
-    size_t level1_floats;  /* each */
-    float *bands;          /* per thread, a plane's level-0 Haar rows; or NULL (see below) */
-    size_t bands_floats;   /* each */
-    /* The channel-block path (see use_channel_blocks): blocks per batch item (0: not taken),
-     * their packed weights, and per thread a block's grids. */
-    size_t blocks;
-    int block_workers; /* the workers that take part (see size_workspace) */
-    float *block_weights;
-    wtconv_cpu_block_layout block_layout;
-    float *block_scratch;
-    void *memory; /* the allocation behind the workers' memory, level1, bands and grids */
-    size_t workspace_bytes;
-    /* The buffers of the run in progress, for the workers. */
-    const float *input;
-    float *output;
-    wtconv_atomic next_plane; /* run_deep_levels' */
-    /* For cpu_describe: the threads asked for (0 resolved to the online cores), and the
-     * switches from the environment that took effect (0: none). */
-    int asked_threads;
-    int isa_forced;
-    int block_mode; /* as wtconv_cpu_block_mode gives it */
-} cpu_state;
-
 static int cpu_available(void) { return 1; }
 
 static void cpu_destroy(void *opaque) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     if (!s)
         return;
-    free(s->memory);
+    free(s->ws.memory);
     free(s->weights);
     free(s->block_weights);
     free(s);
-}
-
-/* base: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b; levels: scale*conv(x, w) =
- * conv(x, scale*w). */
-static wtconv_status fold_weights(cpu_state *s, const wtconv_model *m) {
-    const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
-    /* Fewer floats than the loader's overflow-checked allocation of the same weights. */
-    const size_t total = c * kk + c + (size_t)m->levels * 4 * c * kk;
-    float *p = malloc(total * sizeof(float)), *base_weight, *base_bias;
-    if (!p)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU backend's weights (%zu bytes)",
-                           total * sizeof(float));
-    s->weights = p;
-    base_weight = p, p += c * kk;
-    base_bias = p, p += c;
-    for (size_t ch = 0; ch < c; ch++) {
-        const float scale = m->base_scale[ch];
-        for (size_t t = 0; t < kk; t++)
-            base_weight[ch * kk + t] = scale * m->base_weight[ch * kk + t];
-        base_bias[ch] = scale * m->base_bias[ch];
-    }
-    s->layer.base_weight = base_weight;
-    s->layer.base_bias = base_bias;
-    /* The Haar kernels leave out their factors 1/2 (see cpu/kernels.h); level i's filters
-     * take 2^-(i+2) instead, which scales its reconstruction to 2^-i of the true one. Level i
-     * adds level i+1's reconstruction to its filtered LL band, so that must be 2^-(i+1) of its
-     * own filtered values: it is. Level 0's comes out true. Powers of two scale exactly, so the
-     * result has the bits of the factors applied where they belong. */
-    for (int i = 0; i < m->levels; i++) {
-        float *level = p;
-        p += 4 * c * kk;
-        for (size_t ch = 0; ch < 4 * c; ch++)
-            for (size_t t = 0; t < kk; t++)
-                level[ch * kk + t] =
-                    ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
-        s->layer.wavelet_weight[i] = level;
-    }
-    return WTCONV_OK;
-}
-
-/* With L >= 2, a worker taking whole planes keeps a plane's level-0 Haar rows from part 1 to
- * part 2, where they would be computed again (a Haar pass over the input plane saved), if
- * the buffers (one per thread, about a plane each) stay within this share of the input. */
-#define BANDS_SHARE_OF_INPUT 8
-
-static int keep_bands(const cpu_state *s, size_t bands_floats) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    int overflow = 0;
-    const size_t kept = wtconv_mul_size(bands_floats, (size_t)s->threads, &overflow);
-    const size_t input = wtconv_mul_size(plan->plane, planes, &overflow);
-    return s->whole_planes && plan->levels >= 2 && !overflow &&
-           kept <= input / BANDS_SHARE_OF_INPUT;
 }
 
 /* Small planes go through the channel-block path (cpu/channel_block.h) where the kernels have
  * one: up to this many elements a plane, its rows are short enough that masks and calls cost
  * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
  * is taken only where those of two workers fit in half the input, and no more workers take
- * part than have room there beside the rest of the workspace (see size_workspace).
+ * part than have room there beside the rest of the workspace (see cpu/workspace.h).
  * Decided by the shape alone, never by the thread count, so that every thread count gives
  * the same bits.
  * WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by create) can turn the path off or
  * take it for every shape it can run (one worker if need be), for tests and benchmarks. */
 #define BLOCK_MAX_PLANE (24 * 24)
 
-static size_t block_grid_bytes(const cpu_state *s) {
-    return s->block_layout.floats * sizeof(float);
-}
-
-/* The workspace bound: half the input tensor, in bytes. */
-static size_t half_input_bytes(const wtconv_plan *plan) {
-    return plan->input_elements / 2 * sizeof(float);
-}
-
-/* Workers whose grids alone fit in half the input. */
-static size_t block_room(const cpu_state *s) {
-    return half_input_bytes(&s->plan) / block_grid_bytes(s);
-}
-
 /* mode: as wtconv_cpu_block_mode gives it. */
-static int use_channel_blocks(const cpu_state *s, int mode) {
+static int use_channel_blocks(const wtconv_cpu_state *s, int mode) {
     const wtconv_plan *plan = &s->plan;
     const int lanes = s->layer.kernels->block_lanes;
+    const size_t grid_bytes = s->block_layout.floats * sizeof(float);
     if (!s->layer.kernels->channel_block || lanes <= 0 || plan->channels < lanes ||
         s->block_layout.floats == 0 ||
         s->block_layout.floats > (size_t)-1 / sizeof(float) / CPU_MAX_THREADS)
         return 0;
     if (mode >= 0)
         return mode;
-    return plan->plane <= BLOCK_MAX_PLANE && block_room(s) >= 2;
-}
-
-/* The channel-block path's packed weights, one block after another. */
-static wtconv_status pack_block_weights(cpu_state *s) {
-    const int lanes = s->layer.kernels->block_lanes;
-    const size_t per_block = wtconv_cpu_block_weight_floats(&s->plan, lanes);
-    s->block_weights = malloc(s->blocks * per_block * sizeof(float));
-    if (!s->block_weights)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU backend's weights (%zu bytes)",
-                           s->blocks * per_block * sizeof(float));
-    for (size_t b = 0; b < s->blocks; b++)
-        wtconv_cpu_block_pack(&s->plan, lanes, s->layer.base_weight, s->layer.base_bias,
-                              s->layer.wavelet_weight, (int)b * lanes,
-                              s->block_weights + b * per_block);
-    return WTCONV_OK;
-}
-
-/* The workspace's sizes for s->threads threads (with s->whole_planes and s->blocks decided):
- * sets the buffer sizes below, s->block_workers and s->workspace_bytes; 0 on overflow. */
-static int size_workspace(cpu_state *s) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t threads = (size_t)s->threads;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t descriptor_bytes = sizeof(worker_slot) + sizeof(share_slot);
-    /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
-    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
-    const size_t level1_buffers = s->whole_planes ? threads : planes;
-    int overflow = 0;
-    size_t per_worker, bytes, level1_total, bands_total, blocks_total = 0;
-    s->pointers = plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
-    s->scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
-    s->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
-    s->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
-    if (overflow || !keep_bands(s, s->bands_floats))
-        s->bands_floats = 0;
-    per_worker = descriptor_bytes + s->pointers * sizeof(const float *);
-    if (SIZE_MAX / sizeof(float) < s->scratch_floats ||
-        SIZE_MAX - per_worker < s->scratch_floats * sizeof(float))
-        overflow = 1;
-    else
-        per_worker += s->scratch_floats * sizeof(float);
-    bytes = wtconv_mul_size(per_worker, threads, &overflow);
-    level1_total = wtconv_mul_size(wtconv_mul_size(s->level1_floats, level1_buffers, &overflow),
-                                   sizeof(float), &overflow);
-    bands_total = wtconv_mul_size(wtconv_mul_size(s->bands_floats, threads, &overflow),
-                                  sizeof(float), &overflow);
-    s->block_workers = 0;
-    if (s->blocks) {
-        /* As many workers take blocks as have room for their grids in what half the input
-         * leaves beside the rest; at least one. */
-        const size_t half_input = half_input_bytes(plan);
-        const size_t rest = bytes + level1_total + bands_total;
-        const size_t room = half_input > rest ? (half_input - rest) / block_grid_bytes(s) : 0;
-        s->block_workers = s->threads;
-        if ((size_t)s->block_workers > room)
-            s->block_workers = room > 0 ? (int)room : 1;
-        blocks_total = wtconv_mul_size(block_grid_bytes(s), (size_t)s->block_workers, &overflow);
-    }
-    if (SIZE_MAX - 64 - bytes < level1_total ||
-        SIZE_MAX - 64 - bytes - level1_total < bands_total ||
-        SIZE_MAX - 64 - bytes - level1_total - bands_total < blocks_total)
-        overflow = 1;
-    s->workspace_bytes = overflow ? 0 : bytes + level1_total + bands_total + blocks_total;
-    return !overflow;
+    /* Workers whose grids alone fit in half the input: at least two. */
+    return plan->plane <= BLOCK_MAX_PLANE && wtconv_cpu_half_input_bytes(plan) / grid_bytes >= 2;
 }
 
 /* Sets the thread count and how the planes are shared out between the threads. */
-static void set_threads(cpu_state *s, int threads) {
+static void set_threads(wtconv_cpu_state *s, int threads) {
     const size_t planes = (size_t)s->plan.batch * (size_t)s->plan.channels;
     s->threads = threads;
     s->whole_planes = s->blocks != 0 || /* the channels left over, if any, go whole */
@@ -266,55 +85,18 @@ static void set_threads(cpu_state *s, int threads) {
  * input, so that the workspace stays within half the input wherever one thread's does (the
  * bound issue 4 sets). That takes threads only from small layers, with few channels or tiny
  * planes (4 channels of 56 x 56 run on one thread). Fewer threads give the same bits. */
-static wtconv_status fit_threads(cpu_state *s, int requested) {
-    const size_t half_input = half_input_bytes(&s->plan);
+static wtconv_status fit_threads(wtconv_cpu_state *s, int requested) {
+    const size_t half_input = wtconv_cpu_half_input_bytes(&s->plan);
     for (int threads = requested;; threads--) {
         set_threads(s, threads);
-        if (!size_workspace(s))
+        if (!wtconv_cpu_workspace_size(s))
             return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                                "the CPU workspace for %d threads on %dx%d planes overflows the "
                                "address range",
                                threads, s->plan.height, s->plan.width);
-        if (threads == 1 || s->workspace_bytes <= half_input)
+        if (threads == 1 || s->ws.bytes <= half_input)
             return WTCONV_OK;
     }
-}
-
-/* One allocation, in 64-byte lines, so that no two workers ever write to the same line:
- * per worker its scratch descriptor (whose row-pointer arrays change with every block), its
- * row pointers and its scratch floats; then the level-1 buffers, the kept Haar rows, and the
- * channel-block grids (zeroed: their borders are the padding). Sized by size_workspace. */
-static wtconv_status allocate_workspace(cpu_state *s) {
-    const wtconv_plan *plan = &s->plan;
-    const size_t threads = (size_t)s->threads;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    const size_t level1_buffers = s->whole_planes ? threads : planes;
-    unsigned char *p;
-    s->memory = malloc(s->workspace_bytes + 64); /* + room to align to a line */
-    if (!s->memory)
-        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
-                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
-                           s->workspace_bytes, s->threads);
-    p = (unsigned char *)s->memory + (64 - (uintptr_t)s->memory % 64) % 64;
-    s->workers = (worker_slot *)(void *)p;
-    p += threads * sizeof(worker_slot);
-    s->shares = (share_slot *)(void *)p;
-    p += threads * sizeof(share_slot);
-    for (size_t t = 0; t < threads && s->scratch_floats; t++) {
-        const float **row_pointers = (const float **)(void *)p;
-        p += s->pointers * sizeof(const float *);
-        wtconv_cpu_scratch_init(&s->workers[t].scratch, plan, (float *)(void *)p, row_pointers);
-        p += s->scratch_floats * sizeof(float);
-    }
-    s->level1 = s->level1_floats ? (float *)(void *)p : NULL;
-    p += s->level1_floats * level1_buffers * sizeof(float);
-    s->bands = s->bands_floats ? (float *)(void *)p : NULL;
-    p += s->bands_floats * threads * sizeof(float);
-    if (s->blocks) {
-        s->block_scratch = (float *)(void *)p;
-        memset(p, 0, s->block_layout.floats * (size_t)s->block_workers * sizeof(float));
-    }
-    return WTCONV_OK;
 }
 
 /* num_threads 0 means one per online core, or the application's pool's threads; never more
@@ -342,9 +124,9 @@ static int isa_forced(void) {
  * channel blocks of 8 (WTCONV_CPU_CHANNEL_BLOCKS=1)", each parenthesis only where it applies.
  * The threads are those that work: on the channel-block path, the block workers. */
 static void cpu_describe(const void *opaque, int *threads, char *detail, size_t size) {
-    const cpu_state *s = opaque;
+    const wtconv_cpu_state *s = opaque;
     const char *isa = s->layer.kernels->name;
-    const int working = s->blocks ? s->block_workers : s->threads;
+    const int working = s->blocks ? s->ws.block_workers : s->threads;
     char isa_note[48] = "", capped[40] = "", split[40], blocks_note[48] = "";
     if (s->isa_forced)
         snprintf(isa_note, sizeof isa_note, " (%s=%s)", WTCONV_CPU_ISA_ENV, isa);
@@ -366,7 +148,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
                                 const wtconv_backend_config *config, void **out_state) {
     wtconv_status status;
     const wtconv_cpu_kernels *kernels;
-    cpu_state *s;
+    wtconv_cpu_state *s;
     int block_mode;
     if ((status = wtconv_cpu_choose_kernels(&kernels)) != WTCONV_OK ||
         (status = wtconv_cpu_block_mode(&block_mode)) != WTCONV_OK)
@@ -378,10 +160,12 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->asked_threads = config->num_threads > 0 ? config->num_threads : wtconv_online_cpus();
     s->isa_forced = isa_forced();
     s->block_mode = block_mode;
+    /* The kernels. */
     s->layer.plan = &s->plan;
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
+    /* The split, the threads and the workspace's size. */
     if (kernels->channel_block) {
         int overflow = 0;
         wtconv_cpu_block_layout_make(plan, kernels->block_lanes, &s->block_layout, &overflow);
@@ -389,19 +173,20 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
             s->blocks = (size_t)(plan->channels / kernels->block_lanes);
     }
     status = fit_threads(s, choose_threads(config, plan));
+    /* The weights, and the workspace. */
     if (status == WTCONV_OK)
-        status = fold_weights(s, model);
+        status = wtconv_cpu_fold_weights(model, &s->layer, &s->weights);
     if (status == WTCONV_OK && s->blocks)
-        status = pack_block_weights(s);
+        status = wtconv_cpu_pack_block_weights(&s->layer, s->blocks, &s->block_weights);
     if (status == WTCONV_OK)
-        status = allocate_workspace(s);
+        status = wtconv_cpu_workspace_allocate(s);
     /* One thread needs no pool; else the application's parallel-for or pool, or the
      * process-wide one. */
-    s->parallel_for = config->parallel_for;
-    s->parallel_for_data = config->parallel_for_data;
-    s->pool = config->threadpool;
-    if (status == WTCONV_OK && s->threads > 1 && !s->parallel_for && !s->pool)
-        status = wtconv_pool_default(&s->pool);
+    s->runner.parallel_for = config->parallel_for;
+    s->runner.parallel_for_data = config->parallel_for_data;
+    s->runner.pool = config->threadpool;
+    if (status == WTCONV_OK && s->threads > 1 && !s->runner.parallel_for && !s->runner.pool)
+        status = wtconv_pool_default(&s->runner.pool);
     if (status != WTCONV_OK) {
         cpu_destroy(s);
         return status;
@@ -410,226 +195,21 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     return WTCONV_OK;
 }
 
-/* Work is handed out in chunks. Each worker has a share of the run's items, the same one in
- * every run, and takes its share's chunks in order: the plane it prefetches while computing
- * one is then the one it computes next, and what it touched in the last run may still be in
- * its core's caches. When its share is done it takes the other shares' remaining chunks, so
- * that a worker whose core is busy with another process delays the run by one chunk at most,
- * not by its whole share. A share has CHUNKS_PER_SHARE chunks, shrinking from about
- * 2/CHUNKS_PER_SHARE of it to a small fraction, so that the workers also finish close
- * together: chunk b of n is [start(b), start(b + 1)) with
- * start(b) = count * (1 - ((n - b) / n)^2). */
-#define CHUNKS_PER_SHARE 16
-
-static size_t chunk_start(size_t total, size_t chunks, size_t b) {
-    const double left = (double)(chunks - b) / (double)chunks;
-    const size_t rest = (size_t)((double)total * left * left);
-    return b >= chunks ? total : total - (rest < total ? rest : total);
-}
-
-/* Where share `owner` of `workers` starts in [0, total): total * owner / workers, without
- * overflow. */
-static size_t share_start(size_t total, int owner, int workers) {
-    const size_t n = (size_t)workers, o = (size_t)owner;
-    return total / n * o + total % n * o / n;
-}
-
-/* For `worker` of `workers`, the next chunk of [0, total): [*begin, *end), possibly empty; 0
- * when every share's chunks are taken. */
-static int next_chunk(cpu_state *s, int worker, int workers, size_t total, size_t *begin,
-                      size_t *end) {
-    for (int i = 0; i < workers; i++) {
-        const int owner = (worker + i) % workers; /* its own share first */
-        const size_t first = share_start(total, owner, workers);
-        const size_t count = share_start(total, owner + 1, workers) - first;
-        const size_t chunks = count < CHUNKS_PER_SHARE ? count : CHUNKS_PER_SHARE;
-        size_t b;
-        if (chunks == 0 || (size_t)wtconv_atomic_load(&s->shares[owner].next) >= chunks)
-            continue; /* taken: no write to its line */
-        b = (size_t)wtconv_atomic_fetch_add(&s->shares[owner].next, 1);
-        if (b >= chunks)
-            continue;
-        *begin = first + chunk_start(count, chunks, b);
-        *end = first + chunk_start(count, chunks, b + 1);
-        if (*end < *begin) /* rounding: keep the chunks in order */
-            *end = *begin;
-        return 1;
-    }
-    return 0;
-}
-
-/* Before a job: every share's chunks untaken (published to the workers by the pool). */
-static void reset_shares(cpu_state *s) {
-    for (int t = 0; t < s->threads; t++)
-        wtconv_atomic_store(&s->shares[t].next, 0);
-}
-
-/* Plane p whole, by `worker`, while next_x (or nothing) is fetched into the cache. */
-static void whole_plane(cpu_state *s, int worker, size_t p, const float *next_x) {
-    const wtconv_plan *plan = &s->plan;
-    const int rows = plan->level[0].half_height;
-    const int channel = (int)(p % (size_t)plan->channels);
-    const float *x = s->input + p * plan->plane;
-    wtconv_cpu_scratch *scratch = &s->workers[worker].scratch;
-    float *level1 = s->level1 ? s->level1 + (size_t)worker * s->level1_floats : NULL;
-    float *bands = s->bands ? s->bands + (size_t)worker * s->bands_floats : NULL;
-    if (bands) {
-        wtconv_cpu_level1_bands(&s->layer, x, bands, level1);
-        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-    } else if (level1) {
-        wtconv_cpu_level1_input(&s->layer, x, level1, 0, rows);
-        wtconv_cpu_plane_deep_levels(&s->layer, scratch, channel, level1);
-    }
-    wtconv_cpu_plane_output(&s->layer, scratch, channel, x, bands, level1,
-                            s->output + p * plan->out_plane, 0, rows, next_x);
-}
-
-/* Whole planes, each while the next one is fetched into the cache. */
-static void run_whole_planes(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    size_t begin, end;
-    while (next_chunk(s, worker, workers, planes, &begin, &end))
-        for (size_t p = begin; p < end; p++)
-            /* The next plane: this worker's, unless p ends its share. */
-            whole_plane(s, worker, p, p + 1 < planes ? s->input + (p + 1) * plan->plane : NULL);
-}
-
-/* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's
- * planes are as many short streams as it has lanes, too short for the hardware prefetchers to
- * follow when they come from L3 or memory (batch > 1), so the next block's are requested while one
- * is computed. */
-static void prefetch_lines(const float *p, size_t floats, int write) {
-    const char *c = (const char *)p;
-    for (size_t i = 0; i < floats * sizeof(float); i += 64) {
-        if (write)
-            WTCONV_PREFETCH_WRITE(c + i);
-        else
-            WTCONV_PREFETCH_READ(c + i);
-    }
-}
-
-/* The channel-block path: work items are the blocks of every batch item, block-major (a
- * block's packed weights serve every batch item in turn while in cache), then the planes of
- * the channels left over (fewer than a block per batch item), which go whole. */
-static void run_channel_blocks(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t lanes = (size_t)s->layer.kernels->block_lanes;
-    const size_t channels = (size_t)plan->channels, batch = (size_t)plan->batch;
-    const size_t blocked = s->blocks * lanes, left = channels - blocked;
-    const size_t items = batch * (s->blocks + left);
-    const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
-    float *grids = s->block_scratch + (size_t)worker * s->block_layout.floats;
-    size_t begin, end;
-    (void)workers; /* the first block_workers of them share the items */
-    if (worker >= s->block_workers)
-        return; /* no room for its grids */
-    while (next_chunk(s, worker, s->block_workers, items, &begin, &end)) {
-        for (size_t item = begin; item < end; item++) {
-            if (item < batch * s->blocks) {
-                const size_t b = item / batch, n = item % batch;
-                const size_t p = n * channels + b * lanes;
-                if (item + 1 < batch * s->blocks) { /* the next block's planes */
-                    const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
-                    prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
-                    prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
-                    if ((item + 1) / batch != b) /* and its weights, when they change */
-                        prefetch_lines(s->block_weights + (b + 1) * block_weights, block_weights,
-                                       0);
-                }
-                s->layer.kernels->channel_block(
-                    plan, &s->block_layout, s->block_weights + b * block_weights,
-                    s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
-            } else {
-                const size_t rest = item - batch * s->blocks;
-                whole_plane(s, worker, rest / left * channels + blocked + rest % left, NULL);
-            }
-        }
-    }
-}
-
-/* Step 1 of a split by rows: the deeper levels of every plane, a plane at a time. */
-static void run_deep_levels(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    size_t p;
-    (void)workers;
-    while ((p = (size_t)wtconv_atomic_fetch_add(&s->next_plane, 1)) < planes) {
-        float *level1 = s->level1 + p * s->level1_floats;
-        wtconv_cpu_level1_input(&s->layer, s->input + p * plan->plane, level1, 0,
-                                plan->level[0].half_height);
-        wtconv_cpu_plane_deep_levels(&s->layer, &s->workers[worker].scratch,
-                                     (int)(p % (size_t)plan->channels), level1);
-    }
-}
-
-/* Step 2: the planes' level-0 coefficient rows, one plane after another, in chunks of rows. */
-static void run_output_rows(void *opaque, int worker, int workers) {
-    cpu_state *s = opaque;
-    const wtconv_plan *plan = &s->plan;
-    const size_t rows_per_plane = (size_t)plan->level[0].half_height;
-    const size_t total = (size_t)plan->batch * (size_t)plan->channels * rows_per_plane;
-    size_t begin, end;
-    while (next_chunk(s, worker, workers, total, &begin, &end)) {
-        while (begin < end) {
-            const size_t p = begin / rows_per_plane, first = begin % rows_per_plane;
-            const size_t stop = end - p * rows_per_plane < rows_per_plane ? end - p * rows_per_plane
-                                                                          : rows_per_plane;
-            wtconv_cpu_plane_output(&s->layer, &s->workers[worker].scratch,
-                                    (int)(p % (size_t)plan->channels), s->input + p * plan->plane,
-                                    NULL, s->level1 ? s->level1 + p * s->level1_floats : NULL,
-                                    s->output + p * plan->out_plane, (int)first, (int)stop, NULL);
-            begin = p * rows_per_plane + stop;
-        }
-    }
-}
-
-/* A task of the application's parallel-for: task `index` of s->threads. */
-typedef struct host_job {
-    cpu_state *s;
-    wtconv_pool_job job;
-} host_job;
-
-static void host_task(void *opaque, size_t index) {
-    const host_job *h = opaque;
-    if (index < (size_t)h->s->threads)
-        h->job(h->s, (int)index, h->s->threads);
-}
-
-/* job(s, t, s->threads) for every task t, on whatever runs the tasks; each task takes its
- * share of the run's chunks and then the others' (next_chunk), so that who runs which task,
- * and when, changes nothing but the time. */
-static void run_tasks(cpu_state *s, wtconv_pool_job job) {
-    if (s->threads == 1) {
-        job(s, 0, 1);
-    } else if (s->parallel_for) {
-        host_job h;
-        h.s = s;
-        h.job = job;
-        s->parallel_for(s->parallel_for_data, host_task, &h, (size_t)s->threads);
-    } else {
-        wtconv_pool_run(s->pool, job, s, s->threads);
-    }
-}
-
 static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
-    cpu_state *s = opaque;
+    wtconv_cpu_state *s = opaque;
     s->input = input;
     s->output = output;
-    reset_shares(s);
+    wtconv_cpu_reset_shares(s->ws.shares, s->threads);
     if (s->blocks) {
-        run_tasks(s, run_channel_blocks);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_channel_blocks, s, s->threads);
     } else if (s->whole_planes) {
-        run_tasks(s, run_whole_planes);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_whole_planes, s, s->threads);
     } else {
-        if (s->level1) {
+        if (s->ws.level1) {
             wtconv_atomic_store(&s->next_plane, 0);
-            run_tasks(s, run_deep_levels);
+            wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_deep_levels, s, s->threads);
         }
-        run_tasks(s, run_output_rows);
+        wtconv_cpu_run_tasks(&s->runner, wtconv_cpu_run_output_rows, s, s->threads);
     }
     s->input = NULL;
     s->output = NULL;
@@ -637,7 +217,7 @@ static wtconv_status cpu_run(void *opaque, const float *input, float *output) {
 }
 
 static size_t cpu_workspace_size(const void *opaque) {
-    return ((const cpu_state *)opaque)->workspace_bytes;
+    return ((const wtconv_cpu_state *)opaque)->ws.bytes;
 }
 
 const wtconv_backend_ops wtconv_cpu_backend = {

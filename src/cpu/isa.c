@@ -117,13 +117,14 @@ static int always(void) { return 1; }
 /* Best first. */
 static const isa_entry isas[] = {
 #if defined(WTCONV_CPU_X86_KERNELS)
-    {"avx512", wtconv_cpu_kernels_avx512, cpu_has_avx512},
-    {"avx2", wtconv_cpu_kernels_avx2, cpu_has_avx2},
+    {.name = "avx512", .table = wtconv_cpu_kernels_avx512, .usable = cpu_has_avx512},
+    {.name = "avx2", .table = wtconv_cpu_kernels_avx2, .usable = cpu_has_avx2},
 #endif
 #if defined(WTCONV_CPU_NEON_KERNELS)
-    {"neon", wtconv_cpu_kernels_neon, always}, /* part of every AArch64 CPU */
+    /* NEON is part of every AArch64 CPU. */
+    {.name = "neon", .table = wtconv_cpu_kernels_neon, .usable = always},
 #endif
-    {"scalar", wtconv_cpu_kernels_scalar, always},
+    {.name = "scalar", .table = wtconv_cpu_kernels_scalar, .usable = always},
 };
 #define ISA_COUNT (sizeof isas / sizeof isas[0])
 

@@ -249,20 +249,17 @@ static void haar_inverse_avx2(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void) {
     static const wtconv_cpu_kernels table = {
-        "avx2",
-        LANES,
-        dwconv3_avx2,
-        dwconv5_avx2,
-        dwconv7_avx2,
-        dwconv_any_avx2,
-        haar_avx2,
-        haar_ll_avx2,
-        haar_inverse_avx2,
-        NULL,
-        NULL,
-        NULL,
-        wtconv_cpu_channel_block_avx2,
-        8,
+        .name = "avx2",
+        .lanes = LANES,
+        .dwconv3 = dwconv3_avx2,
+        .dwconv5 = dwconv5_avx2,
+        .dwconv7 = dwconv7_avx2,
+        .dwconv_any = dwconv_any_avx2,
+        .haar = haar_avx2,
+        .haar_ll = haar_ll_avx2,
+        .haar_inverse = haar_inverse_avx2,
+        .channel_block = wtconv_cpu_channel_block_avx2,
+        .block_lanes = 8,
     };
     return &table;
 }

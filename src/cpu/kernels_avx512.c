@@ -285,20 +285,20 @@ static void haar_inverse_avx512(const float *src, size_t row_pitch, size_t band_
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx512(void) {
     static const wtconv_cpu_kernels table = {
-        "avx512",
-        LANES,
-        dwconv3_avx512,
-        dwconv5_avx512,
-        dwconv7_avx512,
-        dwconv_any_avx512,
-        haar_avx512,
-        haar_ll_avx512,
-        haar_inverse_avx512,
-        dwconv_bands3_avx512,
-        dwconv_bands5_avx512,
-        dwconv_bands7_avx512,
-        wtconv_cpu_channel_block_avx512,
-        LANES,
+        .name = "avx512",
+        .lanes = LANES,
+        .dwconv3 = dwconv3_avx512,
+        .dwconv5 = dwconv5_avx512,
+        .dwconv7 = dwconv7_avx512,
+        .dwconv_any = dwconv_any_avx512,
+        .haar = haar_avx512,
+        .haar_ll = haar_ll_avx512,
+        .haar_inverse = haar_inverse_avx512,
+        .dwconv_bands3 = dwconv_bands3_avx512,
+        .dwconv_bands5 = dwconv_bands5_avx512,
+        .dwconv_bands7 = dwconv_bands7_avx512,
+        .channel_block = wtconv_cpu_channel_block_avx512,
+        .block_lanes = LANES,
     };
     return &table;
 }

@@ -212,20 +212,15 @@ static void haar_inverse_neon(const float *src, size_t row_pitch, size_t band_pi
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_neon(void) {
     static const wtconv_cpu_kernels table = {
-        "neon",
-        LANES,
-        dwconv3_neon,
-        dwconv5_neon,
-        dwconv7_neon,
-        dwconv_any_neon,
-        haar_neon,
-        haar_ll_neon,
-        haar_inverse_neon,
-        NULL,
-        NULL,
-        NULL,
-        NULL,
-        0,
+        .name = "neon",
+        .lanes = LANES,
+        .dwconv3 = dwconv3_neon,
+        .dwconv5 = dwconv5_neon,
+        .dwconv7 = dwconv7_neon,
+        .dwconv_any = dwconv_any_neon,
+        .haar = haar_neon,
+        .haar_ll = haar_ll_neon,
+        .haar_inverse = haar_inverse_neon,
     };
     return &table;
 }

@@ -90,8 +90,12 @@ static void haar_inverse_scalar(const float *src, size_t row_pitch, size_t band_
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_scalar(void) {
     static const wtconv_cpu_kernels table = {
-        "scalar",       SCALAR_STEP_COLUMNS, NULL, NULL, NULL, dwconv_scalar, haar_scalar,
-        haar_ll_scalar, haar_inverse_scalar, NULL, NULL, NULL, NULL,          0,
+        .name = "scalar",
+        .lanes = SCALAR_STEP_COLUMNS,
+        .dwconv_any = dwconv_scalar,
+        .haar = haar_scalar,
+        .haar_ll = haar_ll_scalar,
+        .haar_inverse = haar_inverse_scalar,
     };
     return &table;
 }

@@ -1,0 +1,118 @@
+/* The workspace of cpu/workspace.h: its sizes, and one walk over its regions that sizes it and
+ * carves it. */
+#include "cpu/workspace.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/checked_size.h"
+#include "base/error.h"
+#include "cpu/state.h"
+
+/* With L >= 2, a worker taking whole planes keeps a plane's level-0 Haar rows from part 1 to
+ * part 2, where they would be computed again (a Haar pass over the input plane saved), if
+ * the buffers (one per thread, about a plane each) stay within this share of the input. */
+#define BANDS_SHARE_OF_INPUT 8
+
+static int keep_bands(const wtconv_cpu_state *s, size_t bands_floats) {
+    const wtconv_plan *plan = &s->plan;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    int overflow = 0;
+    const size_t kept = wtconv_mul_size(bands_floats, (size_t)s->threads, &overflow);
+    const size_t input = wtconv_mul_size(plan->plane, planes, &overflow);
+    return s->whole_planes && plan->levels >= 2 && !overflow &&
+           kept <= input / BANDS_SHARE_OF_INPUT;
+}
+
+/* Where a walk over the regions is: the bytes taken so far from `base` (NULL while sizing). */
+typedef struct cursor {
+    unsigned char *base;
+    size_t offset;
+    int overflow;
+} cursor;
+
+/* The next region, `count` items of `size` bytes: its address (NULL while sizing). */
+static void *take(cursor *c, size_t count, size_t size) {
+    void *p = c->base ? c->base + c->offset : NULL;
+    c->offset =
+        wtconv_add_size(c->offset, wtconv_mul_size(count, size, &c->overflow), &c->overflow);
+    return p;
+}
+
+/* The regions in workspace.h's order, from the sizes in s->ws: sized (base NULL), or carved out
+ * of base (the allocation, aligned to a line). Every region is a whole number of lines. While
+ * sizing, decides the block workers from the room that the regions before their grids leave in
+ * half the input. Sets s->ws.bytes; 0 on overflow (then s->ws.bytes is 0). */
+static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
+    const wtconv_plan *plan = &s->plan;
+    wtconv_cpu_workspace *ws = &s->ws;
+    const size_t threads = (size_t)s->threads;
+    const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
+    const size_t level1_buffers = s->whole_planes ? threads : planes;
+    cursor c = {base, 0, 0};
+    float *level1, *bands;
+    ws->workers = take(&c, threads, sizeof(wtconv_cpu_worker));
+    ws->shares = take(&c, threads, sizeof(wtconv_cpu_share));
+    for (size_t t = 0; t < threads; t++) {
+        const float **pointers = take(&c, ws->pointers, sizeof(const float *));
+        float *floats = take(&c, ws->scratch_floats, sizeof(float));
+        if (base && ws->scratch_floats)
+            wtconv_cpu_scratch_init(&ws->workers[t].scratch, plan, floats, pointers);
+    }
+    level1 =
+        take(&c, wtconv_mul_size(ws->level1_floats, level1_buffers, &c.overflow), sizeof(float));
+    ws->level1 = ws->level1_floats ? level1 : NULL;
+    bands = take(&c, wtconv_mul_size(ws->bands_floats, threads, &c.overflow), sizeof(float));
+    ws->bands = ws->bands_floats ? bands : NULL;
+    ws->block_scratch = NULL;
+    if (!s->blocks) {
+        ws->block_workers = 0;
+    } else {
+        const size_t grid_bytes = s->block_layout.floats * sizeof(float);
+        if (!base) {
+            const size_t half_input = wtconv_cpu_half_input_bytes(plan);
+            const size_t room = half_input > c.offset ? (half_input - c.offset) / grid_bytes : 0;
+            ws->block_workers = s->threads;
+            if ((size_t)ws->block_workers > room)
+                ws->block_workers = room > 0 ? (int)room : 1;
+        }
+        ws->block_scratch = take(&c, (size_t)ws->block_workers, grid_bytes);
+    }
+    (void)wtconv_add_size(c.offset, 64, &c.overflow); /* the room to align the allocation */
+    ws->bytes = c.overflow ? 0 : c.offset;
+    return !c.overflow;
+}
+
+int wtconv_cpu_workspace_size(wtconv_cpu_state *s) {
+    const wtconv_plan *plan = &s->plan;
+    wtconv_cpu_workspace *ws = &s->ws;
+    /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
+    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
+    int overflow = 0;
+    ws->pointers = plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
+    ws->scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
+    ws->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
+    ws->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
+    if (overflow || !keep_bands(s, ws->bands_floats))
+        ws->bands_floats = 0;
+    if (!lay_out(s, NULL) || overflow) {
+        ws->bytes = 0;
+        return 0;
+    }
+    return 1;
+}
+
+wtconv_status wtconv_cpu_workspace_allocate(wtconv_cpu_state *s) {
+    wtconv_cpu_workspace *ws = &s->ws;
+    ws->memory = malloc(ws->bytes + 64); /* + room to align to a line */
+    if (!ws->memory)
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
+                           "out of memory for the CPU workspace (%zu bytes for %d threads)",
+                           ws->bytes, s->threads);
+    lay_out(s, (unsigned char *)ws->memory + (64 - (uintptr_t)ws->memory % 64) % 64);
+    if (ws->block_scratch)
+        memset(ws->block_scratch, 0,
+               s->block_layout.floats * (size_t)ws->block_workers * sizeof(float));
+    return WTCONV_OK;
+}
