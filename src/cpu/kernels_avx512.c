@@ -45,6 +45,7 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_LOAD(mask, p) _mm512_maskz_loadu_ps((mask), (p))
 #define CHUNK_STORE(p, mask, v) _mm512_mask_storeu_ps((p), (mask), (v))
 #define CHUNK_SET1(f) _mm512_set1_ps(f)
+#define CHUNK_ZERO() _mm512_setzero_ps()
 #define CHUNK_ADD(a, b) _mm512_add_ps((a), (b))
 #define CHUNK_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define CHUNK_HALF_VEC __m256
@@ -62,6 +63,7 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
 #define CHUNK_STORE(p, mask, v) _mm256_mask_storeu_ps((p), (mask), (v))
 #define CHUNK_SET1(f) _mm256_set1_ps(f)
+#define CHUNK_ZERO() _mm256_setzero_ps()
 #define CHUNK_ADD(a, b) _mm256_add_ps((a), (b))
 #define CHUNK_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define CHUNK_HALF_VEC __m128

@@ -25,7 +25,13 @@ WTCONV_INLINE CHUNK_MASK CHUNK_NAME(lanes_inside)(int start, int width) {
  * into registers (k + rows + 1 vectors live at most), then every input row of the window is
  * loaded at that column offset once and fed to the outputs it reaches. Broadcasting each
  * weight as a memory operand of every FMA instead costs a load per FMA, and the loads then
- * compete with the rows'. */
+ * compete with the rows'.
+ * Two partial sums per output row: the odd tap columns (kx = 1, 3, ..) go into acc (which
+ * holds bias + init), the even ones (kx = 0, 2, ..) into a sum from zero, and the two are
+ * added at the end. 2 * rows independent FMA chains, so that two FMA pipes of latency 4 stay
+ * busy (one chain per row left them waiting on each other's results: kernel-bench gave
+ * 5-15% more GFLOP/s on Zen 5), and the first columns' FMAs need not wait for the initial
+ * values. Every output's order is the same in any block or chunk. */
 WTCONV_INLINE void CHUNK_NAME(dwconv_taps)(const float *const *in, const float *weights,
                                            const int k, int width, const int rows, int x,
                                            CHUNK_VEC *acc) {
@@ -35,10 +41,15 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_taps)(const float *const *in, const float *
     WTCONV_UNROLL
     for (int kx = 0; kx < k; kx++)
         keep[kx] = CHUNK_NAME(lanes_inside)(x + kx - before, width);
+    CHUNK_VEC even[WTCONV_CPU_MAX_ROWS]; /* the even tap columns' partial sums */
+    WTCONV_UNROLL
+    for (int o = 0; o < rows; o++)
+        even[o] = CHUNK_ZERO();
     WTCONV_OPAQUE(w);
     WTCONV_UNROLL
     for (int kx = 0; kx < k; kx++) {
         CHUNK_VEC column_weights[MAX_UNROLLED_K];
+        CHUNK_VEC *sum = kx % 2 ? acc : even;
         WTCONV_UNROLL
         for (int ky = 0; ky < k; ky++)
             column_weights[ky] = CHUNK_SET1(w[ky * k + kx]);
@@ -53,11 +64,14 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_taps)(const float *const *in, const float *
                 for (int o = 0; o < rows; o++) {
                     const int ky = r - o;
                     if (ky >= 0 && ky < k)
-                        acc[o] = CHUNK_FMADD(v, column_weights[ky], acc[o]);
+                        sum[o] = CHUNK_FMADD(v, column_weights[ky], sum[o]);
                 }
             }
         }
     }
+    WTCONV_UNROLL
+    for (int o = 0; o < rows; o++)
+        acc[o] = CHUNK_ADD(acc[o], even[o]);
 }
 
 /* Columns [x, x + CHUNK_LANES) of the block: bias + init, then the taps. */
@@ -151,6 +165,7 @@ WTCONV_INLINE void CHUNK_NAME(dwconv_chunk_any)(const float *const *in, const fl
 #undef CHUNK_STORE
 #undef CHUNK_SET1
 #undef CHUNK_ADD
+#undef CHUNK_ZERO
 #undef CHUNK_FMADD
 #undef CHUNK_HALF_VEC
 #undef CHUNK_HALF_MASK

@@ -1,0 +1,173 @@
+/* kernel-bench: times the CPU backend's passes one at a time on one plane (its input kept in
+ * the nearer caches), to see which bounds what: the depthwise kernel alone (GFLOP/s against
+ * the FMA peak), the base kernel with its subband initial values, the Haar analysis and the
+ * inverse. A profiling tool for docs/cpu-kernel-bounds.md, never run by ctest.
+ *   kernel-bench [isa] [W H k]...   (isa: avx512 (default) or avx2) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu/kernels.h"
+#include "fma_peak.h"
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+typedef struct plane {
+    int w, h, k;
+    float *x, *y, *init, *bands, *weights;
+    const float **in;
+    const float *init_rows[WTCONV_CPU_MAX_ROWS];
+    float *out[WTCONV_CPU_MAX_ROWS];
+} plane;
+
+/* The whole plane, in blocks of 8 rows (as the base branch runs). */
+static void run_dwconv(const wtconv_cpu_kernels *kn, plane *p, int with_init) {
+    const int before = (p->k - 1) / 2;
+    wtconv_dwconv_fn f = wtconv_cpu_dwconv_for(kn, p->k);
+    for (int row = 0; row < p->h; row += WTCONV_CPU_MAX_ROWS) {
+        const int rows = p->h - row < WTCONV_CPU_MAX_ROWS ? p->h - row : WTCONV_CPU_MAX_ROWS;
+        for (int r = 0; r < rows + p->k - 1; r++) {
+            const int j = row - before + r;
+            p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
+        }
+        for (int o = 0; o < rows; o++) {
+            p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+            p->init_rows[o] = p->init + (size_t)(row + o) * (size_t)p->w;
+        }
+        f(p->in, with_init ? p->init_rows : NULL, 0.5f, p->weights, p->k, p->w, p->out, rows, NULL);
+    }
+}
+
+static void run_bands(const wtconv_cpu_kernels *kn, plane *p) {
+    const int before = (p->k - 1) / 2, hw = (p->w + 1) / 2;
+    const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
+    wtconv_dwconv_bands_fn f = wtconv_cpu_dwconv_bands_for(kn, p->k);
+    if (!f)
+        return;
+    for (int row = 0; row < p->h; row += WTCONV_CPU_MAX_ROWS) {
+        const int rows = p->h - row < WTCONV_CPU_MAX_ROWS ? p->h - row : WTCONV_CPU_MAX_ROWS;
+        for (int r = 0; r < rows + p->k - 1; r++) {
+            const int j = row - before + r;
+            p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
+        }
+        for (int o = 0; o < rows; o++)
+            p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+        f(p->in, p->bands + (size_t)(row / 2) * pitch, pitch, WTCONV_CPU_MAX_ROWS * pitch, 0.5f,
+          p->weights, p->k, p->w, p->out, rows, NULL);
+    }
+}
+
+static void run_haar(const wtconv_cpu_kernels *kn, plane *p) {
+    const int hw = (p->w + 1) / 2, hh = (p->h + 1) / 2;
+    const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
+    kn->haar(p->x, p->w, hh, p->h, p->bands, 4 * pitch, pitch);
+}
+
+static void run_inverse(const wtconv_cpu_kernels *kn, plane *p) {
+    const int hw = (p->w + 1) / 2, hh = (p->h + 1) / 2;
+    const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
+    kn->haar_inverse(p->bands, 4 * pitch, pitch, hw, hh, p->y, (size_t)p->w, p->w, p->h);
+}
+
+/* Seconds per call, best of 40 batches of ~2 ms: short enough that some run within one time
+ * slice on a machine shared with other work. */
+static double time_it(const wtconv_cpu_kernels *kn, plane *p, int what) {
+    double best = 1e30;
+    long reps = 1;
+    for (int batch = 0; batch < 41; batch++) {
+        double t0 = now(), t;
+        for (long i = 0; i < reps; i++) {
+            switch (what) {
+            case 0:
+                run_dwconv(kn, p, 0);
+                break;
+            case 1:
+                run_dwconv(kn, p, 1);
+                break;
+            case 2:
+                run_bands(kn, p);
+                break;
+            case 3:
+                run_haar(kn, p);
+                break;
+            default:
+                run_inverse(kn, p);
+                break;
+            }
+        }
+        t = (now() - t0) / (double)reps;
+        if (batch > 0 && t < best)
+            best = t;
+        if (batch == 0)
+            reps = (long)(0.002 / (t > 1e-9 ? t : 1e-9)) + 1;
+    }
+    return best;
+}
+
+int main(int argc, char **argv) {
+    const wtconv_cpu_kernels *kn = wtconv_cpu_kernels_avx512();
+    const char *what = "";
+    int first = 1;
+    double peak;
+    static const int defaults[][3] = {{128, 128, 5}, {112, 112, 5}, {56, 56, 5},
+                                      {56, 56, 7},   {28, 28, 5},   {224, 224, 5},
+                                      {64, 64, 5},   {28, 28, 7},   {14, 14, 5}};
+    int shapes[64][3], n = 0;
+    if (argc > 1 && (strcmp(argv[1], "avx2") == 0 || strcmp(argv[1], "avx512") == 0)) {
+        kn = strcmp(argv[1], "avx2") == 0 ? wtconv_cpu_kernels_avx2() : kn;
+        first = 2;
+    }
+    for (int i = first; i + 2 < argc && n < 64; i += 3, n++) {
+        shapes[n][0] = atoi(argv[i]);
+        shapes[n][1] = atoi(argv[i + 1]);
+        shapes[n][2] = atoi(argv[i + 2]);
+    }
+    if (n == 0)
+        for (; n < (int)(sizeof defaults / sizeof defaults[0]); n++)
+            memcpy(shapes[n], defaults[n], sizeof shapes[n]);
+    peak = bench_fma_peak(0.5, &what);
+    printf("%s kernels; FMA peak %.1f GFLOP/s (%s)\n", kn->name, peak, what);
+    printf("%-10s %9s %9s %9s %9s %9s   (GFLOP/s, %% of peak; Haar: Gelem/s of input)\n", "WxH/k",
+           "dw", "dw+init", "dw+bands", "haar", "inverse");
+    for (int s = 0; s < n; s++) {
+        plane p;
+        const int w = shapes[s][0], h = shapes[s][1], k = shapes[s][2];
+        const size_t area = (size_t)w * (size_t)h;
+        const size_t pitch = (((size_t)w + 1) / 2 + 15) & ~(size_t)15;
+        const double flops = 2.0 * (double)k * k * (double)area;
+        double t[5];
+        p.w = w;
+        p.h = h;
+        p.k = k;
+        p.x = aligned_alloc(64, area * 4 + 64);
+        p.y = aligned_alloc(64, area * 4 + 64);
+        p.init = aligned_alloc(64, area * 4 + 64);
+        p.bands = aligned_alloc(64, ((size_t)h + 16) * 4 * pitch * 4);
+        p.weights = malloc((size_t)k * k * 4);
+        p.in = malloc(((size_t)WTCONV_CPU_MAX_ROWS + (size_t)k) * sizeof *p.in);
+        for (size_t i = 0; i < area; i++)
+            p.x[i] = p.init[i] = (float)(i % 7) * 0.25f;
+        memset(p.bands, 0, ((size_t)h + 16) * 4 * pitch * 4);
+        for (int i = 0; i < k * k; i++)
+            p.weights[i] = 0.01f * (float)i;
+        for (int i = 0; i < 5; i++)
+            t[i] = time_it(kn, &p, i);
+        printf("%3dx%-3d/%d  %5.1f %2.0f%% %5.1f %2.0f%% %5.1f %2.0f%% %6.2f   %6.2f\n", w, h, k,
+               flops / t[0] * 1e-9, 100 * flops / t[0] * 1e-9 / peak, flops / t[1] * 1e-9,
+               100 * flops / t[1] * 1e-9 / peak, flops / t[2] * 1e-9,
+               100 * flops / t[2] * 1e-9 / peak, (double)area / t[3] * 1e-9,
+               (double)area / t[4] * 1e-9);
+        free(p.x);
+        free(p.y);
+        free(p.init);
+        free(p.bands);
+        free(p.weights);
+        free(p.in);
+    }
+    return 0;
+}
