@@ -176,9 +176,8 @@ static int ranges_overlap(const void *a, size_t a_bytes, const void *b, size_t b
     return a0 < b0 + b_bytes && b0 < a0 + a_bytes;
 }
 
-wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output) {
-    if (!ctx)
-        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
+/* The buffer checks wtconv_run and wtconv_run_device share (ctx is not NULL). */
+static wtconv_status check_buffers(const wtconv_ctx *ctx, const float *input, const float *output) {
     if (!input)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "input is NULL");
     if (!output)
@@ -187,10 +186,19 @@ wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output) {
                        ctx->plan.output_elements * sizeof(float)))
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                            "input and output overlap; in-place runs are not supported");
-    return ctx->backend->run(ctx->backend_state, input, output);
+    return WTCONV_OK;
+}
+
+wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output) {
+    wtconv_status st;
+    if (!ctx)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
+    st = check_buffers(ctx, input, output);
+    return st != WTCONV_OK ? st : ctx->backend->run(ctx->backend_state, input, output);
 }
 
 wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, float *output, void *stream) {
+    wtconv_status st;
     if (!ctx)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "ctx is NULL");
     if (!ctx->backend->run_device)
@@ -198,15 +206,9 @@ wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, float *outp
                            "wtconv_run_device needs a context of the CUDA backend; this one runs "
                            "on the %s backend (use wtconv_run)",
                            ctx->backend->name);
-    if (!input)
-        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "input is NULL");
-    if (!output)
-        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "output is NULL");
-    if (ranges_overlap(input, ctx->plan.input_elements * sizeof(float), output,
-                       ctx->plan.output_elements * sizeof(float)))
-        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
-                           "input and output overlap; in-place runs are not supported");
-    return ctx->backend->run_device(ctx->backend_state, input, output, stream);
+    st = check_buffers(ctx, input, output);
+    return st != WTCONV_OK ? st
+                           : ctx->backend->run_device(ctx->backend_state, input, output, stream);
 }
 
 void wtconv_destroy(wtconv_ctx *ctx) {
