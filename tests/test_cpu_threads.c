@@ -34,25 +34,13 @@ static float rnd(void) {
 
 /* A layer with random F32 weights at `path`. */
 static int write_layer(const char *path, int c, int k, int levels) {
-    const long long bw[4] = {c, 1, k, k}, bb[1] = {c}, bs[4] = {1, c, 1, 1};
-    const long long ww[4] = {4 * c, 1, k, k}, ws[4] = {1, 4 * c, 1, 1};
     const size_t n = (size_t)4 * c * k * k;
     float *v = malloc(n * sizeof *v);
     st_writer *w = st_writer_new();
     int rc = !v || !w;
     for (size_t i = 0; !rc && i < n; i++)
         v[i] = 0.3f * rnd();
-    rc = rc || st_writer_add(w, "base_conv.weight", "F32", 4, bw, v) ||
-         st_writer_add(w, "base_conv.bias", "F32", 1, bb, v) ||
-         st_writer_add(w, "base_scale.weight", "F32", 4, bs, v);
-    for (int i = 0; i < levels && !rc; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
-        rc = st_writer_add(w, name, "F32", 4, ww, v);
-        snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
-        rc = rc || st_writer_add(w, name, "F32", 4, ws, v);
-    }
-    rc = rc || st_writer_save(w, path);
+    rc = rc || st_writer_add_layer(w, c, k, levels, v, v, v, v, v) || st_writer_save(w, path);
     if (rc)
         printf("  writing %s: %s\n", path, st_writer_error(w));
     st_writer_free(w);

@@ -60,21 +60,9 @@ static float rnd(void) {
 /* Every tensor of the layer holds the first values of v (4*C*k*k of them), as ref_layer
  * reads them. */
 static int write_layer(const layer *l, const float *v) {
-    const long long c = l->c, k = l->k;
-    const long long bw[4] = {c, 1, k, k}, bb[1] = {c}, bs[4] = {1, c, 1, 1};
-    const long long ww[4] = {4 * c, 1, k, k}, ws[4] = {1, 4 * c, 1, 1};
     st_writer *w = st_writer_new();
-    int rc = !w || st_writer_add(w, "base_conv.weight", "F32", 4, bw, v) ||
-             st_writer_add(w, "base_conv.bias", "F32", 1, bb, v) ||
-             st_writer_add(w, "base_scale.weight", "F32", 4, bs, v);
-    for (int i = 0; i < l->levels && !rc; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
-        rc = st_writer_add(w, name, "F32", 4, ww, v);
-        snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
-        rc = rc || st_writer_add(w, name, "F32", 4, ws, v);
-    }
-    rc = rc || st_writer_save(w, l->path);
+    int rc = !w || st_writer_add_layer(w, l->c, l->k, l->levels, v, v, v, v, v) ||
+             st_writer_save(w, l->path);
     if (rc)
         printf("  writing %s: %s\n", l->path, w ? st_writer_error(w) : "out of memory");
     st_writer_free(w);

@@ -100,26 +100,15 @@ static float *random_floats(size_t count, float scale) {
 /* A layer with weights of trained-like size: base ~0.2, wavelet ~0.2 scaled by ~0.1. */
 static int write_model(const shape *s, const char *path) {
     const long long c = s->c, k = s->k;
-    const long long base_shape[4] = {c, 1, k, k}, bias_shape[1] = {c},
-                    scale_shape[4] = {1, c, 1, 1};
-    const long long wave_shape[4] = {4 * c, 1, k, k}, wave_scale_shape[4] = {1, 4 * c, 1, 1};
     st_writer *w = st_writer_new();
     float *base = random_floats((size_t)(c * k * k), 0.2f);
     float *bias = random_floats((size_t)c, 0.5f);
     float *scale = random_floats((size_t)c, 1.0f);
     float *wave = random_floats((size_t)(4 * c * k * k), 0.2f);
     float *wave_scale = random_floats((size_t)(4 * c), 0.1f);
-    int rc = !w || st_writer_add(w, "base_conv.weight", "F32", 4, base_shape, base) ||
-             st_writer_add(w, "base_conv.bias", "F32", 1, bias_shape, bias) ||
-             st_writer_add(w, "base_scale.weight", "F32", 4, scale_shape, scale);
-    for (int i = 0; i < s->levels && !rc; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
-        rc = st_writer_add(w, name, "F32", 4, wave_shape, wave);
-        snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
-        rc = rc || st_writer_add(w, name, "F32", 4, wave_scale_shape, wave_scale);
-    }
-    rc = rc || st_writer_save(w, path);
+    int rc = !w ||
+             st_writer_add_layer(w, s->c, s->k, s->levels, base, bias, scale, wave, wave_scale) ||
+             st_writer_save(w, path);
     if (rc)
         fprintf(stderr, "wtconv-bench: writing %s: %s\n", path, st_writer_error(w));
     st_writer_free(w);

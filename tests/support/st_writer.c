@@ -439,6 +439,24 @@ int st_writer_serialize(st_writer *w, unsigned char **out_bytes, size_t *out_siz
     return 0;
 }
 
+int st_writer_add_layer(st_writer *w, int c, int k, int levels, const float *base,
+                        const float *bias, const float *scale, const float *wave,
+                        const float *wave_scale) {
+    const long long bw[4] = {c, 1, k, k}, bb[1] = {c}, bs[4] = {1, c, 1, 1};
+    const long long ww[4] = {4LL * c, 1, k, k}, ws[4] = {1, 4LL * c, 1, 1};
+    int rc = st_writer_add(w, "base_conv.weight", "F32", 4, bw, base) ||
+             (bias && st_writer_add(w, "base_conv.bias", "F32", 1, bb, bias)) ||
+             st_writer_add(w, "base_scale.weight", "F32", 4, bs, scale);
+    for (int i = 0; i < levels && !rc; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
+        rc = st_writer_add(w, name, "F32", 4, ww, wave);
+        snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
+        rc = rc || st_writer_add(w, name, "F32", 4, ws, wave_scale);
+    }
+    return rc ? -1 : 0;
+}
+
 int st_writer_save(st_writer *w, const char *path) {
     unsigned char *bytes = NULL;
     size_t size = 0;

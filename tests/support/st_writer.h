@@ -42,6 +42,15 @@ int st_writer_add(st_writer *w, const char *name, const char *dtype, int ndim,
 int st_writer_add_raw(st_writer *w, const char *name, const char *dtype, int ndim,
                       const long long *shape, const void *bytes, size_t nbytes);
 
+/* Adds one WTConv2d layer's F32 tensors under the reference module's names, without a prefix:
+ * base_conv.weight [C,1,k,k] from `base`, base_conv.bias [C] from `bias` (NULL: no bias),
+ * base_scale.weight [1,C,1,1] from `scale`, and for every level i < levels
+ * wavelet_convs.i.weight [4C,1,k,k] from `wave` and wavelet_scale.i.weight [1,4C,1,1] from
+ * `wave_scale` (the same values at every level). Returns 0, or -1 (see st_writer_error). */
+int st_writer_add_layer(st_writer *w, int c, int k, int levels, const float *base,
+                        const float *bias, const float *scale, const float *wave,
+                        const float *wave_scale);
+
 /* Adds a "__metadata__" string pair (both strings are JSON-escaped). */
 int st_writer_add_metadata(st_writer *w, const char *key, const char *value);
 
