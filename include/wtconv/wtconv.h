@@ -129,6 +129,26 @@ typedef void (*wtconv_parallel_task)(void *task_data, size_t index);
 typedef void (*wtconv_parallel_for_fn)(void *host_data, wtconv_parallel_task task, void *task_data,
                                        size_t count);
 
+/* ---- Core ML settings (Metal backend) ------------------------------------------------------ */
+/* The precision of the Core ML program: for a safetensors file the library writes the program
+ * itself (see wtconv_write_coreml); a Core ML model file (.mlpackage, .mlmodelc) has its own,
+ * and an explicit FP32 or FP16 that differs from it is refused. Other backends compute in
+ * float32 and ignore it. FP16 lets Core ML use the Neural Engine and costs accuracy: weights,
+ * activations and sums are rounded to float16 (errors of about 1e-3 of max|y|; README.md). */
+typedef enum wtconv_precision {
+    WTCONV_PRECISION_DEFAULT = 0, /* FP32 for programs the library writes; a model's own */
+    WTCONV_PRECISION_FP32 = 1,
+    WTCONV_PRECISION_FP16 = 2
+} wtconv_precision;
+
+/* Where Core ML may run the program (MLComputeUnits). Other backends ignore it. */
+typedef enum wtconv_compute_units {
+    WTCONV_COMPUTE_UNITS_ALL = 0, /* default: Core ML chooses among CPU, GPU, Neural Engine */
+    WTCONV_COMPUTE_UNITS_CPU_AND_GPU = 1,
+    WTCONV_COMPUTE_UNITS_CPU_AND_NEURAL_ENGINE = 2,
+    WTCONV_COMPUTE_UNITS_CPU_ONLY = 3
+} wtconv_compute_units;
+
 /* ---- Options ----------------------------------------------------------------------------- */
 typedef struct wtconv_options {
     size_t struct_size;     /* the caller's sizeof(wtconv_options); set by wtconv_options_init */
@@ -150,6 +170,9 @@ typedef struct wtconv_options {
     wtconv_threadpool *threadpool;       /* NULL (default), or the application's pool */
     wtconv_parallel_for_fn parallel_for; /* NULL (default), or the application's */
     void *parallel_for_data;             /* its host_data; NULL unless parallel_for is set */
+    /* Core ML (Metal backend, and wtconv_write_coreml); see "Core ML settings". */
+    wtconv_precision precision;         /* default WTCONV_PRECISION_DEFAULT */
+    wtconv_compute_units compute_units; /* default WTCONV_COMPUTE_UNITS_ALL */
     /* New fields are only ever appended here. */
 } wtconv_options;
 
@@ -198,6 +221,19 @@ WTCONV_API wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, 
 
 /* Frees the context and everything it owns. NULL is fine. */
 WTCONV_API void wtconv_destroy(wtconv_ctx *ctx);
+
+/* ---- Core ML export ---------------------------------------------------------------------- */
+/* Writes the Core ML package (an .mlpackage folder) that the Metal backend builds for this
+ * request, without running anything, on any platform: for opening in Xcode's model viewer, or
+ * for shipping a ready-made model. `model_path` is a safetensors file; the options used are
+ * batch, stride, layer and precision (the others are ignored). The package holds the layer's
+ * depthwise convolutions for exactly this N x C x H x W (Core ML models have fixed shapes), as
+ * an ML program for macOS 13 / iOS 16 or later; docs/apple-backend.md describes it.
+ * `package_path` must not exist (nothing is overwritten); its parent folder must. On failure
+ * nothing is left at `package_path`. */
+WTCONV_API wtconv_status wtconv_write_coreml(const char *model_path, int channels, int height,
+                                             int width, const wtconv_options *opts,
+                                             const char *package_path);
 
 /* ---- Queries ----------------------------------------------------------------------------- */
 /* Output shape: N, C, H_out = ceil(H/stride), W_out = ceil(W/stride). Any pointer but ctx may

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "api/load.h"
 #include "api/options.h"
 #include "backend/backend.h"
 #include "model/format.h"
@@ -86,25 +87,38 @@ static wtconv_status check_size(const char *what, int value) {
     return WTCONV_OK;
 }
 
+wtconv_status wtconv_load_layer(const char *path, const wtconv_options *options, int channels,
+                                int height, int width, wtconv_model *model, wtconv_plan *plan) {
+    wtconv_status status = wtconv_model_load(path, options->layer, options->stride, model);
+    int stride;
+    if (status != WTCONV_OK)
+        return status;
+    stride = options->stride ? options->stride : model->stride ? model->stride : 1;
+    status = wtconv_plan_make(model, options->batch, channels, height, width, stride, plan);
+    if (status != WTCONV_OK)
+        wtconv_model_free(model);
+    return status;
+}
+
 /* Safetensors: the library loads the weights and plans; the backend builds from them. */
 static wtconv_status create_from_weights(const wtconv_backend_ops *backend, const char *path,
                                          const wtconv_options *options, int channels, int height,
                                          int width, wtconv_ctx *ctx) {
     wtconv_model model;
     wtconv_backend_config config;
-    wtconv_status status = wtconv_model_load(path, options->layer, options->stride, &model);
-    int stride;
+    wtconv_status status =
+        wtconv_load_layer(path, options, channels, height, width, &model, &ctx->plan);
     if (status != WTCONV_OK)
         return status;
-    stride = options->stride ? options->stride : model.stride ? model.stride : 1;
     ctx->has_bias = model.has_bias;
     config.num_threads = options->num_threads;
     config.threadpool = options->threadpool;
     config.parallel_for = options->parallel_for;
     config.parallel_for_data = options->parallel_for_data;
-    status = wtconv_plan_make(&model, options->batch, channels, height, width, stride, &ctx->plan);
-    if (status == WTCONV_OK)
-        status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
+    config.precision = options->precision;
+    config.compute_units = options->compute_units;
+    config.model_path = path;
+    status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
     wtconv_model_free(&model);
     return status;
 }
@@ -150,6 +164,8 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
         request.width = width;
         request.stride = options.stride;
         request.num_threads = options.num_threads;
+        request.precision = options.precision;
+        request.compute_units = options.compute_units;
         status =
             backend->create_from_file(&request, &ctx->plan, &ctx->has_bias, &ctx->backend_state);
     }

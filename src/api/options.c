@@ -20,6 +20,8 @@ static void set_defaults(wtconv_options *opts) {
     opts->threadpool = NULL;
     opts->parallel_for = NULL;
     opts->parallel_for_data = NULL;
+    opts->precision = WTCONV_PRECISION_DEFAULT;
+    opts->compute_units = WTCONV_COMPUTE_UNITS_ALL;
 }
 
 void wtconv_options_init_sized(wtconv_options *opts, size_t struct_size) {
@@ -100,6 +102,16 @@ wtconv_status wtconv_options_read(const wtconv_options *caller, wtconv_options *
     if (out->parallel_for_data && !out->parallel_for)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                            "options.parallel_for_data is set but options.parallel_for is NULL");
+    if ((unsigned)out->precision > (unsigned)WTCONV_PRECISION_FP16)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.precision is %d, not a wtconv_precision (0 default, 1 fp32, "
+                           "2 fp16)",
+                           (int)out->precision);
+    if ((unsigned)out->compute_units > (unsigned)WTCONV_COMPUTE_UNITS_CPU_ONLY)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "options.compute_units is %d, not a wtconv_compute_units (0 all, 1 CPU "
+                           "and GPU, 2 CPU and Neural Engine, 3 CPU only)",
+                           (int)out->compute_units);
     if (out->stride < 0)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
                            "options.stride is %d; must be >= 1, or 0 for the model's", out->stride);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "base/error.h"
-#include "apple/sha256.h"
+#include "base/sha256.h"
 
 #define DIGEST_MAX_PATH 4096
 
@@ -140,8 +140,31 @@ static wtconv_status hash_entry(digest_walk *w, const char *full, const char *re
                        S_ISLNK(st.st_mode) ? "a symbolic link" : "a special file");
 }
 
-wtconv_status wtconv_package_digest(const char *path, const char *salt, char hex[65]) {
+static void to_hex(const unsigned char digest[32], char hex[65]) {
     static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+void wtconv_generated_package_key(const wtconv_coreml_package *package, const char *salt,
+                                  char hex[65]) {
+    wtconv_sha256 h;
+    unsigned char digest[32];
+    wtconv_sha256_init(&h);
+    hash_string(&h, "libwtconv-written package"); /* never equal to a folder's digest */
+    hash_string(&h, salt ? salt : "");
+    hash_u64(&h, package->model.size);
+    wtconv_sha256_update(&h, package->model.data, package->model.size);
+    hash_u64(&h, package->weights.size);
+    wtconv_sha256_update(&h, package->weights.data, package->weights.size);
+    wtconv_sha256_final(&h, digest);
+    to_hex(digest, hex);
+}
+
+wtconv_status wtconv_package_digest(const char *path, const char *salt, char hex[65]) {
     digest_walk w;
     unsigned char digest[32];
     wtconv_status status;
@@ -165,10 +188,6 @@ wtconv_status wtconv_package_digest(const char *path, const char *salt, char hex
     if (status != WTCONV_OK)
         return status;
     wtconv_sha256_final(&w.hash, digest);
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
-    }
-    hex[64] = '\0';
+    to_hex(digest, hex);
     return WTCONV_OK;
 }

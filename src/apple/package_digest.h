@@ -3,6 +3,7 @@
 #ifndef WTCONV_APPLE_PACKAGE_DIGEST_H
 #define WTCONV_APPLE_PACKAGE_DIGEST_H
 
+#include "coreml/coreml_package.h"
 #include "wtconv/wtconv.h"
 
 #ifdef __cplusplus
@@ -20,6 +21,12 @@ extern "C" {
  * for unreadable entries and WTCONV_ERR_MODEL_FORMAT for symbolic links, special files, or a
  * tree past the limits above. */
 wtconv_status wtconv_package_digest(const char *path, const char *salt, char hex[65]);
+
+/* The key of a package the library wrote itself (coreml_package.h), from its bytes in memory,
+ * so that a cached compiled model is found without writing the package to disk first: SHA-256,
+ * in hex, of `salt` and the model and weight files (the manifest only restates them). */
+void wtconv_generated_package_key(const wtconv_coreml_package *package, const char *salt,
+                                  char hex[65]);
 
 #ifdef __cplusplus
 }

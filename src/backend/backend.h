@@ -23,6 +23,11 @@ typedef struct wtconv_backend_config {
     wtconv_threadpool *threadpool;
     wtconv_parallel_for_fn parallel_for;
     void *parallel_for_data;
+    /* Core ML (Metal backend): the program's precision and where it may run; the model file
+     * (its name goes into the program's metadata). */
+    wtconv_precision precision;
+    wtconv_compute_units compute_units;
+    const char *model_path;
 } wtconv_backend_config;
 
 /* What wtconv_create was asked for, for backends that read their model file themselves. */
@@ -32,6 +37,8 @@ typedef struct wtconv_backend_request {
     int batch, channels, height, width;
     int stride; /* the option; 0 = the model's */
     int num_threads;
+    wtconv_precision precision; /* the option; DEFAULT = the model's */
+    wtconv_compute_units compute_units;
 } wtconv_backend_request;
 
 typedef struct wtconv_backend_ops {

@@ -509,6 +509,10 @@ static wtconv_status load_layer(st_file *st, const char *layer, int stride_optio
         return status;
     if ((status = allocate_weights(m)) != WTCONV_OK)
         return status;
+    if (!(m->prefix = malloc(plen + 1)))
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory copying the layer prefix");
+    memcpy(m->prefix, prefix, plen);
+    m->prefix[plen] = '\0';
     if ((status = read_finite(st, lt.base_weight, m->base_weight)) != WTCONV_OK ||
         (status = read_finite(st, lt.base_scale, m->base_scale)) != WTCONV_OK ||
         (lt.base_bias && (status = read_finite(st, lt.base_bias, m->base_bias)) != WTCONV_OK))
@@ -539,5 +543,6 @@ wtconv_status wtconv_model_load(const char *path, const char *layer, int stride_
 
 void wtconv_model_free(wtconv_model *model) {
     free(model->storage);
+    free(model->prefix);
     memset(model, 0, sizeof *model);
 }

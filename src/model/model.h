@@ -27,6 +27,7 @@ typedef struct wtconv_model {
     float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k  [4C,1,k,k]; channel 4c+s = subband s */
     float *wavelet_scale[WTCONV_MAX_LEVELS];  /* 4C      [1,4C,1,1] */
     float *storage;                           /* the one allocation behind every array */
+    char *prefix; /* the layer's key prefix ("" for none), as found in the file */
 } wtconv_model;
 
 /* Loads the layer under key prefix `layer` (NULL: the file's only layer) from a safetensors

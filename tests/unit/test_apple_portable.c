@@ -15,7 +15,7 @@
 #include "apple/coreml_meta.h"
 #include "apple/dispatch_plan.h"
 #include "apple/package_digest.h"
-#include "apple/sha256.h"
+#include "base/sha256.h"
 #include "model/format.h"
 #include "plan/plan.h"
 

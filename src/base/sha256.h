@@ -1,6 +1,7 @@
-/* Internal: SHA-256 (FIPS 180-4), for the Core ML compiled-model cache key. */
-#ifndef WTCONV_APPLE_SHA256_H
-#define WTCONV_APPLE_SHA256_H
+/* Internal: SHA-256 (FIPS 180-4), for the Core ML compiled-model cache key and the item
+ * identifiers of the Core ML packages the library writes. */
+#ifndef WTCONV_BASE_SHA256_H
+#define WTCONV_BASE_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
