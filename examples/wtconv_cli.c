@@ -25,6 +25,7 @@ typedef struct cli_args {
     const char *input_path;
     const char *output_path;
     const char *expect_path;
+    const char *coreml_path; /* --write-coreml: write the package and exit */
     int channels, height, width, repeat;
     wtconv_options options;
 } cli_args;
@@ -48,6 +49,11 @@ static void usage(FILE *out) {
             "  --layer PREFIX      the layer's key prefix in a multi-layer file\n"
             "  --stride S          output stride (default: from the model file, else 1)\n"
             "  --repeat R          timed runs after the first (default 10)\n"
+            "  --write-coreml OUT.mlpackage\n"
+            "                      write the layer's Core ML package for this request (N, C,\n"
+            "                      H, W, stride, layer) and exit, running nothing; any platform\n"
+            "  --precision P       Core ML precision: fp32 (default) or fp16\n"
+            "  --compute-units U   Core ML units: all (default), cpu-gpu, cpu-ne, cpu\n"
             "  --version           print the library version\n"
             "exit status: 0 success; 1 a library or file error (create, run, reading or\n"
             "  writing a tensor); 2 a usage error; 3 the output does not match --expect-f32\n");
@@ -64,6 +70,34 @@ static int parse_int(const char *flag, const char *text, int min, int *out) {
     }
     *out = (int)value;
     return 0;
+}
+
+static int parse_precision(const char *text, wtconv_precision *out) {
+    if (!strcmp(text, "fp32") || !strcmp(text, "fp16")) {
+        *out = text[2] == '3' ? WTCONV_PRECISION_FP32 : WTCONV_PRECISION_FP16;
+        return 0;
+    }
+    fprintf(stderr, "wtconv-cli: --precision must be fp32 or fp16, got '%s'\n", text);
+    return -1;
+}
+
+static int parse_compute_units(const char *text, wtconv_compute_units *out) {
+    static const struct {
+        const char *name;
+        wtconv_compute_units units;
+    } names[] = {{"all", WTCONV_COMPUTE_UNITS_ALL},
+                 {"cpu-gpu", WTCONV_COMPUTE_UNITS_CPU_AND_GPU},
+                 {"cpu-ne", WTCONV_COMPUTE_UNITS_CPU_AND_NEURAL_ENGINE},
+                 {"cpu", WTCONV_COMPUTE_UNITS_CPU_ONLY}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!strcmp(text, names[i].name)) {
+            *out = names[i].units;
+            return 0;
+        }
+    }
+    fprintf(stderr, "wtconv-cli: --compute-units must be all, cpu-gpu, cpu-ne or cpu, got '%s'\n",
+            text);
+    return -1;
 }
 
 static int parse_backend(const char *text, wtconv_backend *out) {
@@ -133,6 +167,12 @@ static int parse_args(int argc, char **argv, cli_args *a) {
             rc = parse_int(flag, value, 0, &a->repeat);
         else if (!strcmp(flag, "--backend"))
             rc = parse_backend(value, &a->options.backend);
+        else if (!strcmp(flag, "--write-coreml"))
+            a->coreml_path = value;
+        else if (!strcmp(flag, "--precision"))
+            rc = parse_precision(value, &a->options.precision);
+        else if (!strcmp(flag, "--compute-units"))
+            rc = parse_compute_units(value, &a->options.compute_units);
         else {
             fprintf(stderr, "wtconv-cli: unknown option '%s'\n", flag);
             usage(stderr);
@@ -220,6 +260,18 @@ int main(int argc, char **argv) {
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0)
         return parsed > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+
+    if (a.coreml_path) {
+        status =
+            wtconv_write_coreml(a.model, a.channels, a.height, a.width, &a.options, a.coreml_path);
+        if (status != WTCONV_OK) {
+            fprintf(stderr, "wtconv-cli: %s\n  %s\n", wtconv_status_string(status),
+                    wtconv_last_error());
+            return CLI_EXIT_ERROR;
+        }
+        printf("wrote %s\n", a.coreml_path);
+        return CLI_EXIT_OK;
+    }
 
     t0 = now_ms();
     status = wtconv_create_with_options(a.model, a.channels, a.height, a.width, &a.options, &ctx);
