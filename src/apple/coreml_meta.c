@@ -86,8 +86,8 @@ wtconv_status wtconv_coreml_read_metadata(const char *const *keys, const char *c
     }
     if (!found[KEY_FORMAT])
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "Core ML model '%s' has no 'wtconv.format' metadata: it was not "
-                           "written by tools/export_wtconv_coreml.py",
+                           "Core ML model '%s' has no 'wtconv.format' metadata: it was written "
+                           "neither by libwtconv nor by tools/export_wtconv_coreml.py",
                            path);
     if (strcmp(found[KEY_FORMAT], WTCONV_COREML_FORMAT) != 0)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
@@ -133,9 +133,10 @@ wtconv_status wtconv_coreml_check_request(const wtconv_coreml_layer *layer, cons
         width != layer->width)
         return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                            "Core ML model '%s' was exported for N=%d C=%d H=%d W=%d, not N=%d "
-                           "C=%d H=%d W=%d; Core ML models have a fixed shape: export it again "
-                           "with tools/export_wtconv_coreml.py --batch %d --channels %d "
-                           "--height %d --width %d",
+                           "C=%d H=%d W=%d; Core ML models have a fixed shape: give the "
+                           "safetensors file instead (the library writes the model for each "
+                           "shape), or export it again with --batch %d --channels %d --height %d "
+                           "--width %d",
                            path, layer->batch, layer->channels, layer->height, layer->width, batch,
                            channels, height, width, batch, channels, height, width);
     memset(model, 0, sizeof *model);
@@ -146,6 +147,18 @@ wtconv_status wtconv_coreml_check_request(const wtconv_coreml_layer *layer, cons
     model->stride = layer->stride;
     *stride = stride_option ? stride_option : layer->stride;
     return WTCONV_OK;
+}
+
+wtconv_status wtconv_coreml_check_precision(const wtconv_coreml_layer *layer, const char *path,
+                                            wtconv_precision option) {
+    const int want_fp16 = option == WTCONV_PRECISION_FP16;
+    if (option == WTCONV_PRECISION_DEFAULT || want_fp16 == layer->fp16)
+        return WTCONV_OK;
+    return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                       "Core ML model '%s' computes in %s; options.precision asks for %s (a "
+                       "model's precision is fixed: leave the option at its default, or give "
+                       "the safetensors file, for which the library writes the program itself)",
+                       path, layer->fp16 ? "fp16" : "fp32", want_fp16 ? "fp16" : "fp32");
 }
 
 static const wtconv_coreml_feature *find(const wtconv_coreml_feature *list, size_t n,

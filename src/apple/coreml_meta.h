@@ -51,6 +51,11 @@ wtconv_status wtconv_coreml_check_request(const wtconv_coreml_layer *layer, cons
                                           int height, int width, int stride_option,
                                           wtconv_model *model, int *stride);
 
+/* Checks the precision option (wtconv_options.precision) against the model's: DEFAULT takes
+ * the model's; an explicit FP32 or FP16 must be it. WTCONV_ERR_INVALID_ARGUMENT otherwise. */
+wtconv_status wtconv_coreml_check_precision(const wtconv_coreml_layer *layer, const char *path,
+                                            wtconv_precision option);
+
 /* One input or output of the MLModel, as its model description reports it. */
 typedef struct wtconv_coreml_feature {
     const char *name;

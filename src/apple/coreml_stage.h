@@ -13,13 +13,24 @@
 
 #include "apple/coreml_meta.h"
 #include "apple/dispatch_plan.h"
+#include "coreml/coreml_package.h"
 
 // Loads the model at `path` (.mlpackage / .mlmodel: compiled once and cached; .mlmodelc: used
-// as it is) and reads its wtconv.* metadata into `layer`. When no cache folder can be used, the
-// compiled model stays in a temporary folder, returned in `temporary` for the caller to delete
-// once the model is released (else nil).
-wtconv_status wtconv_coreml_open(const char *path, MLModel *__autoreleasing *model,
-                                 wtconv_coreml_layer *layer, NSURL *__autoreleasing *temporary);
+// as it is) for the compute `units`, and reads its wtconv.* metadata into `layer`. When no cache
+// folder can be used, the compiled model stays in a temporary folder, returned in `temporary`
+// for the caller to delete once the model is released (else nil).
+wtconv_status wtconv_coreml_open(const char *path, MLComputeUnits units,
+                                 MLModel *__autoreleasing *model, wtconv_coreml_layer *layer,
+                                 NSURL *__autoreleasing *temporary);
+
+// The same for a package the library wrote (coreml_package.h), cached under a key of its bytes
+// (package_digest.h): the compiled model is loaded from the cache if it is there; else the
+// package is written into a temporary folder, compiled, cached, and the folder deleted. `label`
+// names it in messages.
+wtconv_status wtconv_coreml_open_written(const wtconv_coreml_package *package, const char *label,
+                                         MLComputeUnits units, MLModel *__autoreleasing *model,
+                                         wtconv_coreml_layer *layer,
+                                         NSURL *__autoreleasing *temporary);
 
 // Checks the model's inputs and outputs against the plan (coreml_meta.c does the checking).
 wtconv_status wtconv_coreml_check_model(MLModel *model, const wtconv_mtl_plan *plan,

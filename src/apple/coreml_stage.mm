@@ -69,10 +69,9 @@ wtconv_status compile_into_cache(NSURL *source, NSURL *cached, NSURL *folder, co
     return WTCONV_OK;
 }
 
-MLModel *load(NSURL *url, NSError *__autoreleasing *error) {
+MLModel *load(NSURL *url, MLComputeUnits units, NSError *__autoreleasing *error) {
     MLModelConfiguration *configuration = [[MLModelConfiguration alloc] init];
-    // Core ML picks: GPU or CPU for an fp32 model, the Neural Engine too for an fp16 one.
-    configuration.computeUnits = MLComputeUnitsAll;
+    configuration.computeUnits = units;
     return [MLModel modelWithContentsOfURL:url configuration:configuration error:error];
 }
 
@@ -133,56 +132,49 @@ static NSString *cache_salt() {
                                       static_cast<long>(v.patchVersion)];
 }
 
-wtconv_status wtconv_coreml_open(const char *path, MLModel *__autoreleasing *model,
-                                 wtconv_coreml_layer *layer, NSURL *__autoreleasing *temporary) {
+// The compiled model cached under `key` (loaded), else the one compiled from the source that
+// make_source() provides (then cached). `label` names the model in messages.
+template <typename MakeSource>
+static wtconv_status load_cached(const char *key, const char *label, MLComputeUnits units,
+                                 MakeSource make_source, MLModel *__autoreleasing *model,
+                                 NSURL *__autoreleasing *temporary) {
     NSFileManager *files = NSFileManager.defaultManager;
-    NSString *ns_path = [NSString stringWithUTF8String:path];
     NSError *error = nil;
-    NSURL *url = nil;
-    BOOL is_folder = NO;
-    *temporary = nil;
-    if (!ns_path || ![files fileExistsAtPath:ns_path isDirectory:&is_folder])
-        return wtconv_fail(WTCONV_ERR_IO, "cannot open '%s': no such Core ML model", path);
-    NSURL *source = [NSURL fileURLWithPath:ns_path isDirectory:is_folder];
-
-    if (wtconv_model_is_compiled_coreml(path)) {
-        url = source; // already compiled: nothing to cache
-        *model = load(url, &error);
-    } else {
-        char key[65];
-        wtconv_status status = wtconv_package_digest(path, cache_salt().UTF8String, key);
-        if (status != WTCONV_OK)
-            return status;
-        NSURL *folder = cache_folder();
-        NSURL *cached =
-            folder ? [folder
-                         URLByAppendingPathComponent:[NSString stringWithFormat:@"%s.mlmodelc", key]
+    NSURL *url = nil, *source = nil;
+    NSURL *folder = cache_folder();
+    NSURL *cached =
+        folder ? [folder URLByAppendingPathComponent:[NSString stringWithFormat:@"%s.mlmodelc", key]
                                          isDirectory:YES]
-                   : nil;
-        if (cached && [files fileExistsAtPath:cached.path]) {
-            url = cached;
-            if (!(*model = load(url, &error))) {
-                // A damaged cache entry: drop it and compile again, once.
-                [files removeItemAtURL:cached error:nil];
-                url = nil;
-                error = nil;
-            }
-        }
-        if (!url) {
-            if ((status = compile_into_cache(source, cached, folder, key, path, &url)) != WTCONV_OK)
-                return status;
-            if (url != cached)
-                *temporary = url; // not cached: the context deletes it when it is destroyed
-            *model = load(url, &error);
+               : nil;
+    wtconv_status status;
+    if (cached && [files fileExistsAtPath:cached.path]) {
+        url = cached;
+        if (!(*model = load(url, units, &error))) {
+            // A damaged cache entry: drop it and compile again, once.
+            [files removeItemAtURL:cached error:nil];
+            url = nil;
+            error = nil;
         }
     }
+    if (!url) {
+        if ((status = make_source(&source)) != WTCONV_OK)
+            return status;
+        if ((status = compile_into_cache(source, cached, folder, key, label, &url)) != WTCONV_OK)
+            return status;
+        if (url != cached)
+            *temporary = url; // not cached: the context deletes it when it is destroyed
+        *model = load(url, units, &error);
+    }
     if (!*model)
-        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "Core ML cannot load '%s': %s", path,
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "Core ML cannot load '%s': %s", label,
                            reason(error));
+    return WTCONV_OK;
+}
 
-    // The exporter's wtconv.* strings (copied: the C checks keep pointers to them); everything
-    // else in the metadata is ignored.
-    id creator = (*model).modelDescription.metadata[MLModelCreatorDefinedKey];
+// The wtconv.* strings of the model's metadata (copied: the C checks keep pointers to them);
+// everything else in the metadata is ignored.
+static wtconv_status read_layer(MLModel *model, const char *label, wtconv_coreml_layer *layer) {
+    id creator = model.modelDescription.metadata[MLModelCreatorDefinedKey];
     std::vector<std::string> strings;
     if ([creator isKindOfClass:[NSDictionary class]]) {
         NSDictionary *pairs = creator;
@@ -199,7 +191,76 @@ wtconv_status wtconv_coreml_open(const char *path, MLModel *__autoreleasing *mod
         keys.push_back(strings[i].c_str());
         values.push_back(strings[i + 1].c_str());
     }
-    return wtconv_coreml_read_metadata(keys.data(), values.data(), keys.size(), path, layer);
+    return wtconv_coreml_read_metadata(keys.data(), values.data(), keys.size(), label, layer);
+}
+
+wtconv_status wtconv_coreml_open(const char *path, MLComputeUnits units,
+                                 MLModel *__autoreleasing *model, wtconv_coreml_layer *layer,
+                                 NSURL *__autoreleasing *temporary) {
+    NSFileManager *files = NSFileManager.defaultManager;
+    NSString *ns_path = [NSString stringWithUTF8String:path];
+    NSError *error = nil;
+    BOOL is_folder = NO;
+    wtconv_status status;
+    *temporary = nil;
+    if (!ns_path || ![files fileExistsAtPath:ns_path isDirectory:&is_folder])
+        return wtconv_fail(WTCONV_ERR_IO, "cannot open '%s': no such Core ML model", path);
+    NSURL *source = [NSURL fileURLWithPath:ns_path isDirectory:is_folder];
+
+    if (wtconv_model_is_compiled_coreml(path)) { // already compiled: nothing to cache
+        if (!(*model = load(source, units, &error)))
+            return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "Core ML cannot load '%s': %s", path,
+                               reason(error));
+    } else {
+        char key[65];
+        if ((status = wtconv_package_digest(path, cache_salt().UTF8String, key)) != WTCONV_OK)
+            return status;
+        status = load_cached(
+            key, path, units,
+            [&](NSURL *__autoreleasing *out) {
+                *out = source;
+                return WTCONV_OK;
+            },
+            model, temporary);
+        if (status != WTCONV_OK)
+            return status;
+    }
+    return read_layer(*model, path, layer);
+}
+
+wtconv_status wtconv_coreml_open_written(const wtconv_coreml_package *package, const char *label,
+                                         MLComputeUnits units, MLModel *__autoreleasing *model,
+                                         wtconv_coreml_layer *layer,
+                                         NSURL *__autoreleasing *temporary) {
+    NSFileManager *files = NSFileManager.defaultManager;
+    NSURL *staging = nil; // the written package's folder, deleted once compiled
+    char key[65];
+    *temporary = nil;
+    wtconv_generated_package_key(package, cache_salt().UTF8String, key);
+    wtconv_status status = load_cached(
+        key, label, units,
+        [&](NSURL *__autoreleasing *out) -> wtconv_status {
+            NSString *name = [NSString stringWithFormat:@"libwtconv-%@", NSUUID.UUID.UUIDString];
+            staging = [files.temporaryDirectory URLByAppendingPathComponent:name isDirectory:YES];
+            if (!staging || ![files createDirectoryAtURL:staging
+                                withIntermediateDirectories:YES
+                                                 attributes:nil
+                                                      error:nil])
+                return wtconv_fail(WTCONV_ERR_IO, "cannot create a temporary folder for the "
+                                                  "Core ML package");
+            NSURL *target = [staging URLByAppendingPathComponent:@"layer.mlpackage"
+                                                     isDirectory:YES];
+            if (!target || !target.path)
+                return wtconv_fail(WTCONV_ERR_IO, "no path for a temporary Core ML package");
+            *out = target;
+            return wtconv_coreml_write_package(package, target.path.UTF8String);
+        },
+        model, temporary);
+    if (staging)
+        [files removeItemAtURL:staging error:nil];
+    if (status != WTCONV_OK)
+        return status;
+    return read_layer(*model, label, layer);
 }
 
 // The model's inputs or outputs as the portable checks see them; `names` keeps the strings.

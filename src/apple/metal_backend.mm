@@ -1,7 +1,8 @@
-// The Apple backend: a thin executor of the portable plan. create opens the Core ML model,
-// checks it and the request (coreml_meta.c), plans the run (plan.c, dispatch_plan.c) and
-// allocates everything; run copies the input in, runs the Metal forward stage, the Core ML
-// prediction and the Metal inverse stage, and copies the output out.
+// The Apple backend: a thin executor of the portable plan. create opens the Core ML model (for
+// a safetensors file, the one the library writes for the request, src/coreml), checks it and
+// the request (coreml_meta.c), plans the run (plan.c, dispatch_plan.c) and allocates everything;
+// run copies the input in, runs the Metal forward stage, the Core ML prediction and the Metal
+// inverse stage, and copies the output out.
 //
 // Not yet run on Apple hardware: in this project's CI it is syntax-checked against
 // declarations of the Apple APIs it uses, and the plan it executes runs on a CPU emulator of
@@ -95,29 +96,30 @@ const char *metal_unavailable_reason() {
     });
 }
 
-wtconv_status create_state(const wtconv_backend_request *request, const wtconv_metal_runtime *rt,
-                           metal_state *s, wtconv_plan *plan, int *has_bias)
+// Core ML's compute units for the option.
+MLComputeUnits compute_units(wtconv_compute_units units) API_AVAILABLE(macos(13.0), ios(16.0)) {
+    switch (units) {
+    case WTCONV_COMPUTE_UNITS_CPU_AND_GPU:
+        return MLComputeUnitsCPUAndGPU;
+    case WTCONV_COMPUTE_UNITS_CPU_AND_NEURAL_ENGINE:
+        return MLComputeUnitsCPUAndNeuralEngine;
+    case WTCONV_COMPUTE_UNITS_CPU_ONLY:
+        return MLComputeUnitsCPUOnly;
+    case WTCONV_COMPUTE_UNITS_ALL:
+        break;
+    }
+    return MLComputeUnitsAll;
+}
+
+// What both create paths share once the Core ML model is open and the run planned: the Metal
+// plan, the model's features checked against it, the queue, the buffers and the bindings.
+wtconv_status finish_state(const wtconv_metal_runtime *rt, metal_state *s, const wtconv_plan *plan,
+                           MLModel *model, const char *label)
     API_AVAILABLE(macos(13.0), ios(16.0)) {
-    const char *path = request->model_path;
-    wtconv_coreml_layer layer;
-    wtconv_model shape;
-    MLModel *model = nil;
-    NSURL *temporary = nil;
     NSArray<id<MTLBuffer>> *buffers = nil;
-    int stride = 1;
-    wtconv_status status = wtconv_coreml_open(path, &model, &layer, &temporary);
-    s->temporary_model = temporary;
+    wtconv_status status = wtconv_mtl_plan_make(plan, rt->max_threads_per_group, &s->plan);
     if (status == WTCONV_OK)
-        status = wtconv_coreml_check_request(&layer, path, request->layer, request->batch,
-                                             request->channels, request->height, request->width,
-                                             request->stride, &shape, &stride);
-    if (status == WTCONV_OK)
-        status = wtconv_plan_make(&shape, request->batch, request->channels, request->height,
-                                  request->width, stride, plan);
-    if (status == WTCONV_OK)
-        status = wtconv_mtl_plan_make(plan, rt->max_threads_per_group, &s->plan);
-    if (status == WTCONV_OK)
-        status = wtconv_coreml_check_model(model, &s->plan, path);
+        status = wtconv_coreml_check_model(model, &s->plan, label);
     if (status != WTCONV_OK)
         return status;
     s->runtime = rt;
@@ -127,29 +129,107 @@ wtconv_status create_state(const wtconv_backend_request *request, const wtconv_m
     if ((status = wtconv_metal_make_buffers(rt, &s->plan, &buffers)) != WTCONV_OK)
         return status;
     s->buffers = buffers;
-    if ((status = wtconv_coreml_bind(&s->plan, s->buffers, &s->coreml)) != WTCONV_OK)
-        return status;
-    *has_bias = layer.has_bias;
-    return WTCONV_OK;
+    return wtconv_coreml_bind(&s->plan, s->buffers, &s->coreml);
+}
+
+// A Core ML model file: its metadata says what it computes; the request must match it.
+wtconv_status create_state_from_file(const wtconv_backend_request *request,
+                                     const wtconv_metal_runtime *rt, metal_state *s,
+                                     wtconv_plan *plan, int *has_bias)
+    API_AVAILABLE(macos(13.0), ios(16.0)) {
+    const char *path = request->model_path;
+    wtconv_coreml_layer layer;
+    wtconv_model shape;
+    MLModel *model = nil;
+    NSURL *temporary = nil;
+    int stride = 1;
+    wtconv_status status =
+        wtconv_coreml_open(path, compute_units(request->compute_units), &model, &layer, &temporary);
+    s->temporary_model = temporary;
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_check_request(&layer, path, request->layer, request->batch,
+                                             request->channels, request->height, request->width,
+                                             request->stride, &shape, &stride);
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_check_precision(&layer, path, request->precision);
+    if (status == WTCONV_OK)
+        status = wtconv_plan_make(&shape, request->batch, request->channels, request->height,
+                                  request->width, stride, plan);
+    if (status == WTCONV_OK)
+        status = finish_state(rt, s, plan, model, path);
+    if (status == WTCONV_OK)
+        *has_bias = layer.has_bias;
+    return status;
+}
+
+// A safetensors layer: the library writes the Core ML program for this request itself
+// (src/coreml), and compiles it once per layer, shape and precision (then cached).
+wtconv_status create_state_from_weights(const wtconv_model *weights, const wtconv_plan *plan,
+                                        const wtconv_backend_config *config,
+                                        const wtconv_metal_runtime *rt, metal_state *s)
+    API_AVAILABLE(macos(13.0), ios(16.0)) {
+    wtconv_coreml_settings settings = {};
+    wtconv_coreml_package package;
+    wtconv_coreml_layer layer;
+    MLModel *model = nil;
+    NSURL *temporary = nil;
+    char label[512];
+    settings.fp16 = config->precision == WTCONV_PRECISION_FP16;
+    settings.source_path = config->model_path;
+    snprintf(label, sizeof label, "the Core ML program written for '%s'", config->model_path);
+    wtconv_status status = wtconv_coreml_build(weights, plan, &settings, &package);
+    if (status == WTCONV_OK)
+        status = wtconv_coreml_open_written(&package, label, compute_units(config->compute_units),
+                                            &model, &layer, &temporary);
+    wtconv_coreml_package_free(&package);
+    s->temporary_model = temporary;
+    if (status == WTCONV_OK)
+        status = finish_state(rt, s, plan, model, label);
+    return status;
+}
+
+wtconv_status os_too_old() {
+    return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                       "the Metal backend needs macOS 13 or iOS 16 or later");
+}
+
+// What both create entries share: the runtime and the state's ownership until it is handed
+// over (a failed create frees it); `make` fills the state.
+template <typename Make> wtconv_status create_with(Make make, void **out_state) {
+    const char *why = "";
+    const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
+    if (!rt)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s", why);
+    state_ptr s(new metal_state());
+    wtconv_status status = make(rt, s.get());
+    if (status == WTCONV_OK)
+        *out_state = s.release();
+    return status;
 }
 
 wtconv_status metal_create_from_file(const wtconv_backend_request *request, wtconv_plan *plan,
                                      int *has_bias, void **out_state) {
     return guarded("Metal backend create", [&]() -> wtconv_status {
-        const char *why = "";
-        const wtconv_metal_runtime *rt = wtconv_metal_runtime_get(&why);
-        if (!rt)
-            return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE, "the Metal backend cannot run: %s",
-                               why);
-        if (@available(macOS 13.0, iOS 16.0, *)) {
-            state_ptr s(new metal_state());
-            wtconv_status status = create_state(request, rt, s.get(), plan, has_bias);
-            if (status == WTCONV_OK)
-                *out_state = s.release();
-            return status;
-        }
-        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                           "the Metal backend needs macOS 13 or iOS 16 or later");
+        return create_with(
+            [&](const wtconv_metal_runtime *rt, metal_state *s) -> wtconv_status {
+                if (@available(macOS 13.0, iOS 16.0, *))
+                    return create_state_from_file(request, rt, s, plan, has_bias);
+                return os_too_old();
+            },
+            out_state);
+    });
+}
+
+wtconv_status metal_create(const wtconv_model *weights, const wtconv_plan *plan,
+                           const wtconv_backend_config *config, void **out_state) {
+    return guarded("Metal backend create", [&]() -> wtconv_status {
+        return create_with(
+            [&](const wtconv_metal_runtime *rt, metal_state *s) -> wtconv_status {
+                if (@available(macOS 13.0, iOS 16.0, *))
+                    return create_state_from_weights(weights, plan, config, rt, s);
+                return os_too_old();
+            },
+            out_state);
     });
 }
 
@@ -204,9 +284,10 @@ constexpr wtconv_backend_ops make_ops() {
     wtconv_backend_ops ops = {};
     ops.name = "metal";
     ops.kind = WTCONV_BACKEND_METAL;
-    ops.formats = WTCONV_MODEL_COREML;
+    ops.formats = WTCONV_MODEL_COREML | WTCONV_MODEL_SAFETENSORS;
     ops.available = metal_available;
     ops.unavailable_reason = metal_unavailable_reason;
+    ops.create = metal_create;
     ops.create_from_file = metal_create_from_file;
     ops.run = metal_run;
     ops.workspace_size = metal_workspace_size;

@@ -243,6 +243,32 @@ static void test_metadata(void) {
     check_error(
         wtconv_coreml_check_request(&layer, "m", "blocks.1.", 2, 32, 57, 41, 0, &model, &stride),
         WTCONV_ERR_MODEL_FORMAT, "holds layer 'blocks.0.' only", "request: another layer prefix");
+    /* The good metadata says fp16. */
+    check(wtconv_coreml_check_precision(&layer, "m", WTCONV_PRECISION_DEFAULT) == WTCONV_OK &&
+              wtconv_coreml_check_precision(&layer, "m", WTCONV_PRECISION_FP16) == WTCONV_OK,
+          "precision: default and fp16 take an fp16 model");
+    check_error(wtconv_coreml_check_precision(&layer, "m", WTCONV_PRECISION_FP32),
+                WTCONV_ERR_INVALID_ARGUMENT, "computes in fp16; options.precision asks for fp32",
+                "precision: fp32 asked of an fp16 model");
+}
+
+/* The cache key of a package written in memory: stable, and different for any other salt or
+ * byte. */
+static void test_generated_key(void) {
+    wtconv_coreml_package p;
+    char a[65], b[65], c[65], d[65];
+    memset(&p, 0, sizeof p);
+    wtconv_pb_init(&p.model);
+    wtconv_blob_file_init(&p.weights);
+    wtconv_pb_varint(&p.model, 1, 7);
+    wtconv_generated_package_key(&p, "os 1", a);
+    wtconv_generated_package_key(&p, "os 1", b);
+    wtconv_generated_package_key(&p, "os 2", c);
+    wtconv_pb_varint(&p.model, 2, 0);
+    wtconv_generated_package_key(&p, "os 1", d);
+    check(strlen(a) == 64 && strcmp(a, b) == 0 && strcmp(a, c) != 0 && strcmp(a, d) != 0,
+          "generated-package key: stable; another salt or byte gives another");
+    wtconv_coreml_package_free(&p);
 }
 
 static void make_plan(int n, int c, int h, int w, int k, int levels, int stride, wtconv_plan *plan,
@@ -373,6 +399,7 @@ int main(int argc, char **argv) {
     const char *tmp = argc > 1 ? argv[1] : ".";
     test_sha256();
     test_package_digest(tmp);
+    test_generated_key();
     test_metadata();
     test_features();
     test_dispatch_plan();
