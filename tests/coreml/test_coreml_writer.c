@@ -22,6 +22,7 @@
 
 static int failures;
 
+TEST_PRINTF(1, 2) static void failf(const char *fmt, ...);
 static void failf(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -9,6 +9,7 @@
 #include "base/sha256.h"
 #include "model/json.h"
 #include "protobuf_reader.h"
+#include "test_util.h"
 
 #define MAX_SYMBOLS 4096
 #define MAX_DIMS 16
@@ -23,6 +24,7 @@ typedef struct text {
     int failed;
 } text;
 
+TEST_PRINTF(2, 3) static void add(text *t, const char *fmt, ...);
 static void add(text *t, const char *fmt, ...) {
     va_list ap;
     int n;
@@ -80,6 +82,7 @@ typedef struct reader {
     int op_count; /* non-const operations so far in the current block */
 } reader;
 
+TEST_PRINTF(2, 3) static void fail(reader *r, const char *fmt, ...);
 static void fail(reader *r, const char *fmt, ...) {
     va_list ap;
     if (r->failed)

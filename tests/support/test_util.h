@@ -4,6 +4,14 @@
 
 #include <stddef.h>
 
+/* printf-style checking of a test helper's format (argument `fmt_index`, values from
+ * `first_arg`), so that warnings-as-errors builds accept its non-literal format. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TEST_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define TEST_PRINTF(fmt_index, first_arg)
+#endif
+
 /* The accuracy contract: max|y - ref| <= 1e-5 * max|ref| + 1e-6. Returns 1 if it holds and
  * reports the error and the bound through the pointers (either may be NULL). */
 int test_within_contract(const float *y, const float *ref, size_t count, double *max_err,
