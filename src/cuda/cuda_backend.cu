@@ -159,7 +159,7 @@ __device__ __forceinline__ void load_window(float *dst, int rows, int pitch, con
 
 /* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
  * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
-template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(level_args a) {
+template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kernel(level_args a) {
     extern __shared__ float4 smem4[];
     float *const smem = reinterpret_cast<float *>(smem4);
     const int k = K ? K : a.k;
@@ -288,40 +288,45 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
         }
         return;
     }
-    /* Level 0: the base branch for the same pixels, from the input tile. Pixel (gy, gx) needs
-     * input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts 2*pb above). */
+    /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
+     * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts
+     * 2*pb above): both output rows from the k+1 input rows they share. */
     const float *wbs = ws + 4 * kk;
     const float bias = wbs[kk];
-    float b[2][2 * kPerThread];
+    const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
+    if constexpr (K > 0) {
+        constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
 #pragma unroll
-    for (int dy = 0; dy < 2; dy++) {
-#pragma unroll
-        for (int q = 0; q < 2 * kPerThread; q++)
-            b[dy][q] = 0.0f;
-        const float *xb = xs + (2 * ty + dy + pb) * a.xp + 2 * kPerThread * tx;
-        if constexpr (K > 0) {
-            constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
-#pragma unroll
-            for (int i = 0; i < K; i++) {
-                float row[n];
-                load_row<n>(row, xb + i * a.xp);
+        for (int i = 0; i <= K; i++) {
+            float row[n];
+            load_row<n>(row, xb + i * a.xp);
+            if (i < K)
 #pragma unroll
                 for (int j = 0; j < K; j++) {
-                    const float wt = wbs[i * k + j];
+                    const float wt = wbs[i * K + j];
 #pragma unroll
                     for (int q = 0; q < 2 * kPerThread; q++)
-                        b[dy][q] = fmaf(wt, row[pb + j + q], b[dy][q]);
+                        p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
                 }
-            }
-        } else {
+            if (i > 0)
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wbs[(i - 1) * K + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
+                }
+        }
+    } else {
+#pragma unroll
+        for (int dy = 0; dy < 2; dy++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++) {
                     const float wt = wbs[i * k + j];
 #pragma unroll
                     for (int q = 0; q < 2 * kPerThread; q++)
-                        b[dy][q] = fmaf(wt, xb[i * a.xp + pb + j + q], b[dy][q]);
+                        p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
                 }
-        }
     }
     float *out = a.dst + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
 #pragma unroll
@@ -334,15 +339,14 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
             for (int q = 0; q < 2 * kPerThread; q++) {
                 const int gx = 2 * vb + q;
                 if (gx < a.w)
-                    out[(size_t)gy * a.out_w + gx] = (b[dy][q] + bias) + p[dy][q];
+                    out[(size_t)gy * a.out_w + gx] = p[dy][q] + bias;
             }
         } else if (gy % a.stride == 0) {
 #pragma unroll
             for (int q = 0; q < 2 * kPerThread; q++) {
                 const int gx = 2 * vb + q;
                 if (gx < a.w && gx % a.stride == 0)
-                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
-                        (b[dy][q] + bias) + p[dy][q];
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q] + bias;
             }
         }
     }
@@ -457,8 +461,8 @@ struct plane_args {
     int slice;                    /* floats of shared memory per plane (a multiple of 4) */
 };
 
-/* Coefficient positions per job of level l: NP on wide levels, 1 on narrow ones (more threads
- * at work). The kernel's NP is that of level 0. */
+/* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
+ * more, 1 on narrower ones (more threads at work). */
 template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a, int l) {
     return NP > 1 && (l == 0 || a.wc[l] >= 12);
 }
@@ -710,7 +714,10 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
         return false;
     memset(a, 0, sizeof *a);
-    *np = p.level[0].half_width >= 12 ? 4 : 1;
+    /* Four positions a job on level 0 from 6 coefficient columns (14x14 planes: 2 jobs a row,
+     * 0.180 -> 0.154 ms; 7x7 planes, 4 columns, are faster with one). Deep levels take four
+     * from 12 columns (plane_wide; from 6 made 28x28 slower). */
+    *np = p.level[0].half_width >= 6 ? 4 : 1;
     const int NP = *np;
     a->channels = p.channels;
     a->levels = L;
