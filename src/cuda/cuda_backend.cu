@@ -159,7 +159,7 @@ __device__ __forceinline__ void load_window(float *dst, int rows, int pitch, con
 
 /* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
  * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
-template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(level_args a) {
+template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kernel(level_args a) {
     extern __shared__ float4 smem4[];
     float *const smem = reinterpret_cast<float *>(smem4);
     const int k = K ? K : a.k;
@@ -288,40 +288,45 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
         }
         return;
     }
-    /* Level 0: the base branch for the same pixels, from the input tile. Pixel (gy, gx) needs
-     * input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts 2*pb above). */
+    /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
+     * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts
+     * 2*pb above): both output rows from the k+1 input rows they share. */
     const float *wbs = ws + 4 * kk;
     const float bias = wbs[kk];
-    float b[2][2 * kPerThread];
+    const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
+    if constexpr (K > 0) {
+        constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
 #pragma unroll
-    for (int dy = 0; dy < 2; dy++) {
-#pragma unroll
-        for (int q = 0; q < 2 * kPerThread; q++)
-            b[dy][q] = 0.0f;
-        const float *xb = xs + (2 * ty + dy + pb) * a.xp + 2 * kPerThread * tx;
-        if constexpr (K > 0) {
-            constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
-#pragma unroll
-            for (int i = 0; i < K; i++) {
-                float row[n];
-                load_row<n>(row, xb + i * a.xp);
+        for (int i = 0; i <= K; i++) {
+            float row[n];
+            load_row<n>(row, xb + i * a.xp);
+            if (i < K)
 #pragma unroll
                 for (int j = 0; j < K; j++) {
-                    const float wt = wbs[i * k + j];
+                    const float wt = wbs[i * K + j];
 #pragma unroll
                     for (int q = 0; q < 2 * kPerThread; q++)
-                        b[dy][q] = fmaf(wt, row[pb + j + q], b[dy][q]);
+                        p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
                 }
-            }
-        } else {
+            if (i > 0)
+#pragma unroll
+                for (int j = 0; j < K; j++) {
+                    const float wt = wbs[(i - 1) * K + j];
+#pragma unroll
+                    for (int q = 0; q < 2 * kPerThread; q++)
+                        p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
+                }
+        }
+    } else {
+#pragma unroll
+        for (int dy = 0; dy < 2; dy++)
             for (int i = 0; i < k; i++)
                 for (int j = 0; j < k; j++) {
                     const float wt = wbs[i * k + j];
 #pragma unroll
                     for (int q = 0; q < 2 * kPerThread; q++)
-                        b[dy][q] = fmaf(wt, xb[i * a.xp + pb + j + q], b[dy][q]);
+                        p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
                 }
-        }
     }
     float *out = a.dst + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
 #pragma unroll
@@ -334,15 +339,14 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256) level_kernel(
             for (int q = 0; q < 2 * kPerThread; q++) {
                 const int gx = 2 * vb + q;
                 if (gx < a.w)
-                    out[(size_t)gy * a.out_w + gx] = (b[dy][q] + bias) + p[dy][q];
+                    out[(size_t)gy * a.out_w + gx] = p[dy][q] + bias;
             }
         } else if (gy % a.stride == 0) {
 #pragma unroll
             for (int q = 0; q < 2 * kPerThread; q++) {
                 const int gx = 2 * vb + q;
                 if (gx < a.w && gx % a.stride == 0)
-                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
-                        (b[dy][q] + bias) + p[dy][q];
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q] + bias;
             }
         }
     }
@@ -442,191 +446,250 @@ constexpr int kPlaneMaxLevels = 8;
 struct plane_args {
     const float *x;
     float *y;
-    const float *weights; /* base [C][k][k], bias [C], then level i's [C][4][k][k] */
+    const float4 *weights; /* per channel: base k*k, bias, level i's 4*k*k; nw4 float4s each */
     long long planes, plane_base;
-    int channels, levels, stride, out_h, out_w;
+    int channels, levels, stride, out_h, out_w, nw4;
     int h[kPlaneMaxLevels], w[kPlaneMaxLevels];   /* level inputs */
     int hc[kPlaneMaxLevels], wc[kPlaneMaxLevels]; /* coefficient grids */
     int cp[kPlaneMaxLevels];                      /* coefficient row pitch (border included) */
     int coef[kPlaneMaxLevels];                    /* offset of level i's four bands */
     int band[kPlaneMaxLevels];                    /* floats per band */
-    int xr, xp;                                   /* input rows and pitch (border included) */
-    int r_off[2];                                 /* R_i of even / odd i */
-    int w_off;                                    /* the weights */
+    int xr, xp;                   /* input rows and pitch (border included) */
+    int r_off[2];                 /* R_i of even / odd i */
+    int w_off;                    /* the weights (16-byte aligned) */
+    int per_block, threads;       /* planes per block, threads per plane */
+    int slice;                    /* floats of shared memory per plane (a multiple of 4) */
 };
 
-/* One level of plane_kernel's inverse cascade: each thread takes NP coefficient positions of a
- * row at a time (NP = 1 on narrow levels, for more threads at work). */
+/* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
+ * more, 1 on narrower ones (more threads at work). */
+template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a, int l) {
+    return NP > 1 && (l == 0 || a.wc[l] >= 12);
+}
+
+/* The four filtered subbands of NP coefficient positions (u, v0 ..) of level l, through the
+ * inverse Haar, plus R of the level below, halved: p[dy][2m+dx] is the level input's pixel
+ * (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one band's 25-49 weights
+ * live at a time). */
 template <int K, int NP>
-__device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
-                                            long long plane) {
+__device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *sm, const float *ws,
+                                              int l, int u, int v0, float (&p)[2][2 * NP]) {
     constexpr int kk = K * K;
-    const int nthreads = blockDim.x, tid = threadIdx.x, L = a.levels, H = a.h[0], W = a.w[0];
-    const float bias = ws[kk];
-    float *y = a.y + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
-    const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l], bs = a.band[l];
-    const int per_row = (wc + NP - 1) / NP, jobs = hc * per_row;
+    const int wc = a.wc[l], cp = a.cp[l], bs = a.band[l];
     const float *cf = sm + a.coef[l];
     const float *wl = ws + kk + 1 + l * 4 * kk;
-    const float *rn = l + 1 < L ? sm + a.r_off[(l + 1) & 1] : nullptr;
-    float *rout = sm + a.r_off[l & 1];
-    const int h = a.h[l], w = a.w[l];
-    for (int job = tid; job < jobs; job += nthreads) {
-        const int u = job / per_row, v0 = (job - u * per_row) * NP;
-        /* p[dy][2m+dx]: pixel (2u+dy, 2(v0+m)+dx), the inverse Haar applied band by band
-         * (one band's 25-49 weights live at a time), halved at the end. */
-        float p[2][2 * NP];
+    const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
 #pragma unroll
-        for (int q = 0; q < 2 * NP; q++)
-            p[0][q] = p[1][q] = 0.0f;
+    for (int q = 0; q < 2 * NP; q++)
+        p[0][q] = p[1][q] = 0.0f;
 #pragma unroll 1
-        for (int s = 0; s < 4; s++) {
-            float acc[NP];
+    for (int s = 0; s < 4; s++) {
+        float acc[NP];
 #pragma unroll
-            for (int m = 0; m < NP; m++)
-                acc[m] = 0.0f;
+        for (int m = 0; m < NP; m++)
+            acc[m] = 0.0f;
 #pragma unroll
-            for (int i = 0; i < K; i++) {
-                const float *row = cf + s * bs + (u + i) * cp + v0;
+        for (int i = 0; i < K; i++) {
+            const float *row = cf + s * bs + (u + i) * cp + v0;
 #pragma unroll
-                for (int j = 0; j < K; j++) {
-                    const float wt = wl[s * kk + i * K + j];
+            for (int j = 0; j < K; j++) {
+                const float wt = wl[s * kk + i * K + j];
 #pragma unroll
-                    for (int m = 0; m < NP; m++)
-                        acc[m] = fmaf(wt, row[j + m], acc[m]);
-                }
-            }
-            /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right
-             * column, s3 both. */
-            const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
-#pragma unroll
-            for (int m = 0; m < NP; m++) {
-                p[0][2 * m] += acc[m];
-                p[0][2 * m + 1] = fmaf(right, acc[m], p[0][2 * m + 1]);
-                p[1][2 * m] = fmaf(lower, acc[m], p[1][2 * m]);
-                p[1][2 * m + 1] = fmaf(right * lower, acc[m], p[1][2 * m + 1]);
+                for (int m = 0; m < NP; m++)
+                    acc[m] = fmaf(wt, row[j + m], acc[m]);
             }
         }
+        /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right column, s3
+         * both. */
+        const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
 #pragma unroll
         for (int m = 0; m < NP; m++) {
-            const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
-            p[0][2 * m] = (p[0][2 * m] + r) * 0.5f;
-            p[0][2 * m + 1] = (p[0][2 * m + 1] + r) * 0.5f;
-            p[1][2 * m] = (p[1][2 * m] + r) * 0.5f;
-            p[1][2 * m + 1] = (p[1][2 * m + 1] + r) * 0.5f;
+            p[0][2 * m] += acc[m];
+            p[0][2 * m + 1] = fmaf(right, acc[m], p[0][2 * m + 1]);
+            p[1][2 * m] = fmaf(lower, acc[m], p[1][2 * m]);
+            p[1][2 * m + 1] = fmaf(right * lower, acc[m], p[1][2 * m + 1]);
         }
-        if (l > 0) {
+    }
 #pragma unroll
-            for (int dy = 0; dy < 2; dy++)
+    for (int m = 0; m < NP; m++) {
+        const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
+        p[0][2 * m] = (p[0][2 * m] + r) * 0.5f;
+        p[0][2 * m + 1] = (p[0][2 * m + 1] + r) * 0.5f;
+        p[1][2 * m] = (p[1][2 * m] + r) * 0.5f;
+        p[1][2 * m + 1] = (p[1][2 * m + 1] + r) * 0.5f;
+    }
+}
+
+/* Level l >= 1 of the inverse cascade: writes R_l; this thread's jobs are first, first +
+ * threads, ... */
+template <int K, int NP>
+__device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const float *ws, int l,
+                                           int first, int jobs) {
+    const int per_row = (a.wc[l] + NP - 1) / NP, h = a.h[l], w = a.w[l];
+    float *rout = sm + a.r_off[l & 1];
+    for (int job = first; job < jobs; job += a.threads) {
+        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        float p[2][2 * NP];
+        plane_wavelet<K, NP>(a, sm, ws, l, u, v0, p);
 #pragma unroll
-                for (int q = 0; q < 2 * NP; q++) {
-                    const int gy = 2 * u + dy, gx = 2 * v0 + q;
-                    if (gy < h && gx < w)
-                        rout[gy * w + gx] = p[dy][q];
-                }
-            continue;
-        }
-#pragma unroll 1
+        for (int dy = 0; dy < 2; dy++)
+#pragma unroll
+            for (int q = 0; q < 2 * NP; q++) {
+                const int gy = 2 * u + dy, gx = 2 * v0 + q;
+                if (gy < h && gx < w)
+                    rout[gy * w + gx] = p[dy][q];
+            }
+    }
+}
+
+/* Adds the base branch (without bias) of pixels (2u+dy, 2v0+q), dy < 2, q < 2NP, to b: both
+ * rows from the K+1 input rows they share. */
+template <int K, int NP>
+__device__ __forceinline__ void plane_base(const plane_args &a, const float *sm, const float *ws,
+                                           int u, int v0, float (&b)[2][2 * NP]) {
+    constexpr int n = 2 * NP + K - 1;
+#pragma unroll
+    for (int i = 0; i <= K; i++) {
+        const float *src = sm + (2 * u + i) * a.xp + 2 * v0;
+        float row[n];
+#pragma unroll
+        for (int j = 0; j < n; j++)
+            row[j] = src[j];
+        if (i < K)
+#pragma unroll
+            for (int j = 0; j < K; j++) {
+                const float wt = ws[i * K + j];
+#pragma unroll
+                for (int q = 0; q < 2 * NP; q++)
+                    b[0][q] = fmaf(wt, row[j + q], b[0][q]);
+            }
+        if (i > 0)
+#pragma unroll
+            for (int j = 0; j < K; j++) {
+                const float wt = ws[(i - 1) * K + j];
+#pragma unroll
+                for (int q = 0; q < 2 * NP; q++)
+                    b[1][q] = fmaf(wt, row[j + q], b[1][q]);
+            }
+    }
+}
+
+/* Level 0: the wavelet part plus the base branch of each job's pixels, written to y with the
+ * stride (thread tid of the plane's). */
+template <int K, int NP>
+__device__ __forceinline__ void plane_top(const plane_args &a, const float *sm, const float *ws,
+                                          long long plane, int tid) {
+    constexpr int kk = K * K;
+    const int H = a.h[0], W = a.w[0];
+    const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
+    const float bias = ws[kk];
+    float *y = a.y + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+    for (int job = tid; job < jobs; job += a.threads) {
+        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        float p[2][2 * NP];
+        plane_wavelet<K, NP>(a, sm, ws, 0, u, v0, p);
+        plane_base<K, NP>(a, sm, ws, u, v0, p);
+#pragma unroll
         for (int dy = 0; dy < 2; dy++) {
             const int gy = 2 * u + dy;
-            float b[2 * NP];
-#pragma unroll
-            for (int q = 0; q < 2 * NP; q++)
-                b[q] = 0.0f;
-#pragma unroll
-            for (int i = 0; i < K; i++) {
-                const float *row = sm + (gy + i) * a.xp + 2 * v0;
-#pragma unroll
-                for (int j = 0; j < K; j++) {
-                    const float wt = ws[i * K + j];
-#pragma unroll
-                    for (int q = 0; q < 2 * NP; q++)
-                        b[q] = fmaf(wt, row[j + q], b[q]);
-                }
-            }
             if (gy >= H || gy % a.stride)
                 continue;
 #pragma unroll
             for (int q = 0; q < 2 * NP; q++) {
                 const int gx = 2 * v0 + q;
                 if (gx < W && gx % a.stride == 0)
-                    y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] =
-                        (b[q] + bias) + (dy ? p[1][q] : p[0][q]);
+                    y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q] + bias;
             }
         }
     }
 }
 
+/* Whole planes: `per_block` planes a block, `threads` threads each (the block's threads beyond
+ * per_block * threads only meet the barriers). */
 template <int K, int NP>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
-    float *const sm = reinterpret_cast<float *>(smem4);
-    constexpr int pb = (K - 1) / 2, kk = K * K;
-    const int nthreads = blockDim.x, tid = threadIdx.x;
-    const int lane = tid & 31, warp = tid >> 5, nwarps = (nthreads + 31) >> 5;
-    const long long plane = blockIdx.x;
-    const int c = (int)((a.plane_base + plane) % a.channels);
+    constexpr int pb = (K - 1) / 2;
+    const int nthreads = a.threads, z = threadIdx.x / nthreads, tid = threadIdx.x - z * nthreads;
+    const long long plane = (long long)blockIdx.x * a.per_block + z;
+    const bool active = z < a.per_block && plane < a.planes;
+    float *const sm = reinterpret_cast<float *>(smem4) + (active ? z * a.slice : 0);
+    const int c = (int)((a.plane_base + (active ? plane : 0)) % a.channels);
     const int H = a.h[0], W = a.w[0], L = a.levels;
     const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
 
-    /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
-    load_window(sm, a.xr, a.xp, x, H, W, -pb, -pb, tid, nthreads);
-    /* Weights: base, bias, each level's four bands. */
-    float *ws = sm + a.w_off;
-    const int nw = kk + 1 + L * 4 * kk;
-    for (int i = tid; i < nw; i += nthreads) {
-        float v;
-        if (i < kk)
-            v = a.weights[(size_t)c * kk + i];
-        else if (i == kk)
-            v = a.weights[(size_t)a.channels * kk + c];
-        else {
-            const int l = (i - kk - 1) / (4 * kk), j = (i - kk - 1) - l * 4 * kk;
-            v = a.weights[(size_t)a.channels * (kk + 1) + (size_t)l * a.channels * 4 * kk +
-                          (size_t)c * 4 * kk + j];
-        }
-        ws[i] = v;
+    if (active) {
+        /* The channel's packed weights (base, bias, each level's four bands) as float4s, the
+         * first two per thread loaded before the input so that both are in flight together. */
+        const float4 *wsrc = a.weights + (size_t)c * a.nw4;
+        float4 *wdst = reinterpret_cast<float4 *>(sm + a.w_off);
+        float4 wv[2];
+#pragma unroll
+        for (int j = 0; j < 2; j++)
+            if (tid + j * nthreads < a.nw4)
+                wv[j] = __ldg(wsrc + tid + j * nthreads);
+        /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
+        load_window(sm, a.xr, a.xp, x, H, W, -pb, -pb, tid, nthreads);
+#pragma unroll
+        for (int j = 0; j < 2; j++)
+            if (tid + j * nthreads < a.nw4)
+                wdst[tid + j * nthreads] = wv[j];
+        for (int i = tid + 2 * nthreads; i < a.nw4; i += nthreads)
+            wdst[i] = __ldg(wsrc + i);
     }
+    const float *ws = sm + a.w_off;
     __syncthreads();
 
-    /* Haar coefficients of each level, from the level input: x, then the LL band before. */
+    /* Haar coefficients of each level, from the level input: x, then the LL band before. Thread
+     * tid takes elements tid, tid + nthreads, ... of the rows x pitch band (border included). */
     for (int l = 0; l < L; l++) {
         const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
         const int ip = l == 0 ? a.xp : a.cp[l - 1];
         const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
         float *out = sm + a.coef[l];
         const int bs = a.band[l], rows = hc + K - 1;
-        for (int r = warp; r < rows; r += nwarps) {
-            const int u = r - pb;
-            for (int q = lane; q < cp; q += 32) {
-                const int v = q - pb;
-                float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
-                if (u >= 0 && u < hc && v >= 0 && v < wc) {
-                    const int y0 = 2 * u, x0 = 2 * v;
-                    const bool right = x0 + 1 < w, down = y0 + 1 < h;
-                    A = in[y0 * ip + x0];
-                    B = right ? in[y0 * ip + x0 + 1] : 0.0f;
-                    C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
-                    D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
-                }
-                float *o = out + r * cp + q;
-                o[0] = (A + B + C + D) * 0.5f;
-                o[bs] = (A + B - C - D) * 0.5f;
-                o[2 * bs] = (A - B + C - D) * 0.5f;
-                o[3 * bs] = (A - B - C + D) * 0.5f;
+        const int dr = nthreads / cp, dq = nthreads - dr * cp;
+        int r = tid / cp, q = tid - r * cp;
+        for (; active && r < rows;) {
+            const int u = r - pb, v = q - pb;
+            float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
+            if (u >= 0 && u < hc && v >= 0 && v < wc) {
+                const int y0 = 2 * u, x0 = 2 * v;
+                const bool right = x0 + 1 < w, down = y0 + 1 < h;
+                A = in[y0 * ip + x0];
+                B = right ? in[y0 * ip + x0 + 1] : 0.0f;
+                C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
+                D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+            }
+            float *o = out + r * cp + q;
+            o[0] = (A + B + C + D) * 0.5f;
+            o[bs] = (A + B - C - D) * 0.5f;
+            o[2 * bs] = (A - B + C - D) * 0.5f;
+            o[3 * bs] = (A - B - C + D) * 0.5f;
+            q += dq;
+            r += dr;
+            if (q >= cp) {
+                q -= cp;
+                r++;
             }
         }
         __syncthreads();
     }
 
     /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
-    for (int l = L - 1; l >= 0; l--) {
-        if (NP > 1 && (l == 0 || a.wc[l] >= 12))
-            plane_level<K, NP>(a, sm, ws, l, plane);
-        else
-            plane_level<K, 1>(a, sm, ws, l, plane);
+    for (int l = L - 1; l >= 1; l--) {
+        const bool wide = plane_wide<NP>(a, l);
+        const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
+        if (active && tid < jobs) {
+            if (wide)
+                plane_deep<K, NP>(a, sm, ws, l, tid, jobs);
+            else
+                plane_deep<K, 1>(a, sm, ws, l, tid, jobs);
+        }
         __syncthreads();
     }
+    if (active)
+        plane_top<K, NP>(a, sm, ws, plane, tid);
 }
 
 typedef void (*plane_fn)(plane_args);
@@ -651,7 +714,10 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
         return false;
     memset(a, 0, sizeof *a);
-    *np = p.level[0].half_width >= 12 ? 4 : 1;
+    /* Four positions a job on level 0 from 6 coefficient columns (14x14 planes: 2 jobs a row,
+     * 0.180 -> 0.154 ms; 7x7 planes, 4 columns, are faster with one). Deep levels take four
+     * from 12 columns (plane_wide; from 6 made 28x28 slower). */
+    *np = p.level[0].half_width >= 6 ? 4 : 1;
     const int NP = *np;
     a->channels = p.channels;
     a->levels = L;
@@ -676,14 +742,41 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     at += L >= 2 ? (size_t)p.level[1].height * p.level[1].width : 0;
     a->r_off[0] = (int)at;
     at += L >= 3 ? (size_t)p.level[2].height * p.level[2].width : 0;
+    at = (size_t)round4((int)at);
     a->w_off = (int)at;
-    at += (size_t)k * k + 1 + (size_t)L * 4 * k * k;
-    *smem = at * sizeof(float);
-    if (*smem > kPlaneSmemMax)
+    a->nw4 = round4(k * k + 1 + L * 4 * k * k) / 4;
+    at += 4 * (size_t)a->nw4;
+    if (at * sizeof(float) > kPlaneSmemMax)
         return false;
+    a->slice = (int)at;
+    /* Threads per plane: one per level-0 job. Planes per block: as many as keep the most planes
+     * on an SM (by its 2048 threads, 64 registers a thread, 32 blocks and 227 KiB of shared
+     * memory, 1 KiB of it reserved per block), at most 256 threads and 64 KiB a block. */
     const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
-    int threads = (jobs + 31) / 32 * 32;
-    *block = dim3((unsigned)(threads < kMaxThreads ? threads : kMaxThreads));
+    a->threads = jobs < kMaxThreads ? jobs : kMaxThreads;
+    int best = 0;
+    a->per_block = 1;
+    for (int per = 1; per * a->threads <= kMaxThreads; per++) {
+        const size_t bytes = (size_t)per * at * sizeof(float);
+        if (bytes > kPlaneSmemMax)
+            break;
+        const int threads = (per * a->threads + 31) / 32 * 32;
+        const int regs = k == 7 ? 80 : 64;
+        int blocks = 65536 / (threads * regs);
+        if (blocks > 2048 / threads)
+            blocks = 2048 / threads;
+        if (blocks > 32)
+            blocks = 32;
+        const int by_smem = (int)((227 * 1024) / (bytes + 1024));
+        if (blocks > by_smem)
+            blocks = by_smem;
+        if (blocks * per > best) {
+            best = blocks * per;
+            a->per_block = per;
+        }
+    }
+    *smem = (size_t)a->per_block * at * sizeof(float);
+    *block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32));
     return true;
 }
 
@@ -826,10 +919,11 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         plane_args a = s->plane;
         a.x = x;
         a.y = y;
-        a.weights = s->weights;
+        a.weights = reinterpret_cast<const float4 *>(s->weights);
         a.planes = planes;
         a.plane_base = first;
-        s->plane_kernel<<<(unsigned)planes, s->plane_block, s->plane_smem, stream>>>(a);
+        const long long blocks = (planes + a.per_block - 1) / a.per_block;
+        s->plane_kernel<<<(unsigned)blocks, s->plane_block, s->plane_smem, stream>>>(a);
         const cudaError_t e = cudaGetLastError();
         return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
     }
@@ -990,23 +1084,30 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         }
     }
 
-    /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. */
-    const size_t nweights = C * kk + C + (size_t)L * 4 * C * kk;
-    float *host = static_cast<float *>(malloc(nweights * sizeof(float)));
+    /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. The tiled kernels
+     * take [C][k][k] base weights, [C] biases, then each level's [C][4][k][k]; the whole-plane
+     * kernel one packed run per channel (base, bias, each level's four bands), padded to a
+     * multiple of four floats so that a block loads its channel as float4s. */
+    const size_t per_channel = s->whole_planes ? 4 * (size_t)s->plane.nw4 : 0;
+    const size_t nweights =
+        s->whole_planes ? C * per_channel : C * kk + C + (size_t)L * 4 * C * kk;
+    float *host = static_cast<float *>(calloc(nweights, sizeof(float)));
     if (!host) {
         free(s);
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for the CUDA weights");
     }
     for (int c = 0; c < C; c++) {
+        float *base = s->whole_planes ? host + c * per_channel : host + c * kk;
+        float *bias = s->whole_planes ? base + kk : host + C * kk + c;
         for (size_t t = 0; t < kk; t++)
-            host[c * kk + t] = m->base_scale[c] * m->base_weight[c * kk + t];
-        host[C * kk + c] = m->base_scale[c] * m->base_bias[c];
-    }
-    for (int i = 0; i < L; i++) {
-        float *w = host + C * kk + C + (size_t)i * 4 * C * kk;
-        for (size_t ch = 0; ch < 4 * (size_t)C; ch++)
-            for (size_t t = 0; t < kk; t++)
-                w[ch * kk + t] = m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t];
+            base[t] = m->base_scale[c] * m->base_weight[c * kk + t];
+        *bias = m->base_scale[c] * m->base_bias[c];
+        for (int i = 0; i < L; i++) {
+            float *w = s->whole_planes ? base + kk + 1 + (size_t)i * 4 * kk
+                                       : host + C * kk + C + ((size_t)i * C + c) * 4 * kk;
+            for (size_t t = 0; t < 4 * kk; t++)
+                w[t] = m->wavelet_scale[i][4 * c + t / kk] * m->wavelet_weight[i][4 * c * kk + t];
+        }
     }
     if ((e = cudaMalloc(&s->weights, nweights * sizeof(float))) != cudaSuccess ||
         (e = cudaMemcpy(s->weights, host, nweights * sizeof(float), cudaMemcpyHostToDevice)) !=
