@@ -91,7 +91,9 @@ WTCONV_API const char *wtconv_last_error(void);
 
 /* ---- Backends ---------------------------------------------------------------------------- */
 typedef enum wtconv_backend {
-    WTCONV_BACKEND_AUTO = 0,  /* the best backend this build and machine offer */
+    WTCONV_BACKEND_AUTO = 0,  /* the best backend this build and machine offer: Metal where it
+                                 runs (macOS 13 / iOS 16), else the CPU; for a safetensors
+                                 file, the CPU also when Metal cannot build the layer */
     WTCONV_BACKEND_CPU = 1,   /* portable C, available everywhere */
     WTCONV_BACKEND_METAL = 2, /* Apple GPU / Neural Engine (Metal + Core ML) */
     WTCONV_BACKEND_CUDA = 3   /* NVIDIA GPU (builds with WTCONV_WITH_CUDA); never picked by AUTO */

@@ -152,9 +152,20 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
     if (!ctx)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a context");
     ctx->backend = backend;
-    if (format == WTCONV_MODEL_SAFETENSORS)
+    if (format == WTCONV_MODEL_SAFETENSORS) {
         status = create_from_weights(backend, model_path, &options, channels, height, width, ctx);
-    else {
+        /* AUTO prefers a platform backend (Metal, whose create compiles a Core ML program);
+         * should it fail to build the layer, AUTO still gives a working context, on the CPU
+         * (a bad file or request fails there the same way). An explicit backend reports its
+         * own failure. */
+        if (status != WTCONV_OK && options.backend == WTCONV_BACKEND_AUTO &&
+            backend->kind != WTCONV_BACKEND_CPU &&
+            (ctx->backend = wtconv_backend_lookup(WTCONV_BACKEND_CPU, format)) != NULL) {
+            backend = ctx->backend;
+            status =
+                create_from_weights(backend, model_path, &options, channels, height, width, ctx);
+        }
+    } else {
         wtconv_backend_request request;
         request.model_path = model_path;
         request.layer = options.layer;
