@@ -4,10 +4,10 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "cpu/kernel_macros.h"
-#include "cpu/haar_rows.h"
+#include "cpu/kernels/kernel_macros.h"
+#include "cpu/kernels/haar_rows.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
 
 #define LANES 8
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "cpu/channel_block.h"
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/kernel_macros.h"
 
 /* r[i] <- column i of the 16 x 16 matrix whose rows were r[0..15]. */
 WTCONV_INLINE void transpose16(__m512 r[16]) {
@@ -53,4 +53,4 @@ WTCONV_INLINE __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u);
 #define CB_STORE_FIRST(p, n, v) _mm512_mask_storeu_ps((p), first_lanes(n), (v))
 #define CB_TRANSPOSE(r) transpose16(r)
 #define CB_ENTRY wtconv_cpu_channel_block_avx512
-#include "cpu/channel_block_impl.h"
+#include "cpu/kernels/channel_block_template.h"

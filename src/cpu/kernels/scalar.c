@@ -2,10 +2,10 @@
  * Loops run along rows so that a compiler can vectorise them for the baseline ISA. */
 #include <stddef.h>
 
-#include "cpu/haar_rows.h"
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/haar_rows.h"
+#include "cpu/kernels/kernel_macros.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
 
 /* One prefetch step per call, whatever its width (see wtconv_cpu_kernels.lanes). */
 #define SCALAR_STEP_COLUMNS (1 << 30)

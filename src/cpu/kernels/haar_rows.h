@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/kernel_macros.h"
 
 typedef void (*wtconv_haar_row_fn)(const float *r0, const float *r1, int width, float *ll,
                                    float *lh, float *hl, float *hh);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "cpu/channel_block.h"
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/kernel_macros.h"
 
 /* r[i] <- column i of the 8 x 8 matrix whose rows were r[0..7]. */
 WTCONV_INLINE void transpose8(__m256 r[8]) {
@@ -53,4 +53,4 @@ WTCONV_INLINE __m256i first_lanes(int n) {
 #define CB_STORE_FIRST(p, n, v) _mm256_maskstore_ps((p), first_lanes(n), (v))
 #define CB_TRANSPOSE(r) transpose8(r)
 #define CB_ENTRY wtconv_cpu_channel_block_avx2
-#include "cpu/channel_block_impl.h"
+#include "cpu/kernels/channel_block_template.h"

@@ -5,9 +5,9 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/kernel_macros.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
 
 #define LANES 16
 /* The largest k with its own unrolled kernel, and the largest any k can be. */
@@ -54,7 +54,7 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_HALF_ADD(a, b) _mm256_add_ps((a), (b))
 #define CHUNK_HALF_SUB(a, b) _mm256_sub_ps((a), (b))
 #define CHUNK_INTERLEAVE(even, odd) interleave_zmm((even), (odd))
-#include "cpu/kernels_avx512_chunk.h"
+#include "cpu/kernels/x86/avx512_dwconv_template.h"
 
 #define CHUNK_LANES 8
 #define CHUNK_VEC __m256
@@ -72,7 +72,7 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 #define CHUNK_HALF_ADD(a, b) _mm_add_ps((a), (b))
 #define CHUNK_HALF_SUB(a, b) _mm_sub_ps((a), (b))
 #define CHUNK_INTERLEAVE(even, odd) interleave_ymm((even), (odd))
-#include "cpu/kernels_avx512_chunk.h"
+#include "cpu/kernels/x86/avx512_dwconv_template.h"
 
 /* A block: zmm chunks while more than 8 columns are left, then one ymm chunk. */
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
