@@ -136,8 +136,9 @@
     WTCONV_STAMP_DWCONV_BANDS_K(7, isa)
 
 /* The Haar kernels (wtconv_haar_fn, wtconv_haar_ll_fn, wtconv_haar_inverse_fn): haar_<isa>,
- * haar_ll_<isa> and haar_inverse_<isa>, each a loop over coefficient rows j around the file's
- * body for one row:
+ * haar_ll_<isa> and haar_inverse_<isa>, each a loop over coefficient rows j (the functions
+ * below, always inlined, so that the row body's call is direct and inlined too) around the
+ * file's body for one row:
  *   haar_row(r0, r1, width, ll, lh, hl, hh): input rows 2j and 2j+1 (r1 NULL below the
  *     plane) into row j of the four subbands;
  *   haar_ll_row(r0, r1, width, ll): the same, LL subband only, with its factor 1/2;
@@ -146,30 +147,57 @@
 #define WTCONV_STAMP_HAAR(isa)                                                                     \
     static void haar_##isa(const float *src, int width, int rows, int src_rows, float *dst,        \
                            size_t row_pitch, size_t band_pitch) {                                  \
-        for (int j = 0; j < rows; j++) {                                                           \
-            const float *r0 = src + (size_t)(2 * j) * (size_t)width;                               \
-            float *d = dst + (size_t)j * row_pitch;                                                \
-            haar_row(r0, 2 * j + 1 < src_rows ? r0 + width : NULL, width, d, d + band_pitch,       \
-                     d + 2 * band_pitch, d + 3 * band_pitch);                                      \
-        }                                                                                          \
+        wtconv_cpu_haar_rows(haar_row, src, width, rows, src_rows, dst, row_pitch, band_pitch);    \
     }                                                                                              \
     static void haar_ll_##isa(const float *src, int width, int rows, int src_rows, float *dst,     \
                               size_t row_pitch) {                                                  \
-        for (int j = 0; j < rows; j++) {                                                           \
-            const float *r0 = src + (size_t)(2 * j) * (size_t)width;                               \
-            haar_ll_row(r0, 2 * j + 1 < src_rows ? r0 + width : NULL, width,                       \
-                        dst + (size_t)j * row_pitch);                                              \
-        }                                                                                          \
+        wtconv_cpu_haar_ll_rows(haar_ll_row, src, width, rows, src_rows, dst, row_pitch);          \
     }                                                                                              \
     static void haar_inverse_##isa(const float *src, size_t row_pitch, size_t band_pitch,          \
                                    int half_width, int rows, float *dst, size_t dst_pitch,         \
                                    int width, int dst_rows) {                                      \
-        for (int j = 0; j < rows; j++) {                                                           \
-            const float *s = src + (size_t)j * row_pitch;                                          \
-            float *o0 = dst + (size_t)(2 * j) * dst_pitch;                                         \
-            haar_inverse_row(s, s + band_pitch, s + 2 * band_pitch, s + 3 * band_pitch,            \
-                             half_width, o0, 2 * j + 1 < dst_rows ? o0 + dst_pitch : NULL, width); \
-        }                                                                                          \
+        wtconv_cpu_haar_inverse_rows(haar_inverse_row, src, row_pitch, band_pitch, half_width,     \
+                                     rows, dst, dst_pitch, width, dst_rows);                       \
     }
+
+/* The row loops of the Haar stamp, each handed the row body it inlines. */
+typedef void (*wtconv_haar_row_fn)(const float *r0, const float *r1, int width, float *ll,
+                                   float *lh, float *hl, float *hh);
+typedef void (*wtconv_haar_ll_row_fn)(const float *r0, const float *r1, int width, float *ll);
+typedef void (*wtconv_haar_inverse_row_fn)(const float *ll, const float *lh, const float *hl,
+                                           const float *hh, int half_width, float *o0, float *o1,
+                                           int width);
+
+WTCONV_INLINE void wtconv_cpu_haar_rows(wtconv_haar_row_fn row_fn, const float *src, int width,
+                                        int rows, int src_rows, float *dst, size_t row_pitch,
+                                        size_t band_pitch) {
+    for (int j = 0; j < rows; j++) {
+        const float *r0 = src + (size_t)(2 * j) * (size_t)width;
+        float *d = dst + (size_t)j * row_pitch;
+        row_fn(r0, 2 * j + 1 < src_rows ? r0 + width : NULL, width, d, d + band_pitch,
+               d + 2 * band_pitch, d + 3 * band_pitch);
+    }
+}
+
+WTCONV_INLINE void wtconv_cpu_haar_ll_rows(wtconv_haar_ll_row_fn row_fn, const float *src,
+                                           int width, int rows, int src_rows, float *dst,
+                                           size_t row_pitch) {
+    for (int j = 0; j < rows; j++) {
+        const float *r0 = src + (size_t)(2 * j) * (size_t)width;
+        row_fn(r0, 2 * j + 1 < src_rows ? r0 + width : NULL, width, dst + (size_t)j * row_pitch);
+    }
+}
+
+WTCONV_INLINE void wtconv_cpu_haar_inverse_rows(wtconv_haar_inverse_row_fn row_fn, const float *src,
+                                                size_t row_pitch, size_t band_pitch, int half_width,
+                                                int rows, float *dst, size_t dst_pitch, int width,
+                                                int dst_rows) {
+    for (int j = 0; j < rows; j++) {
+        const float *s = src + (size_t)j * row_pitch;
+        float *o0 = dst + (size_t)(2 * j) * dst_pitch;
+        row_fn(s, s + band_pitch, s + 2 * band_pitch, s + 3 * band_pitch, half_width, o0,
+               2 * j + 1 < dst_rows ? o0 + dst_pitch : NULL, width);
+    }
+}
 
 #endif
