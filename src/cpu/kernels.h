@@ -1,6 +1,7 @@
 /* Internal: the CPU backend's inner loops, one table of them per instruction set (portable C,
- * AVX2+FMA, AVX-512, NEON). The cascade (cpu/cascade.c) drives them one block of rows at a
- * time; src/cpu/isa.c picks the table at create time. */
+ * AVX2+FMA, AVX-512, NEON), each made in src/cpu/kernels/ (how: cpu/kernels/stamp.h). The
+ * cascade (cpu/cascade.c) drives them one block of rows at a time; src/cpu/isa.c picks the
+ * table at create time. */
 #ifndef WTCONV_CPU_KERNELS_H
 #define WTCONV_CPU_KERNELS_H
 

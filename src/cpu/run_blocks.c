@@ -1,7 +1,7 @@
 /* Channel blocks (cpu/run.h): small planes, a block of channels at a time. */
 #include "cpu/run.h"
 
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
 #include "cpu/state.h"
 
 /* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's

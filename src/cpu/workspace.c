@@ -50,7 +50,7 @@ static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
     const size_t threads = (size_t)s->threads;
     const size_t planes = (size_t)plan->batch * (size_t)plan->channels;
     const size_t level1_buffers = s->whole_planes ? threads : planes;
-    cursor c = {base, 0, 0};
+    cursor c = {.base = base, .offset = 0, .overflow = 0};
     float *level1, *bands;
     ws->workers = take(&c, threads, sizeof(wtconv_cpu_worker));
     ws->shares = take(&c, threads, sizeof(wtconv_cpu_share));

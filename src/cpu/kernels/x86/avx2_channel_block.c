@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "cpu/channel_block.h"
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/stamp.h"
 
 /* r[i] <- column i of the 8 x 8 matrix whose rows were r[0..7]. */
 WTCONV_INLINE void transpose8(__m256 r[8]) {
@@ -37,20 +37,23 @@ WTCONV_INLINE __m256i first_lanes(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-#define CB_LANES 8
-/* 16 ymm registers: 4 accumulators, up to 7 weights and an input vector. */
+/* The vector words (kernels/vector_undef.h). */
+#define V_LANES 8
+#define V_VEC __m256
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_SUB(a, b) _mm256_sub_ps((a), (b))
+#define V_MUL(a, b) _mm256_mul_ps((a), (b))
+#define V_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define V_SET1(f) _mm256_set1_ps(f)
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD_FIRST(p, n) _mm256_maskload_ps((p), first_lanes(n))
+#define V_STORE_FIRST(p, n, v) _mm256_maskstore_ps((p), first_lanes(n), (v))
+#define V_TRANSPOSE(r) transpose8(r)
+
+/* The template's own parameters. CB_CHUNK 4: 16 ymm registers hold 4 accumulators, up to 7
+ * weights and an input vector. */
 #define CB_CHUNK 4
-#define CB_VEC __m256
-#define CB_LOAD(p) _mm256_loadu_ps(p)
-#define CB_STORE(p, v) _mm256_storeu_ps((p), (v))
-#define CB_ADD(a, b) _mm256_add_ps((a), (b))
-#define CB_SUB(a, b) _mm256_sub_ps((a), (b))
-#define CB_MUL(a, b) _mm256_mul_ps((a), (b))
-#define CB_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#define CB_SET1(f) _mm256_set1_ps(f)
-#define CB_ZERO() _mm256_setzero_ps()
-#define CB_LOAD_FIRST(p, n) _mm256_maskload_ps((p), first_lanes(n))
-#define CB_STORE_FIRST(p, n, v) _mm256_maskstore_ps((p), first_lanes(n), (v))
-#define CB_TRANSPOSE(r) transpose8(r)
 #define CB_ENTRY wtconv_cpu_channel_block_avx2
-#include "cpu/channel_block_impl.h"
+#include "cpu/kernels/channel_block_template.h"

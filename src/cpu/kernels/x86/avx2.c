@@ -4,10 +4,9 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "cpu/kernel_macros.h"
-#include "cpu/haar_rows.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
+#include "cpu/kernels/stamp.h"
 
 #define LANES 8
 
@@ -149,7 +148,7 @@ WTCONV_INLINE void dwconv_block_any(const float *const *in, const float *const *
     }
 }
 
-WTCONV_DEFINE_DWCONV_KERNELS(avx2)
+WTCONV_STAMP_DWCONV(avx2)
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 8 blocks per step: 16 columns of each input row, split into even and odd columns. */
@@ -172,8 +171,8 @@ WTCONV_INLINE void load_pairs(const float *row, int j, int width, __m256 *even, 
     }
 }
 
-WTCONV_INLINE void haar_row_avx2(const float *r0, const float *r1, int width, float *ll, float *lh,
-                                 float *hl, float *hh) {
+WTCONV_INLINE void haar_row(const float *r0, const float *r1, int width, float *ll, float *lh,
+                            float *hl, float *hh) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j += LANES) {
         const int edge = j + LANES > half;
@@ -191,7 +190,7 @@ WTCONV_INLINE void haar_row_avx2(const float *r0, const float *r1, int width, fl
     }
 }
 
-WTCONV_INLINE void haar_ll_row_avx2(const float *r0, const float *r1, int width, float *ll) {
+WTCONV_INLINE void haar_ll_row(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2;
     const __m256 h = _mm256_set1_ps(0.5f);
     for (int j = 0; j < half; j += LANES) {
@@ -213,9 +212,9 @@ WTCONV_INLINE void store_pairs(float *row, int j, int width, __m256 even, __m256
     store_cols(row, col + LANES, width, _mm256_permute2f128_ps(lo, hi, 0x31), edge);
 }
 
-WTCONV_INLINE void haar_inverse_row_avx2(const float *ll, const float *lh, const float *hl,
-                                         const float *hh, int half_width, float *o0, float *o1,
-                                         int width) {
+WTCONV_INLINE void haar_inverse_row(const float *ll, const float *lh, const float *hl,
+                                    const float *hh, int half_width, float *o0, float *o1,
+                                    int width) {
     for (int j = 0; j < half_width; j += LANES) {
         const int edge = j + LANES > half_width;
         const __m256 s0 = load_cols(ll, j, half_width, edge);
@@ -231,21 +230,7 @@ WTCONV_INLINE void haar_inverse_row_avx2(const float *ll, const float *lh, const
     }
 }
 
-static void haar_avx2(const float *src, int width, int rows, int src_rows, float *dst,
-                      size_t row_pitch, size_t band_pitch) {
-    wtconv_cpu_haar_rows(haar_row_avx2, src, width, rows, src_rows, dst, row_pitch, band_pitch);
-}
-
-static void haar_ll_avx2(const float *src, int width, int rows, int src_rows, float *dst,
-                         size_t row_pitch) {
-    wtconv_cpu_haar_ll_rows(haar_ll_row_avx2, src, width, rows, src_rows, dst, row_pitch);
-}
-
-static void haar_inverse_avx2(const float *src, size_t row_pitch, size_t band_pitch, int half_width,
-                              int rows, float *dst, size_t dst_pitch, int width, int dst_rows) {
-    wtconv_cpu_haar_inverse_rows(haar_inverse_row_avx2, src, row_pitch, band_pitch, half_width,
-                                 rows, dst, dst_pitch, width, dst_rows);
-}
+WTCONV_STAMP_HAAR(avx2)
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_avx2(void) {
     static const wtconv_cpu_kernels table = {

@@ -2,17 +2,19 @@
  * Loops run along rows so that a compiler can vectorise them for the baseline ISA. */
 #include <stddef.h>
 
-#include "cpu/haar_rows.h"
-#include "cpu/kernel_macros.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/haar_columns.h"
+#include "cpu/kernels/prefetch.h"
+#include "cpu/kernels/stamp.h"
 
 /* One prefetch step per call, whatever its width (see wtconv_cpu_kernels.lanes). */
 #define SCALAR_STEP_COLUMNS (1 << 30)
 
-static void dwconv_scalar(const float *const *in, const float *const *init, float bias,
-                          const float *weights, int k, int width, float *const *out, int rows,
-                          wtconv_cpu_prefetch *prefetch) {
+/* The depthwise kernel for any k: nothing here is worth instantiating per size, so this is its
+ * own entry point (no stamp). */
+static void dwconv_any_scalar(const float *const *in, const float *const *init, float bias,
+                              const float *weights, int k, int width, float *const *out, int rows,
+                              wtconv_cpu_prefetch *prefetch) {
     const int before = (k - 1) / 2;
     for (int o = 0; o < rows; o++) {
         float *dst = out[o];
@@ -41,8 +43,8 @@ static void dwconv_scalar(const float *const *in, const float *const *init, floa
 }
 
 /* The 2x2 block's four inputs; b, c, d are zero beyond the plane's last column or row. */
-WTCONV_INLINE void haar_row_scalar(const float *r0, const float *r1, int width, float *ll,
-                                   float *lh, float *hl, float *hh) {
+WTCONV_INLINE void haar_row(const float *r0, const float *r1, int width, float *ll, float *lh,
+                            float *hl, float *hh) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j++) {
         const int odd = 2 * j + 1 < width;
@@ -55,7 +57,7 @@ WTCONV_INLINE void haar_row_scalar(const float *r0, const float *r1, int width, 
     }
 }
 
-WTCONV_INLINE void haar_ll_row_scalar(const float *r0, const float *r1, int width, float *ll) {
+WTCONV_INLINE void haar_ll_row(const float *r0, const float *r1, int width, float *ll) {
     const int half = (width + 1) / 2;
     for (int j = 0; j < half; j++) {
         const int odd = 2 * j + 1 < width;
@@ -65,34 +67,19 @@ WTCONV_INLINE void haar_ll_row_scalar(const float *r0, const float *r1, int widt
     }
 }
 
-WTCONV_INLINE void haar_inverse_row_scalar(const float *ll, const float *lh, const float *hl,
-                                           const float *hh, int half_width, float *o0, float *o1,
-                                           int width) {
+WTCONV_INLINE void haar_inverse_row(const float *ll, const float *lh, const float *hl,
+                                    const float *hh, int half_width, float *o0, float *o1,
+                                    int width) {
     wtconv_cpu_haar_inverse_columns(ll, lh, hl, hh, 0, half_width, o0, o1, width);
 }
 
-static void haar_scalar(const float *src, int width, int rows, int src_rows, float *dst,
-                        size_t row_pitch, size_t band_pitch) {
-    wtconv_cpu_haar_rows(haar_row_scalar, src, width, rows, src_rows, dst, row_pitch, band_pitch);
-}
-
-static void haar_ll_scalar(const float *src, int width, int rows, int src_rows, float *dst,
-                           size_t row_pitch) {
-    wtconv_cpu_haar_ll_rows(haar_ll_row_scalar, src, width, rows, src_rows, dst, row_pitch);
-}
-
-static void haar_inverse_scalar(const float *src, size_t row_pitch, size_t band_pitch,
-                                int half_width, int rows, float *dst, size_t dst_pitch, int width,
-                                int dst_rows) {
-    wtconv_cpu_haar_inverse_rows(haar_inverse_row_scalar, src, row_pitch, band_pitch, half_width,
-                                 rows, dst, dst_pitch, width, dst_rows);
-}
+WTCONV_STAMP_HAAR(scalar)
 
 const wtconv_cpu_kernels *wtconv_cpu_kernels_scalar(void) {
     static const wtconv_cpu_kernels table = {
         .name = "scalar",
         .lanes = SCALAR_STEP_COLUMNS,
-        .dwconv_any = dwconv_scalar,
+        .dwconv_any = dwconv_any_scalar,
         .haar = haar_scalar,
         .haar_ll = haar_ll_scalar,
         .haar_inverse = haar_inverse_scalar,

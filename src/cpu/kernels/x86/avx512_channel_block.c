@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "cpu/channel_block.h"
-#include "cpu/kernel_macros.h"
+#include "cpu/kernels/stamp.h"
 
 /* r[i] <- column i of the 16 x 16 matrix whose rows were r[0..15]. */
 WTCONV_INLINE void transpose16(__m512 r[16]) {
@@ -38,19 +38,22 @@ WTCONV_INLINE void transpose16(__m512 r[16]) {
 
 WTCONV_INLINE __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u); }
 
-#define CB_LANES 16
+/* The vector words (kernels/vector_undef.h). */
+#define V_LANES 16
+#define V_VEC __m512
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_SUB(a, b) _mm512_sub_ps((a), (b))
+#define V_MUL(a, b) _mm512_mul_ps((a), (b))
+#define V_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_SET1(f) _mm512_set1_ps(f)
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOAD_FIRST(p, n) _mm512_maskz_loadu_ps(first_lanes(n), (p))
+#define V_STORE_FIRST(p, n, v) _mm512_mask_storeu_ps((p), first_lanes(n), (v))
+#define V_TRANSPOSE(r) transpose16(r)
+
+/* The template's own parameters. */
 #define CB_CHUNK 8
-#define CB_VEC __m512
-#define CB_LOAD(p) _mm512_loadu_ps(p)
-#define CB_STORE(p, v) _mm512_storeu_ps((p), (v))
-#define CB_ADD(a, b) _mm512_add_ps((a), (b))
-#define CB_SUB(a, b) _mm512_sub_ps((a), (b))
-#define CB_MUL(a, b) _mm512_mul_ps((a), (b))
-#define CB_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define CB_SET1(f) _mm512_set1_ps(f)
-#define CB_ZERO() _mm512_setzero_ps()
-#define CB_LOAD_FIRST(p, n) _mm512_maskz_loadu_ps(first_lanes(n), (p))
-#define CB_STORE_FIRST(p, n, v) _mm512_mask_storeu_ps((p), first_lanes(n), (v))
-#define CB_TRANSPOSE(r) transpose16(r)
 #define CB_ENTRY wtconv_cpu_channel_block_avx512
-#include "cpu/channel_block_impl.h"
+#include "cpu/kernels/channel_block_template.h"

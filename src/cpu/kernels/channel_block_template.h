@@ -1,55 +1,51 @@
-/* Template of the channel-block path (cpu/channel_block.h), included once by each instruction
- * set's file (no include guard) after it defines:
- *   CB_LANES   channels per block, the floats of a vector (CB_VEC)
+/* Template (kernels/stamp.h) of the channel-block path (cpu/channel_block.h), included once by
+ * each instruction set's file. Words (kernels/vector_undef.h): V_VEC, V_LANES (channels per
+ * block), V_LOAD, V_STORE, V_LOAD_FIRST, V_STORE_FIRST, V_ADD, V_SUB, V_MUL, V_FMADD, V_SET1,
+ * V_ZERO, V_TRANSPOSE; and its own parameters:
  *   CB_CHUNK   output columns per chunk of a depthwise row (a row's last chunk may take half)
- *   CB_LOAD(p), CB_STORE(p, v), CB_ADD(a, b), CB_SUB(a, b), CB_MUL(a, b), CB_FMADD(a, b, c)
- *              (a * b + c), CB_SET1(f), CB_ZERO()
- *   CB_LOAD_FIRST(p, n), CB_STORE_FIRST(p, n, v): the first n floats only (the rest of the
- *              vector zero; the memory after them untouched)
- *   CB_TRANSPOSE(r): r[i] <- column i of the CB_LANES x CB_LANES matrix whose rows were r[]
  *   CB_ENTRY   the name of the wtconv_channel_block_fn it defines. */
 
 /* The largest k whose taps slide along a chunk's loaded input vectors (unrolled). */
 #define CB_MAX_SLIDING_K 7
 
-WTCONV_INLINE CB_VEC load(const float *p) { return CB_LOAD(p); }
-WTCONV_INLINE void store(float *p, CB_VEC v) { CB_STORE(p, v); }
+WTCONV_INLINE V_VEC load(const float *p) { return V_LOAD(p); }
+WTCONV_INLINE void store(float *p, V_VEC v) { V_STORE(p, v); }
 
 /* ---- transposes between planes and grids --------------------------------------------------- */
 
-/* The CB_LANES input planes' H x W into the grid's interior (row pitch `pitch` floats). */
+/* The V_LANES input planes' H x W into the grid's interior (row pitch `pitch` floats). */
 static void planes_to_grid(const float *x, size_t plane, int height, int width, float *grid,
                            size_t pitch) {
     for (int row = 0; row < height; row++)
-        for (int col = 0; col < width; col += CB_LANES) {
-            const int n = width - col < CB_LANES ? width - col : CB_LANES;
+        for (int col = 0; col < width; col += V_LANES) {
+            const int n = width - col < V_LANES ? width - col : V_LANES;
             const float *src = x + (size_t)row * (size_t)width + (size_t)col;
-            float *dst = grid + (size_t)row * pitch + (size_t)col * CB_LANES;
-            CB_VEC r[CB_LANES];
+            float *dst = grid + (size_t)row * pitch + (size_t)col * V_LANES;
+            V_VEC r[V_LANES];
             WTCONV_UNROLL
-            for (int p = 0; p < CB_LANES; p++)
-                r[p] = CB_LOAD_FIRST(src + (size_t)p * plane, n);
-            CB_TRANSPOSE(r);
+            for (int p = 0; p < V_LANES; p++)
+                r[p] = V_LOAD_FIRST(src + (size_t)p * plane, n);
+            V_TRANSPOSE(r);
             for (int j = 0; j < n; j++)
-                store(dst + (size_t)j * CB_LANES, r[j]);
+                store(dst + (size_t)j * V_LANES, r[j]);
         }
 }
 
-/* Output row `out_row` of the CB_LANES planes from a row of W vectors, keeping the columns the
+/* Output row `out_row` of the V_LANES planes from a row of W vectors, keeping the columns the
  * stride keeps. */
 static void row_to_planes(const float *row, const wtconv_plan *plan, float *y, int out_row) {
     const int stride = plan->stride, out_w = plan->out_width;
-    for (int col = 0; col < out_w; col += CB_LANES) {
-        const int n = out_w - col < CB_LANES ? out_w - col : CB_LANES;
+    for (int col = 0; col < out_w; col += V_LANES) {
+        const int n = out_w - col < V_LANES ? out_w - col : V_LANES;
         float *dst = y + (size_t)out_row * (size_t)out_w + (size_t)col;
-        CB_VEC r[CB_LANES];
+        V_VEC r[V_LANES];
         WTCONV_UNROLL
-        for (int j = 0; j < CB_LANES; j++)
-            r[j] = j < n ? load(row + (size_t)(col + j) * (size_t)stride * CB_LANES) : CB_ZERO();
-        CB_TRANSPOSE(r);
+        for (int j = 0; j < V_LANES; j++)
+            r[j] = j < n ? load(row + (size_t)(col + j) * (size_t)stride * V_LANES) : V_ZERO();
+        V_TRANSPOSE(r);
         WTCONV_UNROLL
-        for (int p = 0; p < CB_LANES; p++)
-            CB_STORE_FIRST(dst + (size_t)p * plan->out_plane, n, r[p]);
+        for (int p = 0; p < V_LANES; p++)
+            V_STORE_FIRST(dst + (size_t)p * plan->out_plane, n, r[p]);
     }
 }
 
@@ -63,18 +59,18 @@ static void row_to_planes(const float *row, const wtconv_plan *plan, float *y, i
 WTCONV_INLINE void haar_band_body(const float *src, size_t src_pitch, int half_height,
                                   int half_width, const int s, const int halve, float *dst,
                                   size_t dst_pitch) {
-    const CB_VEC half = CB_SET1(0.5f);
+    const V_VEC half = V_SET1(0.5f);
     for (int j = 0; j < half_height; j++) {
         const float *top = src + 2 * (size_t)j * src_pitch, *bottom = top + src_pitch;
         float *out = dst + (size_t)j * dst_pitch;
         for (int q = 0; q < half_width; q++) {
-            const size_t at = 2 * (size_t)q * CB_LANES;
-            const CB_VEC a = load(top + at), b = load(top + at + CB_LANES);
-            const CB_VEC c = load(bottom + at), d = load(bottom + at + CB_LANES);
-            const CB_VEC upper = s < 2 ? CB_ADD(a, b) : CB_SUB(a, b);
-            const CB_VEC lower = s < 2 ? CB_ADD(c, d) : CB_SUB(c, d);
-            const CB_VEC v = s % 2 ? CB_SUB(upper, lower) : CB_ADD(upper, lower);
-            store(out + (size_t)q * CB_LANES, halve ? CB_MUL(half, v) : v);
+            const size_t at = 2 * (size_t)q * V_LANES;
+            const V_VEC a = load(top + at), b = load(top + at + V_LANES);
+            const V_VEC c = load(bottom + at), d = load(bottom + at + V_LANES);
+            const V_VEC upper = s < 2 ? V_ADD(a, b) : V_SUB(a, b);
+            const V_VEC lower = s < 2 ? V_ADD(c, d) : V_SUB(c, d);
+            const V_VEC v = s % 2 ? V_SUB(upper, lower) : V_ADD(upper, lower);
+            store(out + (size_t)q * V_LANES, halve ? V_MUL(half, v) : v);
         }
     }
 }
@@ -110,20 +106,20 @@ static void haar_next_input(const float *src, size_t src_pitch, int half_height,
 static void haar_inverse_row(const float *bands, size_t band_floats, int half_width, float *top,
                              float *bottom, int width) {
     for (int q = 0; q < half_width; q++) {
-        const float *s = bands + (size_t)q * CB_LANES;
-        const CB_VEC s0 = load(s), s1 = load(s + band_floats), s2 = load(s + 2 * band_floats),
-                     s3 = load(s + 3 * band_floats);
-        const CB_VEC sum01 = CB_ADD(s0, s1), diff01 = CB_SUB(s0, s1);
-        const CB_VEC sum23 = CB_ADD(s2, s3), diff23 = CB_SUB(s2, s3);
-        const size_t at = 2 * (size_t)q * CB_LANES;
+        const float *s = bands + (size_t)q * V_LANES;
+        const V_VEC s0 = load(s), s1 = load(s + band_floats), s2 = load(s + 2 * band_floats),
+                    s3 = load(s + 3 * band_floats);
+        const V_VEC sum01 = V_ADD(s0, s1), diff01 = V_SUB(s0, s1);
+        const V_VEC sum23 = V_ADD(s2, s3), diff23 = V_SUB(s2, s3);
+        const size_t at = 2 * (size_t)q * V_LANES;
         const int right = 2 * q + 1 < width;
-        store(top + at, CB_ADD(sum01, sum23));
+        store(top + at, V_ADD(sum01, sum23));
         if (right)
-            store(top + at + CB_LANES, CB_SUB(sum01, sum23));
+            store(top + at + V_LANES, V_SUB(sum01, sum23));
         if (bottom) {
-            store(bottom + at, CB_ADD(diff01, diff23));
+            store(bottom + at, V_ADD(diff01, diff23));
             if (right)
-                store(bottom + at + CB_LANES, CB_SUB(diff01, diff23));
+                store(bottom + at + V_LANES, V_SUB(diff01, diff23));
         }
     }
 }
@@ -134,67 +130,68 @@ static void haar_inverse_row(const float *bands, size_t band_floats, int half_wi
  * `pitch` floats), k constant: per tap row, its k weight vectors in registers, and each input
  * vector of the row loaded once and fed to the (up to k) outputs it reaches. */
 WTCONV_INLINE void taps_sliding(const float *in, size_t pitch, const float *weights, const int k,
-                                const int n, CB_VEC *acc) {
+                                const int n, V_VEC *acc) {
     WTCONV_UNROLL
     for (int ky = 0; ky < k; ky++) {
         const float *row = in + (size_t)ky * pitch;
-        CB_VEC w[CB_MAX_SLIDING_K];
+        V_VEC w[CB_MAX_SLIDING_K];
         WTCONV_UNROLL
         for (int kx = 0; kx < k; kx++)
-            w[kx] = load(weights + (size_t)(ky * k + kx) * CB_LANES);
+            w[kx] = load(weights + (size_t)(ky * k + kx) * V_LANES);
         WTCONV_UNROLL
         for (int t = 0; t < n + k - 1; t++) {
-            const CB_VEC v = load(row + (size_t)t * CB_LANES);
+            const V_VEC v = load(row + (size_t)t * V_LANES);
             WTCONV_UNROLL
             for (int kx = 0; kx < k; kx++)
                 if (t - kx >= 0 && t - kx < n)
-                    acc[t - kx] = CB_FMADD(v, w[kx], acc[t - kx]);
+                    acc[t - kx] = V_FMADD(v, w[kx], acc[t - kx]);
         }
     }
 }
 
 /* The same for any k: a tap's weight vector at a time, fed to the n outputs. */
 WTCONV_INLINE void taps_any(const float *in, size_t pitch, const float *weights, int k, const int n,
-                            CB_VEC *acc) {
+                            V_VEC *acc) {
     for (int ky = 0; ky < k; ky++)
         for (int kx = 0; kx < k; kx++) {
-            const float *at = in + (size_t)ky * pitch + (size_t)kx * CB_LANES;
-            const CB_VEC w = load(weights + (size_t)(ky * k + kx) * CB_LANES);
+            const float *at = in + (size_t)ky * pitch + (size_t)kx * V_LANES;
+            const V_VEC w = load(weights + (size_t)(ky * k + kx) * V_LANES);
             WTCONV_UNROLL
             for (int o = 0; o < n; o++)
-                acc[o] = CB_FMADD(load(at + (size_t)o * CB_LANES), w, acc[o]);
+                acc[o] = V_FMADD(load(at + (size_t)o * V_LANES), w, acc[o]);
         }
 }
 
 /* Output columns [col, col + valid) of a row, computed as n (constant, >= valid): start +
  * init (where given), then the taps. k = 0: any k (`k_any`). */
 WTCONV_INLINE void conv_chunk(const float *in, size_t pitch, const float *weights, const int k,
-                              int k_any, const float *init, CB_VEC start, float *out, int col,
+                              int k_any, const float *init, V_VEC start, float *out, int col,
                               int valid, const int n) {
-    CB_VEC acc[CB_CHUNK];
+    V_VEC acc[CB_CHUNK];
     WTCONV_UNROLL
     for (int o = 0; o < n; o++)
-        acc[o] =
-            init && o < valid ? CB_ADD(start, load(init + (size_t)(col + o) * CB_LANES)) : start;
+        acc[o] = init && o < valid ? V_ADD(start, load(init + (size_t)(col + o) * V_LANES)) : start;
     if (k)
-        taps_sliding(in + (size_t)col * CB_LANES, pitch, weights, k, n, acc);
+        taps_sliding(in + (size_t)col * V_LANES, pitch, weights, k, n, acc);
     else
-        taps_any(in + (size_t)col * CB_LANES, pitch, weights, k_any, n, acc);
+        taps_any(in + (size_t)col * V_LANES, pitch, weights, k_any, n, acc);
     WTCONV_UNROLL
     for (int o = 0; o < n; o++)
         if (o < valid)
-            store(out + (size_t)(col + o) * CB_LANES, acc[o]);
+            store(out + (size_t)(col + o) * V_LANES, acc[o]);
 }
 
 /* One output row of a depthwise 'same' cross-correlation: `width` columns from the padded
  * grid rows at `in` (the window of output column 0, pitch `pitch` floats), out = start +
  * init + taps. init may be out (each vector is read before it is written). */
 typedef void (*conv_row_fn)(const float *in, size_t pitch, const float *weights, int k,
-                            const float *init, CB_VEC start, float *out, int width);
+                            const float *init, V_VEC start, float *out, int width);
 
-#define DEFINE_CONV_ROW(name, K)                                                                   \
+/* A stamp as in kernels/stamp.h, for this template's rows: conv_row3, conv_row5 and conv_row7
+ * from conv_chunk with k constant, conv_row_any from it with k = 0 (any k). */
+#define STAMP_CONV_ROW(name, K)                                                                    \
     static void name(const float *in, size_t pitch, const float *weights, int k,                   \
-                     const float *init, CB_VEC start, float *out, int width) {                     \
+                     const float *init, V_VEC start, float *out, int width) {                      \
         int col = 0;                                                                               \
         (void)k;                                                                                   \
         for (; width - col > CB_CHUNK / 2; col += CB_CHUNK)                                        \
@@ -204,10 +201,10 @@ typedef void (*conv_row_fn)(const float *in, size_t pitch, const float *weights,
             conv_chunk(in, pitch, weights, K, k, init, start, out, col, width - col,               \
                        CB_CHUNK / 2);                                                              \
     }
-DEFINE_CONV_ROW(conv_row3, 3)
-DEFINE_CONV_ROW(conv_row5, 5)
-DEFINE_CONV_ROW(conv_row7, 7)
-DEFINE_CONV_ROW(conv_row_any, 0)
+STAMP_CONV_ROW(conv_row3, 3)
+STAMP_CONV_ROW(conv_row5, 5)
+STAMP_CONV_ROW(conv_row7, 7)
+STAMP_CONV_ROW(conv_row_any, 0)
 
 static conv_row_fn conv_row_for(int k) {
     return k == 3 ? conv_row3 : k == 5 ? conv_row5 : k == 7 ? conv_row7 : conv_row_any;
@@ -225,17 +222,17 @@ static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout 
     const int k = plan->kernel;
     const size_t kk = (size_t)k * (size_t)k;
     const size_t pitch =
-        ((size_t)lv->half_width + (size_t)(layout->before + layout->after)) * CB_LANES;
-    const size_t border = (size_t)layout->before * (pitch + CB_LANES);
-    const size_t band_floats = lv->half_plane * CB_LANES, row = (size_t)lv->half_width * CB_LANES;
+        ((size_t)lv->half_width + (size_t)(layout->before + layout->after)) * V_LANES;
+    const size_t border = (size_t)layout->before * (pitch + V_LANES);
+    const size_t band_floats = lv->half_plane * V_LANES, row = (size_t)lv->half_width * V_LANES;
     const conv_row_fn conv_row = conv_row_for(k);
     float *band = scratch + layout->band[i];
     float *filtered = scratch + layout->filtered;
     for (int s = 0; s < 4; s++) {
         haar_band(src, src_pitch, lv->half_height, lv->half_width, s, band + border, pitch);
         for (int j = 0; j < lv->half_height; j++)
-            conv_row(band + (size_t)j * pitch, pitch, weights + (size_t)s * kk * CB_LANES, k,
-                     s == 0 && deeper ? deeper + (size_t)j * row : NULL, CB_ZERO(),
+            conv_row(band + (size_t)j * pitch, pitch, weights + (size_t)s * kk * V_LANES, k,
+                     s == 0 && deeper ? deeper + (size_t)j * row : NULL, V_ZERO(),
                      filtered + (size_t)s * band_floats + (size_t)j * row, lv->half_width);
     }
 }
@@ -244,9 +241,9 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
               const float *x, float *y, float *scratch) {
     const int k = plan->kernel, levels = plan->levels, width = plan->width;
     const size_t kk = (size_t)k * (size_t)k, pad = (size_t)(layout->before + layout->after);
-    const size_t input_pitch = ((size_t)width + pad) * CB_LANES;
+    const size_t input_pitch = ((size_t)width + pad) * V_LANES;
     const float *input = scratch + layout->input;
-    float *interior = scratch + layout->input + (size_t)layout->before * (input_pitch + CB_LANES);
+    float *interior = scratch + layout->input + (size_t)layout->before * (input_pitch + V_LANES);
     const float *filtered = scratch + layout->filtered;
     const wtconv_level_plan *top = &plan->level[0];
 
@@ -257,21 +254,21 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
         const wtconv_level_plan *from = &plan->level[i - 1];
         const float *src = i == 1 ? interior : scratch + layout->ll[i - 1];
         const size_t src_pitch =
-            i == 1 ? input_pitch : ((size_t)plan->level[i - 1].width + 1) * CB_LANES;
+            i == 1 ? input_pitch : ((size_t)plan->level[i - 1].width + 1) * V_LANES;
         haar_next_input(src, src_pitch, from->half_height, from->half_width,
-                        scratch + layout->ll[i], ((size_t)plan->level[i].width + 1) * CB_LANES);
+                        scratch + layout->ll[i], ((size_t)plan->level[i].width + 1) * V_LANES);
     }
 
     /* Levels 1.. deepest first: filter, invert into R_i. */
     for (int i = levels - 1; i >= 1; i--) {
         const wtconv_level_plan *lv = &plan->level[i];
-        const size_t band_floats = lv->half_plane * CB_LANES, row = (size_t)lv->width * CB_LANES;
+        const size_t band_floats = lv->half_plane * V_LANES, row = (size_t)lv->width * V_LANES;
         float *recon = scratch + layout->recon[i];
-        filter_level(plan, layout, i, scratch + layout->ll[i], ((size_t)lv->width + 1) * CB_LANES,
-                     weights + (kk + 1 + (size_t)i * 4 * kk) * CB_LANES,
+        filter_level(plan, layout, i, scratch + layout->ll[i], ((size_t)lv->width + 1) * V_LANES,
+                     weights + (kk + 1 + (size_t)i * 4 * kk) * V_LANES,
                      i + 1 < levels ? scratch + layout->recon[i + 1] : NULL, scratch);
         for (int j = 0; j < lv->half_height; j++)
-            haar_inverse_row(filtered + (size_t)j * (size_t)lv->half_width * CB_LANES, band_floats,
+            haar_inverse_row(filtered + (size_t)j * (size_t)lv->half_width * V_LANES, band_floats,
                              lv->half_width, recon + 2 * (size_t)j * row,
                              2 * j + 1 < lv->height ? recon + (2 * (size_t)j + 1) * row : NULL,
                              lv->width);
@@ -279,16 +276,15 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
 
     /* Level 0, then two rows at a time: R_0's from a coefficient row, and on them the base
      * branch (bias + R_0 + taps) of the rows the stride keeps, out to the planes. */
-    filter_level(plan, layout, 0, interior, input_pitch, weights + (kk + 1) * CB_LANES,
+    filter_level(plan, layout, 0, interior, input_pitch, weights + (kk + 1) * V_LANES,
                  levels > 1 ? scratch + layout->recon[1] : NULL, scratch);
     {
         const conv_row_fn conv_row = conv_row_for(k);
-        const CB_VEC bias = load(weights + kk * CB_LANES);
-        const size_t band_floats = top->half_plane * CB_LANES;
-        float *rows[2] = {scratch + layout->rows,
-                          scratch + layout->rows + (size_t)width * CB_LANES};
+        const V_VEC bias = load(weights + kk * V_LANES);
+        const size_t band_floats = top->half_plane * V_LANES;
+        float *rows[2] = {scratch + layout->rows, scratch + layout->rows + (size_t)width * V_LANES};
         for (int j = 0; j < top->half_height; j++) {
-            haar_inverse_row(filtered + (size_t)j * (size_t)top->half_width * CB_LANES, band_floats,
+            haar_inverse_row(filtered + (size_t)j * (size_t)top->half_width * V_LANES, band_floats,
                              top->half_width, rows[0], 2 * j + 1 < plan->height ? rows[1] : NULL,
                              width);
             for (int r = 2 * j; r < 2 * j + 2 && r < plan->height; r++) {
@@ -301,3 +297,9 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
         }
     }
 }
+
+#undef STAMP_CONV_ROW
+#undef CB_MAX_SLIDING_K
+#undef CB_CHUNK
+#undef CB_ENTRY
+#include "cpu/kernels/vector_undef.h"

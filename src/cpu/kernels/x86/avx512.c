@@ -5,9 +5,9 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "cpu/kernel_macros.h"
 #include "cpu/kernels.h"
-#include "cpu/prefetch.h"
+#include "cpu/kernels/prefetch.h"
+#include "cpu/kernels/stamp.h"
 
 #define LANES 16
 /* The largest k with its own unrolled kernel, and the largest any k can be. */
@@ -37,42 +37,43 @@ WTCONV_INLINE __m256 interleave_ymm(__m128 even, __m128 odd) {
 /* ---- depthwise convolution ----------------------------------------------------------------
  * Chunks of 16 columns (zmm), and of 8 (ymm, with AVX-512VL's masks) for a row's last 8 or
  * fewer: on cores whose zmm FMAs cost two ymm ones, a narrow plane or a short tail then costs
- * half as much. */
-#define CHUNK_LANES 16
-#define CHUNK_VEC __m512
-#define CHUNK_MASK __mmask16
-#define CHUNK_NAME(name) name##_zmm
-#define CHUNK_LOAD(mask, p) _mm512_maskz_loadu_ps((mask), (p))
-#define CHUNK_STORE(p, mask, v) _mm512_mask_storeu_ps((p), (mask), (v))
-#define CHUNK_SET1(f) _mm512_set1_ps(f)
-#define CHUNK_ZERO() _mm512_setzero_ps()
-#define CHUNK_ADD(a, b) _mm512_add_ps((a), (b))
-#define CHUNK_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define CHUNK_HALF_VEC __m256
-#define CHUNK_HALF_MASK __mmask8
-#define CHUNK_HALF_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
-#define CHUNK_HALF_ADD(a, b) _mm256_add_ps((a), (b))
-#define CHUNK_HALF_SUB(a, b) _mm256_sub_ps((a), (b))
-#define CHUNK_INTERLEAVE(even, odd) interleave_zmm((even), (odd))
-#include "cpu/kernels_avx512_chunk.h"
+ * half as much. The template (kernels/stamp.h) makes dwconv_chunk_zmm, ..., then
+ * dwconv_chunk_ymm, ...; the vector words are in kernels/vector_undef.h. */
+#define V_LANES 16
+#define V_VEC __m512
+#define V_MASK __mmask16
+#define V_NAME(name) name##_zmm
+#define V_MASKZ_LOAD(mask, p) _mm512_maskz_loadu_ps((mask), (p))
+#define V_MASK_STORE(p, mask, v) _mm512_mask_storeu_ps((p), (mask), (v))
+#define V_SET1(f) _mm512_set1_ps(f)
+#define V_ZERO() _mm512_setzero_ps()
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_HALF_VEC __m256
+#define V_HALF_MASK __mmask8
+#define V_HALF_MASKZ_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
+#define V_HALF_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_HALF_SUB(a, b) _mm256_sub_ps((a), (b))
+#define V_INTERLEAVE(even, odd) interleave_zmm((even), (odd))
+#include "cpu/kernels/x86/avx512_dwconv_template.h"
 
-#define CHUNK_LANES 8
-#define CHUNK_VEC __m256
-#define CHUNK_MASK __mmask8
-#define CHUNK_NAME(name) name##_ymm
-#define CHUNK_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
-#define CHUNK_STORE(p, mask, v) _mm256_mask_storeu_ps((p), (mask), (v))
-#define CHUNK_SET1(f) _mm256_set1_ps(f)
-#define CHUNK_ZERO() _mm256_setzero_ps()
-#define CHUNK_ADD(a, b) _mm256_add_ps((a), (b))
-#define CHUNK_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#define CHUNK_HALF_VEC __m128
-#define CHUNK_HALF_MASK __mmask8
-#define CHUNK_HALF_LOAD(mask, p) _mm_maskz_loadu_ps((mask), (p))
-#define CHUNK_HALF_ADD(a, b) _mm_add_ps((a), (b))
-#define CHUNK_HALF_SUB(a, b) _mm_sub_ps((a), (b))
-#define CHUNK_INTERLEAVE(even, odd) interleave_ymm((even), (odd))
-#include "cpu/kernels_avx512_chunk.h"
+#define V_LANES 8
+#define V_VEC __m256
+#define V_MASK __mmask8
+#define V_NAME(name) name##_ymm
+#define V_MASKZ_LOAD(mask, p) _mm256_maskz_loadu_ps((mask), (p))
+#define V_MASK_STORE(p, mask, v) _mm256_mask_storeu_ps((p), (mask), (v))
+#define V_SET1(f) _mm256_set1_ps(f)
+#define V_ZERO() _mm256_setzero_ps()
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define V_HALF_VEC __m128
+#define V_HALF_MASK __mmask8
+#define V_HALF_MASKZ_LOAD(mask, p) _mm_maskz_loadu_ps((mask), (p))
+#define V_HALF_ADD(a, b) _mm_add_ps((a), (b))
+#define V_HALF_SUB(a, b) _mm_sub_ps((a), (b))
+#define V_INTERLEAVE(even, odd) interleave_ymm((even), (odd))
+#include "cpu/kernels/x86/avx512_dwconv_template.h"
 
 /* A block: zmm chunks while more than 8 columns are left, then one ymm chunk. */
 WTCONV_INLINE void dwconv_block(const float *const *in, const float *const *init, float bias,
@@ -120,20 +121,8 @@ WTCONV_INLINE void dwconv_block_bands(const float *const *in, const float *bands
     }
 }
 
-WTCONV_DEFINE_DWCONV_KERNELS(avx512)
-
-#define DEFINE_DWCONV_BANDS_K(K)                                                                   \
-    static void dwconv_bands##K##_avx512(                                                          \
-        const float *const *in, const float *bands, size_t row_pitch, size_t band_pitch,           \
-        float bias, const float *weights, int k, int width, float *const *out, int rows,           \
-        wtconv_cpu_prefetch *prefetch) {                                                           \
-        (void)k;                                                                                   \
-        DWCONV_ROWS_SWITCH(dwconv_block_bands, in, bands, row_pitch, band_pitch, bias, weights, K, \
-                           width, out, prefetch)                                                   \
-    }
-DEFINE_DWCONV_BANDS_K(3)
-DEFINE_DWCONV_BANDS_K(5)
-DEFINE_DWCONV_BANDS_K(7)
+WTCONV_STAMP_DWCONV(avx512)
+WTCONV_STAMP_DWCONV_BANDS(avx512)
 
 /* ---- Haar ---------------------------------------------------------------------------------
  * 16 blocks per step: 32 columns of each input row, split into even and odd columns. */
@@ -239,6 +228,9 @@ WTCONV_INLINE row_steps steps_of(int width) {
     return t;
 }
 
+/* The entry points, written out rather than stamped around row bodies (kernels/stamp.h): the
+ * rows of a call share their tail masks, computed here once per call, before the row loop
+ * (bodies per row would recompute them, or leave the compiler to hoist them). */
 static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
                         size_t row_pitch, size_t band_pitch) {
     const row_steps t = steps_of(width);
