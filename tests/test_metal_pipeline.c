@@ -131,7 +131,7 @@ static int depthwise(const float *in, float *out, const int shape[4], const floa
 static int coreml_stand_in(const wtconv_mtl_plan *mp, float *const *buffers,
                            const wtconv_model *m) {
     float *in = NULL, *out = NULL;
-    char name[WTCONV_MTL_NAME_MAX];
+    char name[32]; /* room for "filtered_" and any int, which gcc's -Wformat-truncation asks */
     const wtconv_mtl_buffer *src = find_feature(mp, buffers, "x", &in);
     const wtconv_mtl_buffer *dst = find_feature(mp, buffers, "base", &out);
     if (!src || !dst || !src->is_coreml_input || !dst->is_coreml_output ||
