@@ -454,11 +454,11 @@ struct plane_args {
     int cp[kPlaneMaxLevels];                      /* coefficient row pitch (border included) */
     int coef[kPlaneMaxLevels];                    /* offset of level i's four bands */
     int band[kPlaneMaxLevels];                    /* floats per band */
-    int xr, xp;                   /* input rows and pitch (border included) */
-    int r_off[2];                 /* R_i of even / odd i */
-    int w_off;                    /* the weights (16-byte aligned) */
-    int per_block, threads;       /* planes per block, threads per plane */
-    int slice;                    /* floats of shared memory per plane (a multiple of 4) */
+    int xr, xp;                                   /* input rows and pitch (border included) */
+    int r_off[2];                                 /* R_i of even / odd i */
+    int w_off;                                    /* the weights (16-byte aligned) */
+    int per_block, threads;                       /* planes per block, threads per plane */
+    int slice; /* floats of shared memory per plane (a multiple of 4) */
 };
 
 /* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
@@ -1089,8 +1089,7 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
      * kernel one packed run per channel (base, bias, each level's four bands), padded to a
      * multiple of four floats so that a block loads its channel as float4s. */
     const size_t per_channel = s->whole_planes ? 4 * (size_t)s->plane.nw4 : 0;
-    const size_t nweights =
-        s->whole_planes ? C * per_channel : C * kk + C + (size_t)L * 4 * C * kk;
+    const size_t nweights = s->whole_planes ? C * per_channel : C * kk + C + (size_t)L * 4 * C * kk;
     float *host = static_cast<float *>(calloc(nweights, sizeof(float)));
     if (!host) {
         free(s);
