@@ -75,7 +75,6 @@ typedef struct builder {
     wtconv_mil_dtype dtype; /* of the convolutions */
     wtconv_pb *block;
     wtconv_blob_file *blobs;
-    wtconv_mil_value weight[WTCONV_MAX_LEVELS + 1], bias; /* fp32: placed up front */
 } builder;
 
 static wtconv_mil_type feature_type(const branch *b, int batch, wtconv_mil_dtype dtype) {
@@ -110,21 +109,39 @@ static void make_name(char out[NAME_BYTES], const char *base, const char *suffix
     out[n] = '\0';
 }
 
-/* The weight (index 0: base, i + 1: level i) and bias constants, in the blob file's order. */
-static wtconv_mil_value weight_value(builder *b, const branch *br) {
-    const int k = b->plan->kernel;
-    wtconv_mil_type type = wtconv_mil_nchw(b->dtype, br->channels, 1, k, k);
-    return wtconv_mil_tensor(&type, br->weight, b->blobs);
+/* The names of a branch's weight and bias constants: "<output>_weight", "<output>_bias", with
+ * "_fp16" after them in an fp16 program. */
+static void weight_names(const builder *b, const branch *br, char weight[NAME_BYTES],
+                         char bias[NAME_BYTES]) {
+    make_name(weight, br->output, b->fp16 ? "_weight_fp16" : "_weight");
+    make_name(bias, br->output, b->fp16 ? "_bias_fp16" : "_bias");
 }
 
-static wtconv_mil_value bias_value(builder *b, const branch *br) {
-    wtconv_mil_type type = wtconv_mil_vector(b->dtype, br->channels);
-    return wtconv_mil_tensor(&type, br->bias, b->blobs);
+/* A branch's weight and bias constants (each a blob file record from 10 elements on, appended
+ * now: the order of these calls is the blob file's order), in coremltools' order: the bias
+ * before the weight in fp32, after it in fp16. */
+static void emit_weights(builder *b, const branch *br) {
+    const int k = b->plan->kernel;
+    const wtconv_mil_type weight_type = wtconv_mil_nchw(b->dtype, br->channels, 1, k, k);
+    const wtconv_mil_type bias_type = wtconv_mil_vector(b->dtype, br->channels);
+    char weight[NAME_BYTES], bias[NAME_BYTES];
+    wtconv_mil_value v;
+    weight_names(b, br, weight, bias);
+    if (br->bias && !b->fp16) {
+        v = wtconv_mil_tensor(&bias_type, br->bias, b->blobs);
+        wtconv_mil_const(b->block, bias, &v);
+    }
+    v = wtconv_mil_tensor(&weight_type, br->weight, b->blobs);
+    wtconv_mil_const(b->block, weight, &v);
+    if (br->bias && b->fp16) {
+        v = wtconv_mil_tensor(&bias_type, br->bias, b->blobs);
+        wtconv_mil_const(b->block, bias, &v);
+    }
 }
 
 /* One branch: [cast to fp16] [pad for even k] conv. Returns the name of its result in `result`
  * (the output itself in fp32; the fp16 convolution, cast back at the end, in fp16). */
-static void emit_branch(builder *b, const branch *br, int index, char result[NAME_BYTES]) {
+static void emit_branch(builder *b, const branch *br, char result[NAME_BYTES]) {
     const wtconv_plan *p = b->plan;
     const int k = p->kernel, before = (k - 1) / 2, after = k / 2, even = k % 2 == 0;
     const int32_t ones[2] = {1, 1};
@@ -189,26 +206,15 @@ static void emit_branch(builder *b, const branch *br, int index, char result[NAM
         const_ints(b, strides, ones, 2, 0);
         const_ints(b, dilations, ones, 2, 0);
     }
-    make_name(weight, br->output, b->fp16 ? "_weight_fp16" : "_weight");
-    make_name(bias, br->output, b->fp16 ? "_bias_fp16" : "_bias");
-    if (b->fp16) { /* fp16: each branch's constants next to it, as coremltools' fp16 pass */
-        wtconv_mil_value w = weight_value(b, br), bv;
-        wtconv_mil_const(b->block, weight, &w);
-        if (br->bias) {
-            bv = bias_value(b, br);
-            wtconv_mil_const(b->block, bias, &bv);
-        }
-    }
-    if (b->fp16)
-        make_name(result, br->output, "_fp16");
-    else
-        make_name(result, br->output, "");
+    weight_names(b, br, weight, bias);
+    if (b->fp16) /* fp16: each branch's constants next to it, as coremltools' fp16 pass */
+        emit_weights(b, br);
+    make_name(result, br->output, b->fp16 ? "_fp16" : "");
     op = wtconv_mil_op_begin(b->block, "conv", result);
     wtconv_mil_op_input(b->block, "x", x);
-    wtconv_mil_op_input(b->block, "weight",
-                        b->fp16 ? weight : (index == 0 ? "base_weight" : weight));
+    wtconv_mil_op_input(b->block, "weight", weight);
     if (br->bias)
-        wtconv_mil_op_input(b->block, "bias", b->fp16 ? bias : "base_bias");
+        wtconv_mil_op_input(b->block, "bias", bias);
     wtconv_mil_op_input(b->block, "strides", strides);
     wtconv_mil_op_input(b->block, "pad_type", pad_type);
     wtconv_mil_op_input(b->block, "pad", pad);
@@ -228,20 +234,11 @@ static void emit_block(builder *b, const branch *branches, int count) {
     char results[WTCONV_MAX_LEVELS + 1][NAME_BYTES];
     if (!b->fp16) {
         /* coremltools puts the fp32 weights first, in the reverse of the module's order. */
-        for (int i = count - 1; i >= 0; i--) {
-            char name[NAME_BYTES];
-            wtconv_mil_value w;
-            if (i == 0 && branches[0].bias) {
-                wtconv_mil_value bias = bias_value(b, &branches[0]);
-                wtconv_mil_const(b->block, "base_bias", &bias);
-            }
-            w = weight_value(b, &branches[i]);
-            make_name(name, branches[i].output, "_weight");
-            wtconv_mil_const(b->block, i == 0 ? "base_weight" : name, &w);
-        }
+        for (int i = count - 1; i >= 0; i--)
+            emit_weights(b, &branches[i]);
     }
     for (int i = 0; i < count; i++)
-        emit_branch(b, &branches[i], i, results[i]);
+        emit_branch(b, &branches[i], results[i]);
     if (b->fp16) /* coremltools casts the outputs back last, in reverse order */
         for (int i = count - 1; i >= 0; i--) {
             char dtype[NAME_BYTES];
