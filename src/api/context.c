@@ -87,6 +87,15 @@ static wtconv_status check_size(const char *what, int value) {
     return WTCONV_OK;
 }
 
+wtconv_status wtconv_check_sizes(int channels, int height, int width) {
+    wtconv_status status;
+    if ((status = check_size("channels", channels)) != WTCONV_OK ||
+        (status = check_size("height", height)) != WTCONV_OK ||
+        (status = check_size("width", width)) != WTCONV_OK)
+        return status;
+    return WTCONV_OK;
+}
+
 wtconv_status wtconv_load_layer(const char *path, const wtconv_options *options, int channels,
                                 int height, int width, wtconv_model *model, wtconv_plan *plan) {
     wtconv_status status = wtconv_model_load(path, options->layer, options->stride, model);
@@ -100,8 +109,10 @@ wtconv_status wtconv_load_layer(const char *path, const wtconv_options *options,
     return status;
 }
 
-/* Safetensors: the library loads the weights and plans; the backend builds from them. */
-static wtconv_status create_from_weights(const wtconv_backend_ops *backend, const char *path,
+/* Safetensors: the library loads the weights and plans; the backend builds from them. Should
+ * it fail to, `fallback` (if any) builds from the same weights instead. */
+static wtconv_status create_from_weights(const wtconv_backend_ops *backend,
+                                         const wtconv_backend_ops *fallback, const char *path,
                                          const wtconv_options *options, int channels, int height,
                                          int width, wtconv_ctx *ctx) {
     wtconv_model model;
@@ -119,6 +130,10 @@ static wtconv_status create_from_weights(const wtconv_backend_ops *backend, cons
     config.compute_units = options->compute_units;
     config.model_path = path;
     status = backend->create(&model, &ctx->plan, &config, &ctx->backend_state);
+    if (status != WTCONV_OK && fallback) {
+        ctx->backend = fallback;
+        status = fallback->create(&model, &ctx->plan, &config, &ctx->backend_state);
+    }
     wtconv_model_free(&model);
     return status;
 }
@@ -137,9 +152,7 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
     *out_ctx = NULL;
     if (!model_path)
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "model_path is NULL");
-    if ((status = check_size("channels", channels)) != WTCONV_OK ||
-        (status = check_size("height", height)) != WTCONV_OK ||
-        (status = check_size("width", width)) != WTCONV_OK)
+    if ((status = wtconv_check_sizes(channels, height, width)) != WTCONV_OK)
         return status;
     if ((status = wtconv_options_read(opts, &options)) != WTCONV_OK)
         return status;
@@ -153,18 +166,15 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating a context");
     ctx->backend = backend;
     if (format == WTCONV_MODEL_SAFETENSORS) {
-        status = create_from_weights(backend, model_path, &options, channels, height, width, ctx);
         /* AUTO prefers a platform backend (Metal, whose create compiles a Core ML program);
-         * should it fail to build the layer, AUTO still gives a working context, on the CPU
-         * (a bad file or request fails there the same way). An explicit backend reports its
-         * own failure. */
-        if (status != WTCONV_OK && options.backend == WTCONV_BACKEND_AUTO &&
-            backend->kind != WTCONV_BACKEND_CPU &&
-            (ctx->backend = wtconv_backend_lookup(WTCONV_BACKEND_CPU, format)) != NULL) {
-            backend = ctx->backend;
-            status =
-                create_from_weights(backend, model_path, &options, channels, height, width, ctx);
-        }
+         * should it fail to build the layer, AUTO still gives a working context, on the CPU.
+         * An explicit backend reports its own failure. */
+        const wtconv_backend_ops *fallback =
+            options.backend == WTCONV_BACKEND_AUTO && backend->kind != WTCONV_BACKEND_CPU
+                ? wtconv_backend_lookup(WTCONV_BACKEND_CPU, format)
+                : NULL;
+        status = create_from_weights(backend, fallback, model_path, &options, channels, height,
+                                     width, ctx);
     } else {
         wtconv_backend_request request;
         request.model_path = model_path;
@@ -185,8 +195,8 @@ wtconv_status wtconv_create_with_options(const char *model_path, int channels, i
         return status;
     }
     ctx->threads = 1;
-    if (backend->describe)
-        backend->describe(ctx->backend_state, &ctx->threads, ctx->detail, sizeof ctx->detail);
+    if (ctx->backend->describe)
+        ctx->backend->describe(ctx->backend_state, &ctx->threads, ctx->detail, sizeof ctx->detail);
     *out_ctx = ctx;
     return WTCONV_OK;
 }

@@ -18,14 +18,8 @@ wtconv_status wtconv_write_coreml(const char *model_path, int channels, int heig
     if (!package_path || !package_path[0])
         return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "package_path is %s",
                            package_path ? "empty" : "NULL");
-    if (channels < 1 || height < 1 || width < 1)
-        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT, "%s is %d; must be >= 1",
-                           channels < 1 ? "channels"
-                           : height < 1 ? "height"
-                                        : "width",
-                           channels < 1 ? channels
-                           : height < 1 ? height
-                                        : width);
+    if ((status = wtconv_check_sizes(channels, height, width)) != WTCONV_OK)
+        return status;
     if ((status = wtconv_options_read(opts, &options)) != WTCONV_OK)
         return status;
     if (wtconv_model_format_of(model_path) == WTCONV_MODEL_COREML)
