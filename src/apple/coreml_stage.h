@@ -26,10 +26,9 @@ wtconv_status wtconv_coreml_open(const char *path, MLComputeUnits units,
 // The same for a package the library wrote (coreml_package.h), cached under a key of its bytes
 // (package_digest.h): the compiled model is loaded from the cache if it is there; else the
 // package is written into a temporary folder, compiled, cached, and the folder deleted. `label`
-// names it in messages.
+// names it in messages. Its metadata is not read back: the caller made the package.
 wtconv_status wtconv_coreml_open_written(const wtconv_coreml_package *package, const char *label,
                                          MLComputeUnits units, MLModel *__autoreleasing *model,
-                                         wtconv_coreml_layer *layer,
                                          NSURL *__autoreleasing *temporary);
 
 // Checks the model's inputs and outputs against the plan (coreml_meta.c does the checking).

@@ -230,7 +230,6 @@ wtconv_status wtconv_coreml_open(const char *path, MLComputeUnits units,
 
 wtconv_status wtconv_coreml_open_written(const wtconv_coreml_package *package, const char *label,
                                          MLComputeUnits units, MLModel *__autoreleasing *model,
-                                         wtconv_coreml_layer *layer,
                                          NSURL *__autoreleasing *temporary) {
     NSFileManager *files = NSFileManager.defaultManager;
     NSURL *staging = nil; // the written package's folder, deleted once compiled
@@ -258,9 +257,7 @@ wtconv_status wtconv_coreml_open_written(const wtconv_coreml_package *package, c
         model, temporary);
     if (staging)
         [files removeItemAtURL:staging error:nil];
-    if (status != WTCONV_OK)
-        return status;
-    return read_layer(*model, label, layer);
+    return status;
 }
 
 // The model's inputs or outputs as the portable checks see them; `names` keeps the strings.

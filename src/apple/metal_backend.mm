@@ -170,17 +170,16 @@ wtconv_status create_state_from_weights(const wtconv_model *weights, const wtcon
     API_AVAILABLE(macos(13.0), ios(16.0)) {
     wtconv_coreml_settings settings = {};
     wtconv_coreml_package package;
-    wtconv_coreml_layer layer;
     MLModel *model = nil;
     NSURL *temporary = nil;
     char label[512];
     settings.fp16 = config->precision == WTCONV_PRECISION_FP16;
     settings.source_path = config->model_path;
-    snprintf(label, sizeof label, "the Core ML program written for '%s'", config->model_path);
+    snprintf(label, sizeof label, "the Core ML program of %s", config->model_path);
     wtconv_status status = wtconv_coreml_build(weights, plan, &settings, &package);
     if (status == WTCONV_OK)
         status = wtconv_coreml_open_written(&package, label, compute_units(config->compute_units),
-                                            &model, &layer, &temporary);
+                                            &model, &temporary);
     wtconv_coreml_package_free(&package);
     s->temporary_model = temporary;
     if (status == WTCONV_OK)
