@@ -61,22 +61,6 @@ static int exists(const char *path) {
     return f != NULL;
 }
 
-static unsigned char *read_all(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-        !(data = malloc((size_t)n + 1)) || fread(data, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return data;
-}
-
 /* The first line where two texts differ, with the lines around it. */
 static void report_difference(const char *name, const char *theirs, const char *ours) {
     const char *a = theirs, *b = ours;
@@ -178,7 +162,7 @@ static int plan_of(const char *model, const char *layer, int n, int c, int h, in
 
 static int same_file(const char *a, const char *b) {
     size_t na = 0, nb = 0;
-    unsigned char *da = read_all(a, &na), *db = read_all(b, &nb);
+    unsigned char *da = test_read_file(a, &na), *db = test_read_file(b, &nb);
     int same = da && db && na == nb && memcmp(da, db, na) == 0;
     free(da);
     free(db);
@@ -290,7 +274,7 @@ static void check_errors(const char *golden_dir) {
         unsigned char *kept;
         expect_failure("existing path", wtconv_write_coreml(model, 4, 16, 16, NULL, path),
                        WTCONV_ERR_IO, "exists");
-        kept = read_all(path, &size);
+        kept = test_read_file(path, &size);
         if (!kept || size != 4 || memcmp(kept, "keep", 4) != 0)
             failf("the existing file at '%s' was changed", path);
         free(kept);

@@ -128,24 +128,6 @@ static const char *lookup(reader *r, const unsigned char *name, size_t size) {
     return "?";
 }
 
-static unsigned char *read_whole(const char *path, size_t *size) {
-    FILE *fp = fopen(path, "rb");
-    unsigned char *data = NULL;
-    long end;
-    if (!fp)
-        return NULL;
-    if (fseek(fp, 0, SEEK_END) == 0 && (end = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0) {
-        data = malloc((size_t)end + 1);
-        if (data && fread(data, 1, (size_t)end, fp) != (size_t)end) {
-            free(data);
-            data = NULL;
-        }
-        *size = (size_t)end;
-    }
-    fclose(fp);
-    return data;
-}
-
 static uint64_t le(const unsigned char *p, int bytes) {
     uint64_t v = 0;
     for (int i = 0; i < bytes; i++)
@@ -744,7 +726,7 @@ static void read_description(reader *r, const pb_field *description) {
     }
     c = pb_open_field(description);
     while (pb_next(&c, &f)) {
-        size_t n, others = 0;
+        size_t n;
         if (f.number != 100 || f.wire != PB_BYTES)
             continue;
         n = sorted_entries(r, &f, 100, entries, 256);
@@ -753,14 +735,11 @@ static void read_description(reader *r, const pb_field *description) {
             if (k.size > 7 && memcmp(k.data, "wtconv.", 7) == 0)
                 add(&r->out, "metadata %.*s = \"%.*s\"\n", (int)k.size, (const char *)k.data,
                     (int)v.size, v.data ? (const char *)v.data : "");
-            else
-                others++;
         }
         mc = pb_open_field(&f);
         while (pb_next(&mc, &g))
             if (g.number != 100 && (g.number < 1 || g.number > 4))
                 fail(r, "Metadata field %u is not expected", g.number);
-        (void)others;
     }
 }
 
@@ -913,11 +892,11 @@ int coreml_package_describe(const char *package, char **out, char *why, size_t w
     r->why = why;
     r->why_size = why_size;
     snprintf(path, sizeof path, "%s/Manifest.json", package);
-    manifest = read_whole(path, &manifest_size);
+    manifest = test_read_file(path, &manifest_size);
     snprintf(path, sizeof path, "%s/Data/com.apple.CoreML/model.mlmodel", package);
-    model = read_whole(path, &model_size);
+    model = test_read_file(path, &model_size);
     snprintf(path, sizeof path, "%s/Data/com.apple.CoreML/weights/weight.bin", package);
-    r->weights = read_whole(path, &r->weights_size);
+    r->weights = test_read_file(path, &r->weights_size);
     if (!manifest || !model) {
         fail(r, "'%s' has no %s", package,
              !manifest ? "Manifest.json" : "Data/com.apple.CoreML/model.mlmodel");

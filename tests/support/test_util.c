@@ -43,6 +43,25 @@ int test_write_file(const char *path, const void *data, size_t size) {
     return fclose(fp) == 0 && ok ? 0 : -1;
 }
 
+unsigned char *test_read_file(const char *path, size_t *size) {
+    FILE *fp = fopen(path, "rb");
+    unsigned char *data = NULL;
+    long end;
+    if (!fp)
+        return NULL;
+    if (fseek(fp, 0, SEEK_END) == 0 && (end = ftell(fp)) >= 0 && fseek(fp, 0, SEEK_SET) == 0 &&
+        (data = malloc((size_t)end + 1)) != NULL) {
+        if (fread(data, 1, (size_t)end, fp) == (size_t)end) {
+            *size = (size_t)end;
+        } else {
+            free(data);
+            data = NULL;
+        }
+    }
+    fclose(fp);
+    return data;
+}
+
 void test_skip_if_isa_unavailable(int status) {
     const char *isa = getenv("WTCONV_CPU_ISA"), *backend = getenv("WTCONV_TEST_BACKEND");
     if (status == WTCONV_ERR_BACKEND_UNAVAILABLE && backend && *backend) {

@@ -23,6 +23,9 @@ void test_temp_path(char *out, size_t cap, const char *tag);
 /* Writes `size` bytes to `path`. Returns 0 on success. */
 int test_write_file(const char *path, const void *data, size_t size);
 
+/* The whole file, malloc'd (the caller frees it), its size in *size; NULL if it cannot be read. */
+unsigned char *test_read_file(const char *path, size_t *size);
+
 /* The exit status ctest reads as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
 #define TEST_SKIPPED 77
 
