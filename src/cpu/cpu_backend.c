@@ -165,6 +165,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
+    s->layer.dwconv_subbands = wtconv_cpu_dwconv_subbands_for(kernels, plan->kernel);
     /* The split, the threads and the workspace's size. */
     if (kernels->channel_block) {
         int overflow = 0;
