@@ -9,6 +9,32 @@
 /* Floats rounded up to whole 64-byte lines, so that every buffer and row starts aligned. */
 static size_t lines(size_t floats) { return (floats + 15) & ~(size_t)15; }
 
+/* Where a level's Haar rows and filtered rows keep their four subbands: subband s of a row
+ * at + s * band_pitch, rows row_pitch apart. Each band starts on a cache line of its own,
+ * except that bands narrower than half a vector lie side by side (band_pitch = their width)
+ * where the kernels filter the four in one call, whose chunks then run across them (7 x 7
+ * bands: 2 chunks instead of 4 of 8 columns). Side by side, the bands' rows start mid-line,
+ * and a kernel's loads span two of the stores just made by the one before it (Haar, then the
+ * filter, then the inverse or the base kernel), which the store buffer cannot forward: for
+ * 14- and 28-column bands that cost more than the idle lanes it saves (1-7% slower layers,
+ * docs/cpu-kernel-bounds.md). Either way 4 * lines(half_width) floats a row at most, which
+ * the sizes below assume. */
+typedef struct band_layout {
+    size_t band_pitch, row_pitch;
+} band_layout;
+
+static band_layout layout_of(const wtconv_cpu_layer *layer, int half_width) {
+    band_layout l;
+    if (layer->dwconv_subbands && half_width < 8) {
+        l.band_pitch = (size_t)half_width;
+        l.row_pitch = lines(4 * (size_t)half_width);
+    } else {
+        l.band_pitch = lines((size_t)half_width);
+        l.row_pitch = 4 * l.band_pitch;
+    }
+    return l;
+}
+
 /* Haar rows a level's ring holds: a block's window of k - 1 + MAX_ROWS rows, or all of them. */
 static int ring_capacity(int kernel, int half_height) {
     const int window = MAX_ROWS + kernel - 1;
@@ -84,8 +110,8 @@ typedef struct level_pass {
     wtconv_cpu_scratch *s;
     const float *src;     /* the level's input X_i, h x w */
     int h, w, hc, wc;     /* hc x wc: its subbands */
-    size_t pitch;         /* floats between subband rows in the ring and the filtered block */
-    const float *weights; /* 4 x k*k: the channel's four subband kernels */
+    band_layout layout;   /* of the ring's and the filtered block's rows */
+    const float *weights; /* 4 x k*k: the channel's four subband kernels (layer's layout) */
     const float *below;   /* R_{i+1} (hc x wc), added to the filtered LL band; or NULL */
     float *ring;          /* the Haar rows: the worker's ring, or a plane's stored rows */
     int ring_slots;       /* Haar row j lives in ring slot j % ring_slots */
@@ -105,7 +131,7 @@ static void pass_begin(level_pass *p, const wtconv_cpu_layer *layer, wtconv_cpu_
     p->w = lv->width;
     p->hc = lv->half_height;
     p->wc = lv->half_width;
-    p->pitch = lines((size_t)lv->half_width);
+    p->layout = layout_of(layer, lv->half_width);
     p->weights = weights;
     p->below = below;
     if (stored) {
@@ -119,14 +145,14 @@ static void pass_begin(level_pass *p, const wtconv_cpu_layer *layer, wtconv_cpu_
     }
 }
 
-/* Haar row j: its LL subband row; the other three follow one pitch apart. */
+/* Haar row j: its LL subband row; the other three follow one band_pitch apart. */
 static float *ring_row(const level_pass *p, int j) {
-    return p->ring + (size_t)(j % p->ring_slots) * 4 * p->pitch;
+    return p->ring + (size_t)(j % p->ring_slots) * p->layout.row_pitch;
 }
 
-/* Filtered subband s of row o of the current block. */
-static float *filtered_row(const level_pass *p, int band, int o) {
-    return p->s->filtered + ((size_t)band * MAX_ROWS + (size_t)o) * p->pitch;
+/* Row o of the current block's filtered subbands (LL; the others follow likewise). */
+static float *filtered_row(const level_pass *p, int o) {
+    return p->s->filtered + (size_t)o * p->layout.row_pitch;
 }
 
 /* Filters coefficient rows [row, row + rows) of the four subbands into s->filtered, first
@@ -143,48 +169,50 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
         const int j = p->ring_next, slot = j % p->ring_slots;
         const int run = last - j + 1 < p->ring_slots - slot ? last - j + 1 : p->ring_slots - slot;
         layer->kernels->haar(p->src + (size_t)(2 * j) * (size_t)p->w, p->w, run, p->h - 2 * j,
-                             ring_row(p, j), 4 * p->pitch, p->pitch);
+                             ring_row(p, j), p->layout.row_pitch, p->layout.band_pitch);
         p->ring_next += run;
     }
     {
         /* Band 0's window: rows row - before + r, in ring slots that follow one another (no
-         * division per row); every other band's rows lie `band` pitches further on. */
+         * division per row); every other band's rows lie `band` band_pitches further on. */
         int slot = (row - before > 0 ? row - before : 0) % p->ring_slots;
         for (int r = 0; r < rows + k - 1; r++) {
             const int j = row - before + r;
             s->in_rows[r] = NULL;
             if (j >= 0 && j < p->hc) {
-                s->in_rows[r] = p->ring + (size_t)slot * 4 * p->pitch;
+                s->in_rows[r] = p->ring + (size_t)slot * p->layout.row_pitch;
                 slot = slot + 1 < p->ring_slots ? slot + 1 : 0;
             }
         }
         for (int o = 0; o < rows; o++)
-            s->out_rows[o] = filtered_row(p, 0, o);
+            s->out_rows[o] = filtered_row(p, o);
+    }
+    if (p->below)
+        for (int o = 0; o < rows; o++)
+            s->init_rows[o] = p->below + (size_t)(row + o) * (size_t)p->wc;
+    if (layer->dwconv_subbands) {
+        layer->dwconv_subbands(s->in_rows, p->below ? s->init_rows : NULL, p->weights, k, p->wc,
+                               p->layout.band_pitch, s->out_rows, rows, prefetch);
+        return;
     }
     for (int band = 0; band < 4; band++) {
-        const float *const *init = NULL;
         if (band > 0) {
             for (int r = 0; r < rows + k - 1; r++)
                 if (s->in_rows[r])
-                    s->in_rows[r] += p->pitch;
+                    s->in_rows[r] += p->layout.band_pitch;
             for (int o = 0; o < rows; o++)
-                s->out_rows[o] += MAX_ROWS * p->pitch;
+                s->out_rows[o] += p->layout.band_pitch;
         }
-        if (band == 0 && p->below) {
-            for (int o = 0; o < rows; o++)
-                s->init_rows[o] = p->below + (size_t)(row + o) * (size_t)p->wc;
-            init = s->init_rows;
-        }
-        layer->dwconv(s->in_rows, init, 0.0f, p->weights + (size_t)band * kk, k, p->wc, s->out_rows,
-                      rows, prefetch);
+        layer->dwconv(s->in_rows, band == 0 && p->below ? s->init_rows : NULL, 0.0f,
+                      p->weights + (size_t)band * kk, k, p->wc, s->out_rows, rows, prefetch);
     }
 }
 
 /* The inverse Haar of the block's filtered rows (coefficient rows [row, row + rows)): output
  * rows 2*row .. of the level, at dst, dst_pitch floats apart (cropped to the level's height). */
 static void pass_inverse(const level_pass *p, int row, int rows, float *dst, size_t dst_pitch) {
-    p->layer->kernels->haar_inverse(p->s->filtered, p->pitch, MAX_ROWS * p->pitch, p->wc, rows, dst,
-                                    dst_pitch, p->w, p->h - 2 * row);
+    p->layer->kernels->haar_inverse(p->s->filtered, p->layout.row_pitch, p->layout.band_pitch,
+                                    p->wc, rows, dst, dst_pitch, p->w, p->h - 2 * row);
 }
 
 /* Block b of `count` blocks splitting [first, end) as evenly as possible (each at most
@@ -212,11 +240,13 @@ void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, floa
 void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, float *bands,
                              float *level1) {
     const wtconv_level_plan *lv = &layer->plan->level[0];
-    const size_t pitch = lines((size_t)lv->half_width), wc = (size_t)lv->half_width;
-    layer->kernels->haar(x, lv->width, lv->half_height, lv->height, bands, 4 * pitch, pitch);
+    const band_layout l = layout_of(layer, lv->half_width);
+    const size_t wc = (size_t)lv->half_width;
+    layer->kernels->haar(x, lv->width, lv->half_height, lv->height, bands, l.row_pitch,
+                         l.band_pitch);
     /* X_1 = LL / 2: the bits haar_ll gives, (a+b+c+d) summed alike, then halved (exactly). */
     for (size_t j = 0; j < (size_t)lv->half_height; j++) {
-        const float *ll = bands + j * 4 * pitch;
+        const float *ll = bands + j * l.row_pitch;
         float *dst = level1 + j * wc;
         for (size_t c = 0; c < wc; c++)
             dst[c] = 0.5f * ll[c];
@@ -275,17 +305,17 @@ static void base_window(const wtconv_plan *plan, wtconv_cpu_scratch *s, const fl
  * the block's filtered subbands (from coefficient row row0 / 2 on), made by the kernel as it
  * goes, in blocks of MAX_ROWS rows from row0 (each starting at an even row). */
 static void base_rows_from_bands(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
-                                 const float *x, float *y, int row0, int row_end,
-                                 size_t band_row_pitch, wtconv_cpu_prefetch *prefetch) {
+                                 const float *x, float *y, int row0, int row_end, band_layout l,
+                                 wtconv_cpu_prefetch *prefetch) {
     const wtconv_plan *plan = layer->plan;
     const int k = plan->kernel;
     const float *weights = layer->base_weight + (size_t)channel * (size_t)k * (size_t)k;
     for (int row = row0; row < row_end; row += MAX_ROWS) {
         const int rows = row_end - row < MAX_ROWS ? row_end - row : MAX_ROWS;
         base_window(plan, s, x, y, row, rows);
-        layer->dwconv_bands(s->in_rows, s->filtered + (size_t)((row - row0) / 2) * band_row_pitch,
-                            band_row_pitch, MAX_ROWS * band_row_pitch, layer->base_bias[channel],
-                            weights, k, plan->width, s->out_rows, rows, prefetch);
+        layer->dwconv_bands(s->in_rows, s->filtered + (size_t)((row - row0) / 2) * l.row_pitch,
+                            l.row_pitch, l.band_pitch, layer->base_bias[channel], weights, k,
+                            plan->width, s->out_rows, rows, prefetch);
     }
 }
 
@@ -379,12 +409,13 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
                 lines_ahead = ceil_div((size_t)(to - from), 16);
         }
         /* Kernel chunks in this block: four subbands and about 2*rows base rows. */
-        steps = 4 * ceil_div((size_t)lv->half_width, lanes) +
+        steps = (layer->dwconv_subbands ? ceil_div(4 * (size_t)lv->half_width, lanes)
+                                        : 4 * ceil_div((size_t)lv->half_width, lanes)) +
                 ceil_div(2 * (size_t)rows, MAX_ROWS) * ceil_div((size_t)plan->width, lanes);
         prefetch.lines_per_step = (int)ceil_div(lines_ahead, steps);
         pass_filter(&p, row, rows, &prefetch);
         if (layer->dwconv_bands && plan->stride == 1) {
-            base_rows_from_bands(layer, s, channel, x, y, 2 * row, out_end, p.pitch, &prefetch);
+            base_rows_from_bands(layer, s, channel, x, y, 2 * row, out_end, p.layout, &prefetch);
         } else {
             pass_inverse(&p, row, rows, s->wavelet_rows, pitch);
             base_rows(layer, s, channel, x, y, 2 * row, out_end, &prefetch);

@@ -24,8 +24,12 @@
 typedef struct wtconv_cpu_layer {
     const wtconv_plan *plan;
     const wtconv_cpu_kernels *kernels;
-    wtconv_dwconv_fn dwconv;                        /* kernels' best for plan->kernel */
-    wtconv_dwconv_bands_fn dwconv_bands;            /* the same from subbands, or NULL */
+    wtconv_dwconv_fn dwconv;             /* kernels' best for plan->kernel */
+    wtconv_dwconv_bands_fn dwconv_bands; /* the same from subbands, or NULL */
+    /* A level's four subbands in one call, or NULL (then one dwconv call per band). Where set,
+     * the bands' rows lie side by side (see cascade.c) and wavelet_weight is interleaved by
+     * tap: [channel][ky*k + kx][band]; else [channel][band][ky*k + kx]. */
+    wtconv_dwconv_subbands_fn dwconv_subbands;
     const float *base_weight;                       /* C*k*k, base scale folded in */
     const float *base_bias;                         /* C, scaled likewise */
     const float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each, wavelet scales folded in */

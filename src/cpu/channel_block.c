@@ -78,8 +78,8 @@ size_t wtconv_cpu_block_weight_floats(const wtconv_plan *plan, int lanes) {
 }
 
 void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base_weight,
-                           const float *base_bias, const float *const *wavelet_weight, int first,
-                           float *packed) {
+                           const float *base_bias, const float *const *wavelet_weight,
+                           int wavelet_by_tap, int first, float *packed) {
     const size_t kk = (size_t)plan->kernel * (size_t)plan->kernel, n = (size_t)lanes;
     for (size_t lane = 0; lane < n; lane++) {
         const size_t channel = (size_t)first + lane;
@@ -90,6 +90,7 @@ void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base
         for (int i = 0; i < plan->levels; i++)
             for (size_t s = 0; s < 4; s++)
                 for (size_t t = 0; t < kk; t++, p += n)
-                    *p = wavelet_weight[i][(4 * channel + s) * kk + t];
+                    *p = wavelet_weight[i][wavelet_by_tap ? (channel * kk + t) * 4 + s
+                                                          : (4 * channel + s) * kk + t];
     }
 }

@@ -59,10 +59,11 @@ size_t wtconv_cpu_block_weight_floats(const wtconv_plan *plan, int lanes);
 
 /* Packs the folded weights (cpu/cascade.h's layer) of channels [first, first + lanes):
  * base taps (k*k vectors), the bias (one vector), then level 0's four subbands' taps, level
- * 1's, ... (4*k*k vectors each). */
+ * 1's, ... (4*k*k vectors each). wavelet_by_tap: the layer's wavelet weights are interleaved
+ * by tap ([channel][tap][band]) rather than [channel][band][tap]. */
 void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base_weight,
-                           const float *base_bias, const float *const *wavelet_weight, int first,
-                           float *packed);
+                           const float *base_bias, const float *const *wavelet_weight,
+                           int wavelet_by_tap, int first, float *packed);
 
 /* The layer on `lanes` consecutive planes: input planes x, x + plane, ...; output planes y,
  * y + out_plane, ...; `weights` packed by wtconv_cpu_block_pack; `scratch` laid out by

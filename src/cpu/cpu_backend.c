@@ -47,14 +47,15 @@ static void cpu_destroy(void *opaque) {
 
 /* Small planes go through the channel-block path (cpu/channel_block.h) where the kernels have
  * one: up to this many elements a plane, its rows are short enough that masks and calls cost
- * more than a transpose in and out. Each worker taking blocks needs its own grids: the path
- * is taken only where those of two workers fit in half the input, and no more workers take
- * part than have room there beside the rest of the workspace (see cpu/workspace.h).
- * Decided by the shape alone, never by the thread count, so that every thread count gives
- * the same bits.
- * WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by create) can turn the path off or
- * take it for every shape it can run (one worker if need be), for tests and benchmarks. */
-#define BLOCK_MAX_PLANE (24 * 24)
+ * more than a transpose in and out (AVX-512 on Zen 5, one thread: 26 x 26 and 28 x 28 layers
+ * 1.1-1.4x faster by channel blocks; 32 x 32 1.2x slower, its grids outgrowing L1). Each worker
+ * taking blocks needs its own grids: the path is taken only where those of two workers fit in half
+ * the input, and no more workers take part than have room there beside the rest of the workspace
+ * (see cpu/workspace.h). Decided by the shape alone, never by the thread count, so that every
+ * thread count gives the same bits. WTCONV_CPU_CHANNEL_BLOCKS (wtconv_cpu_block_mode, read by
+ * create) can turn the path off or take it for every shape it can run (one worker if need be), for
+ * tests and benchmarks. */
+#define BLOCK_MAX_PLANE (28 * 28)
 
 /* mode: as wtconv_cpu_block_mode gives it. */
 static int use_channel_blocks(const wtconv_cpu_state *s, int mode) {
@@ -165,6 +166,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     s->layer.kernels = kernels;
     s->layer.dwconv = wtconv_cpu_dwconv_for(kernels, plan->kernel);
     s->layer.dwconv_bands = wtconv_cpu_dwconv_bands_for(kernels, plan->kernel);
+    s->layer.dwconv_subbands = wtconv_cpu_dwconv_subbands_for(kernels, plan->kernel);
     /* The split, the threads and the workspace's size. */
     if (kernels->channel_block) {
         int overflow = 0;

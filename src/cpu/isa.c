@@ -176,3 +176,10 @@ wtconv_dwconv_bands_fn wtconv_cpu_dwconv_bands_for(const wtconv_cpu_kernels *ker
            : k == 7 ? kernels->dwconv_bands7
                     : NULL;
 }
+
+wtconv_dwconv_subbands_fn wtconv_cpu_dwconv_subbands_for(const wtconv_cpu_kernels *kernels, int k) {
+    return k == 3   ? kernels->dwconv_subbands3
+           : k == 5 ? kernels->dwconv_subbands5
+           : k == 7 ? kernels->dwconv_subbands7
+                    : NULL;
+}

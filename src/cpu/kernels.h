@@ -50,6 +50,20 @@ typedef void (*wtconv_dwconv_bands_fn)(const float *const *in, const float *band
                                        int width, float *const *out, int rows,
                                        wtconv_cpu_prefetch *prefetch);
 
+/* The four subbands of a level filtered at once, each by its own k x k kernel (a block of
+ * `rows` output rows of each, no bias): band s's columns are [s*band_pitch, s*band_pitch +
+ * width) of the rows in[r] and out[o] (as for wtconv_dwconv_fn), band_pitch >= width (the
+ * Haar kernels' layout); each band is padded at its own edges, never reading its neighbour's
+ * columns. weights: the four bands' kernels interleaved by tap, weights[(ky*k + kx)*4 + s].
+ * init: NULL, or rows of `width` added to band 0 (LL) alone. The same bits as four
+ * wtconv_dwconv_fn calls, one per band (bias 0), in one call; with band_pitch = width (bands
+ * side by side) its chunks of columns run across the bands, so that bands narrower than a
+ * vector leave no lanes idle. */
+typedef void (*wtconv_dwconv_subbands_fn)(const float *const *in, const float *const *init,
+                                          const float *weights, int k, int width, size_t band_pitch,
+                                          float *const *out, int rows,
+                                          wtconv_cpu_prefetch *prefetch);
+
 /* `rows` rows of 2x2 Haar blocks: coefficient row j from input rows 2j and 2j+1 of `src`
  * (`width` columns each, one after another; of its rows only the first `src_rows` exist, the
  * one below an odd height is zero), (width+1)/2 columns (an odd width's last block has zero
@@ -80,6 +94,9 @@ typedef struct wtconv_cpu_kernels {
     wtconv_haar_inverse_fn haar_inverse;
     /* k = 3, 5, 7; NULL where this set has none: the cascade then inverts, then convolves */
     wtconv_dwconv_bands_fn dwconv_bands3, dwconv_bands5, dwconv_bands7;
+    /* k = 3, 5, 7; NULL where this set has none: the cascade then keeps the four bands apart
+     * (band_pitch a whole number of cache lines) and filters them one call each */
+    wtconv_dwconv_subbands_fn dwconv_subbands3, dwconv_subbands5, dwconv_subbands7;
     /* The layer on blocks of block_lanes channels (cpu/channel_block.h), or NULL */
     wtconv_channel_block_fn channel_block;
     int block_lanes;
@@ -89,6 +106,8 @@ typedef struct wtconv_cpu_kernels {
 wtconv_dwconv_fn wtconv_cpu_dwconv_for(const wtconv_cpu_kernels *kernels, int k);
 /* Its base-branch kernel with subband initial values for kernel size k, or NULL. */
 wtconv_dwconv_bands_fn wtconv_cpu_dwconv_bands_for(const wtconv_cpu_kernels *kernels, int k);
+/* Its kernel for a level's four subbands side by side for kernel size k, or NULL. */
+wtconv_dwconv_subbands_fn wtconv_cpu_dwconv_subbands_for(const wtconv_cpu_kernels *kernels, int k);
 
 /* The tables compiled into this build (an ISA's getter exists only where its file is built;
  * isa.c knows which and whether the CPU can run it). */

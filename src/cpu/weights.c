@@ -33,13 +33,14 @@ wtconv_status wtconv_cpu_fold_weights(const wtconv_model *m, wtconv_cpu_layer *l
      * take 2^-(i+2) instead, which scales its reconstruction to 2^-i of the true one. Level i
      * adds level i+1's reconstruction to its filtered LL band, so that must be 2^-(i+1) of its
      * own filtered values: it is. Level 0's comes out true. Powers of two scale exactly, so the
-     * result has the bits of the factors applied where they belong. */
+     * result has the bits of the factors applied where they belong. Where the layer filters
+     * a level's four subbands in one call, their weights are interleaved by tap (cascade.h). */
     for (int i = 0; i < m->levels; i++) {
         float *level = p;
         p += 4 * c * kk;
         for (size_t ch = 0; ch < 4 * c; ch++)
             for (size_t t = 0; t < kk; t++)
-                level[ch * kk + t] =
+                level[layer->dwconv_subbands ? (ch / 4 * kk + t) * 4 + ch % 4 : ch * kk + t] =
                     ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
         layer->wavelet_weight[i] = level;
     }
@@ -58,6 +59,7 @@ wtconv_status wtconv_cpu_pack_block_weights(const wtconv_cpu_layer *layer, size_
     *out = packed;
     for (size_t b = 0; b < blocks; b++)
         wtconv_cpu_block_pack(layer->plan, lanes, layer->base_weight, layer->base_bias,
-                              layer->wavelet_weight, (int)b * lanes, packed + b * per_block);
+                              layer->wavelet_weight, layer->dwconv_subbands != NULL, (int)b * lanes,
+                              packed + b * per_block);
     return WTCONV_OK;
 }

@@ -1,8 +1,9 @@
 /* kernel-bench: times the CPU backend's passes one at a time on one plane (its input kept in
  * the nearer caches), to see which bounds what: the depthwise kernel alone (GFLOP/s against
  * the FMA peak), the base kernel with its subband initial values, the Haar analysis and the
- * inverse. A profiling tool for docs/cpu-kernel-bounds.md, never run by ctest.
- *   kernel-bench [isa] [W H k]...   (isa: avx512 (default) or avx2) */
+ * inverse, and a level's four subbands filtered one call per band or in one call. A profiling tool
+ * for docs/cpu-kernel-bounds.md, never run by ctest. kernel-bench [isa] [W H k]...   (isa: avx512
+ * (default) or avx2) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,40 @@ static void run_bands(const wtconv_cpu_kernels *kn, plane *p) {
     }
 }
 
+/* A level's four subbands of the plane's Haar rows ((W+1)/2 x (H+1)/2 each), filtered as the
+ * cascade does with kernels that lack a four-subband kernel (sub4 = 0: one call per band,
+ * bands a cache line apart) or have it (sub4 = 1: one call, bands side by side). */
+static void run_subbands(const wtconv_cpu_kernels *kn, plane *p, int sub4) {
+    const int before = (p->k - 1) / 2, hw = (p->w + 1) / 2, hh = (p->h + 1) / 2;
+    const size_t band_pitch = sub4 ? (size_t)hw : ((size_t)hw + 15) & ~(size_t)15;
+    const size_t row_pitch = sub4 ? (4 * (size_t)hw + 15) & ~(size_t)15 : 4 * band_pitch;
+    wtconv_dwconv_fn f = wtconv_cpu_dwconv_for(kn, p->k);
+    wtconv_dwconv_subbands_fn f4 = wtconv_cpu_dwconv_subbands_for(kn, p->k);
+    if (sub4 && !f4)
+        return;
+    for (int row = 0; row < hh; row += WTCONV_CPU_MAX_ROWS) {
+        const int rows = hh - row < WTCONV_CPU_MAX_ROWS ? hh - row : WTCONV_CPU_MAX_ROWS;
+        for (int r = 0; r < rows + p->k - 1; r++) {
+            const int j = row - before + r;
+            p->in[r] = j >= 0 && j < hh ? p->bands + (size_t)j * row_pitch : NULL;
+        }
+        for (int o = 0; o < rows; o++)
+            p->out[o] = p->y + (size_t)(row + o) * row_pitch;
+        if (sub4) {
+            f4(p->in, NULL, p->weights, p->k, hw, band_pitch, p->out, rows, NULL);
+            continue;
+        }
+        for (int band = 0; band < 4; band++) {
+            f(p->in, NULL, 0.0f, p->weights, p->k, hw, p->out, rows, NULL);
+            for (int r = 0; r < rows + p->k - 1; r++)
+                if (p->in[r])
+                    p->in[r] += band_pitch;
+            for (int o = 0; o < rows; o++)
+                p->out[o] += band_pitch;
+        }
+    }
+}
+
 static void run_haar(const wtconv_cpu_kernels *kn, plane *p) {
     const int hw = (p->w + 1) / 2, hh = (p->h + 1) / 2;
     const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
@@ -95,8 +130,11 @@ static double time_it(const wtconv_cpu_kernels *kn, plane *p, int what) {
             case 3:
                 run_haar(kn, p);
                 break;
-            default:
+            case 4:
                 run_inverse(kn, p);
+                break;
+            default:
+                run_subbands(kn, p, what - 5);
                 break;
             }
         }
@@ -132,36 +170,42 @@ int main(int argc, char **argv) {
             memcpy(shapes[n], defaults[n], sizeof shapes[n]);
     peak = bench_fma_peak(0.5, &what);
     printf("%s kernels; FMA peak %.1f GFLOP/s (%s)\n", kn->name, peak, what);
-    printf("%-10s %9s %9s %9s %9s %9s   (GFLOP/s, %% of peak; Haar: Gelem/s of input)\n", "WxH/k",
-           "dw", "dw+init", "dw+bands", "haar", "inverse");
+    printf("%-10s %9s %9s %9s %9s %9s %9s %9s   (GFLOP/s, %% of peak; Haar: Gelem/s of input)\n",
+           "WxH/k", "dw", "dw+init", "dw+bands", "haar", "inverse", "4 bands", "subbands");
     for (int s = 0; s < n; s++) {
         plane p;
         const int w = shapes[s][0], h = shapes[s][1], k = shapes[s][2];
         const size_t area = (size_t)w * (size_t)h;
         const size_t pitch = (((size_t)w + 1) / 2 + 15) & ~(size_t)15;
         const double flops = 2.0 * (double)k * k * (double)area;
-        double t[5];
+        /* the four subbands of the plane's Haar rows: about as many outputs as the plane */
+        const double band_flops = 8.0 * (double)k * k * (double)((w + 1) / 2) * ((h + 1) / 2);
+        double t[7];
         p.w = w;
         p.h = h;
         p.k = k;
         p.x = aligned_alloc(64, area * 4 + 64);
-        p.y = aligned_alloc(64, area * 4 + 64);
+        /* y also takes the subbands' filtered rows */
+        p.y = aligned_alloc(64, area * 4 + ((size_t)h + 16) * 4 * pitch * 4);
         p.init = aligned_alloc(64, area * 4 + 64);
         p.bands = aligned_alloc(64, ((size_t)h + 16) * 4 * pitch * 4);
-        p.weights = malloc((size_t)k * k * 4);
+        p.weights = malloc((size_t)k * k * 4 * sizeof(float)); /* four bands' kernels */
         p.in = malloc(((size_t)WTCONV_CPU_MAX_ROWS + (size_t)k) * sizeof *p.in);
         for (size_t i = 0; i < area; i++)
             p.x[i] = p.init[i] = (float)(i % 7) * 0.25f;
         memset(p.bands, 0, ((size_t)h + 16) * 4 * pitch * 4);
-        for (int i = 0; i < k * k; i++)
+        for (int i = 0; i < 4 * k * k; i++)
             p.weights[i] = 0.01f * (float)i;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 7; i++)
             t[i] = time_it(kn, &p, i);
-        printf("%3dx%-3d/%d  %5.1f %2.0f%% %5.1f %2.0f%% %5.1f %2.0f%% %6.2f   %6.2f\n", w, h, k,
-               flops / t[0] * 1e-9, 100 * flops / t[0] * 1e-9 / peak, flops / t[1] * 1e-9,
-               100 * flops / t[1] * 1e-9 / peak, flops / t[2] * 1e-9,
-               100 * flops / t[2] * 1e-9 / peak, (double)area / t[3] * 1e-9,
-               (double)area / t[4] * 1e-9);
+        printf(
+            "%3dx%-3d/%d  %5.1f %2.0f%% %5.1f %2.0f%% %5.1f %2.0f%% %6.2f   %6.2f   %5.1f %2.0f%% "
+            "%5.1f %2.0f%%\n",
+            w, h, k, flops / t[0] * 1e-9, 100 * flops / t[0] * 1e-9 / peak, flops / t[1] * 1e-9,
+            100 * flops / t[1] * 1e-9 / peak, flops / t[2] * 1e-9, 100 * flops / t[2] * 1e-9 / peak,
+            (double)area / t[3] * 1e-9, (double)area / t[4] * 1e-9, band_flops / t[5] * 1e-9,
+            100 * band_flops / t[5] * 1e-9 / peak, band_flops / t[6] * 1e-9,
+            100 * band_flops / t[6] * 1e-9 / peak);
         free(p.x);
         free(p.y);
         free(p.init);

@@ -33,8 +33,8 @@
 
 #include <wtconv/wtconv.h>
 
+#include "bench_model.h"
 #include "fma_peak.h"
-#include "st_writer.h"
 #include "test_util.h"
 
 #define MAX_SHAPES 64
@@ -76,48 +76,10 @@ static double now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* splitmix64: weights and inputs need only be reproducible, not good. */
-static unsigned long long rng_state = 0x5eedbe7cULL;
-static float rng_float(void) { /* uniform in [-1, 1) */
-    unsigned long long z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return (float)((double)(z >> 40) / (double)(1ULL << 23) - 1.0);
-}
+static float *random_floats(size_t count, float scale) { return bench_random_floats(count, scale); }
 
-static float *random_floats(size_t count, float scale) {
-    float *p = malloc((count ? count : 1) * sizeof *p);
-    if (!p) {
-        fprintf(stderr, "wtconv-bench: out of memory (%zu floats)\n", count);
-        exit(2);
-    }
-    for (size_t i = 0; i < count; i++)
-        p[i] = scale * rng_float();
-    return p;
-}
-
-/* A layer with weights of trained-like size: base ~0.2, wavelet ~0.2 scaled by ~0.1. */
 static int write_model(const shape *s, const char *path) {
-    const long long c = s->c, k = s->k;
-    st_writer *w = st_writer_new();
-    float *base = random_floats((size_t)(c * k * k), 0.2f);
-    float *bias = random_floats((size_t)c, 0.5f);
-    float *scale = random_floats((size_t)c, 1.0f);
-    float *wave = random_floats((size_t)(4 * c * k * k), 0.2f);
-    float *wave_scale = random_floats((size_t)(4 * c), 0.1f);
-    int rc = !w ||
-             st_writer_add_layer(w, s->c, s->k, s->levels, base, bias, scale, wave, wave_scale) ||
-             st_writer_save(w, path);
-    if (rc)
-        fprintf(stderr, "wtconv-bench: writing %s: %s\n", path, st_writer_error(w));
-    st_writer_free(w);
-    free(base);
-    free(bias);
-    free(scale);
-    free(wave);
-    free(wave_scale);
-    return rc ? -1 : 0;
+    return bench_write_model("wtconv-bench", s->c, s->k, s->levels, path);
 }
 
 /* 2*k^2 flops per output of each depthwise convolution: the base one (H x W) and, per level,

@@ -1,8 +1,8 @@
 /* Unit tests of the CPU kernels, on every instruction set this build has and this CPU runs
  * (the others are reported as skipped): depthwise blocks against a float64 evaluation of the
- * same sums, the blocking contract (any split of a plane into blocks gives the same bits),
- * the Haar kernels against their closed forms, the prefetch walk, and the WTCONV_CPU_ISA and
- * WTCONV_CPU_CHANNEL_BLOCKS switches. */
+ * same sums, the four-subband kernels likewise, the blocking contract (any split of a plane into
+ * blocks gives the same bits), the Haar kernels against their closed forms, the prefetch walk, and
+ * the WTCONV_CPU_ISA and WTCONV_CPU_CHANNEL_BLOCKS switches. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <math.h>
@@ -131,6 +131,110 @@ static void test_dwconv_block(const wtconv_cpu_kernels *kn) {
     }
     snprintf(what, sizeof what, "%s: depthwise blocks, k 1..%d, %d calls, match float64", kn->name,
              MAX_K, cases);
+    check(bad == 0, what);
+}
+
+/* A level's four subbands in one call (where the set has the kernel): each band against the
+ * float64 sums over its own columns only (so a band that read its neighbour's would fail),
+ * the same bits as four calls of the set's depthwise kernel, and nothing written outside the
+ * bands; bands side by side and a cache line apart. */
+static void test_dwconv_subbands(const wtconv_cpu_kernels *kn) {
+    enum { PACKED = 4 * (MAX_W + 16) };
+    static float rows_data[MAX_ROWS + MAX_K][PACKED], init_data[MAX_ROWS][MAX_W];
+    static float abs_rows[MAX_ROWS + MAX_K][PACKED];
+    static float out_data[MAX_ROWS][PACKED], four_calls[MAX_ROWS][PACKED];
+    const int widths[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 14, 15, 16, 17, 28, 31, 32, 56, 70};
+    char what[160];
+    int bad = 0, cases = 0, tested = 0;
+    for (int k = 3; k <= 7; k += 2) {
+        const wtconv_dwconv_subbands_fn fn = wtconv_cpu_dwconv_subbands_for(kn, k);
+        const wtconv_dwconv_fn one_band = wtconv_cpu_dwconv_for(kn, k);
+        float w[4][MAX_K * MAX_K], abs_w[4][MAX_K * MAX_K], by_tap[4 * MAX_K * MAX_K];
+        if (!fn)
+            continue;
+        tested = 1;
+        for (int s = 0; s < 4; s++)
+            for (int t = 0; t < k * k; t++) {
+                w[s][t] = rnd();
+                abs_w[s][t] = fabsf(w[s][t]);
+                by_tap[t * 4 + s] = w[s][t];
+            }
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+            const int width = widths[wi];
+            for (int rows = 1; rows <= MAX_ROWS; rows++) {
+                for (int variant = 0; variant < 8; variant++) {
+                    /* variant bit 0: init rows (band 0); bit 1: first and last input rows NULL;
+                     * bit 2: bands a whole number of 16 floats apart, else side by side */
+                    const int pitch = (variant & 4) ? (width + 15) / 16 * 16 : width;
+                    const float *in[MAX_ROWS + MAX_K], *abs_in[MAX_ROWS + MAX_K];
+                    const float *band_in[MAX_ROWS + MAX_K], *band_abs[MAX_ROWS + MAX_K];
+                    const float *init[MAX_ROWS];
+                    float *out[MAX_ROWS], *band_out[MAX_ROWS];
+                    const float *const *init_rows = (variant & 1) ? init : NULL;
+                    for (int r = 0; r < rows + k - 1; r++) {
+                        for (int x = 0; x < PACKED; x++) {
+                            rows_data[r][x] = rnd();
+                            abs_rows[r][x] = fabsf(rows_data[r][x]);
+                        }
+                        in[r] = rows_data[r];
+                        abs_in[r] = abs_rows[r];
+                    }
+                    if (variant & 2) {
+                        in[0] = abs_in[0] = NULL;
+                        in[rows + k - 2] = abs_in[rows + k - 2] = NULL;
+                    }
+                    for (int o = 0; o < rows; o++) {
+                        for (int x = 0; x < width; x++)
+                            init_data[o][x] = rnd();
+                        init[o] = init_data[o];
+                        out[o] = out_data[o];
+                    }
+                    for (int o = 0; o < MAX_ROWS; o++)
+                        for (int x = 0; x < PACKED; x++)
+                            out_data[o][x] = four_calls[o][x] = -1234.5f;
+                    fn(in, init_rows, by_tap, k, width, (size_t)pitch, out, rows, NULL);
+                    cases++;
+                    for (int s = 0; s < 4; s++) {
+                        for (int r = 0; r < rows + k - 1; r++) {
+                            band_in[r] = in[r] ? in[r] + s * pitch : NULL;
+                            band_abs[r] = abs_in[r] ? abs_in[r] + s * pitch : NULL;
+                        }
+                        for (int o = 0; o < rows; o++) {
+                            band_out[o] = four_calls[o] + s * pitch;
+                            for (int x = 0; x < width; x++) {
+                                const float *const *band_init = s == 0 ? init_rows : NULL;
+                                const double want =
+                                    reference(band_in, band_init, 0.0f, w[s], k, width, o, x);
+                                const double scale =
+                                    reference(band_abs, NULL, 0.0f, abs_w[s], k, width, o, x) +
+                                    (band_init ? fabs((double)init[o][x]) : 0.0);
+                                const double bound = (k * k + 2) * 6e-8 * scale;
+                                const float got = out[o][s * pitch + x];
+                                if (fabs((double)got - want) > bound && bad++ < 5)
+                                    printf("  %s k=%d width=%d rows=%d variant=%d band %d: "
+                                           "out[%d][%d]=%.9g, want %.9g\n",
+                                           kn->name, k, width, rows, variant, s, o, x, got, want);
+                            }
+                        }
+                        one_band(band_in, s == 0 ? init_rows : NULL, 0.0f, w[s], k, width, band_out,
+                                 rows, NULL);
+                    }
+                    /* the same bits as four calls; nothing written between or past the bands */
+                    if (memcmp(out_data, four_calls, sizeof out_data) && bad++ < 5)
+                        printf("  %s k=%d width=%d rows=%d variant=%d: not the bits of four "
+                               "calls, or columns outside the bands written\n",
+                               kn->name, k, width, rows, variant);
+                }
+            }
+        }
+    }
+    if (!tested) {
+        printf("  %s: no four-subband kernel (the cascade calls dwconv per band)\n", kn->name);
+        return;
+    }
+    snprintf(what, sizeof what,
+             "%s: four subbands at once, k 3/5/7, %d calls, match float64 and four calls' bits",
+             kn->name, cases);
     check(bad == 0, what);
 }
 
@@ -337,6 +441,7 @@ int main(void) {
         printf("testing the %s kernels\n", names[i]);
         test_dwconv_block(kn);
         test_dwconv_blocking(kn);
+        test_dwconv_subbands(kn);
         test_haar(kn);
         test_prefetch_walk(kn);
     }

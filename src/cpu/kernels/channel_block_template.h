@@ -2,7 +2,9 @@
  * each instruction set's file. Words (kernels/vector_undef.h): V_VEC, V_LANES (channels per
  * block), V_LOAD, V_STORE, V_LOAD_FIRST, V_STORE_FIRST, V_ADD, V_SUB, V_MUL, V_FMADD, V_SET1,
  * V_ZERO, V_TRANSPOSE; and its own parameters:
- *   CB_CHUNK   output columns per chunk of a depthwise row (a row's last chunk may take half)
+ *   CB_CHUNK   output columns per chunk of a depthwise row, 4 or 8 (a row's last chunk may
+ *              take half)
+ *   CB_SPLIT_SUMS  1: two partial sums per output (even and odd tap rows), 0: one
  *   CB_ENTRY   the name of the wtconv_channel_block_fn it defines. */
 
 /* The largest k whose taps slide along a chunk's loaded input vectors (unrolled). */
@@ -128,12 +130,17 @@ static void haar_inverse_row(const float *bands, size_t band_floats, int half_wi
 
 /* The taps of `n` output columns from the window whose top-left vector is `in` (row pitch
  * `pitch` floats), k constant: per tap row, its k weight vectors in registers, and each input
- * vector of the row loaded once and fed to the (up to k) outputs it reaches. */
+ * vector of the row loaded once and fed to the (up to k) outputs it reaches. With
+ * CB_SPLIT_SUMS the even tap rows (ky = 0, 2, ..) go into acc, the odd ones into odd (from
+ * zero; the caller adds the two): 2n independent FMA chains, so that two FMA pipes of latency
+ * 4 stay busy (one chain per output, 25 FMAs long for k = 5, left them waiting on their own
+ * results). */
 WTCONV_INLINE void taps_sliding(const float *in, size_t pitch, const float *weights, const int k,
-                                const int n, V_VEC *acc) {
+                                const int n, V_VEC *acc, V_VEC *odd) {
     WTCONV_UNROLL
     for (int ky = 0; ky < k; ky++) {
         const float *row = in + (size_t)ky * pitch;
+        V_VEC *sum = CB_SPLIT_SUMS && ky % 2 ? odd : acc;
         V_VEC w[CB_MAX_SLIDING_K];
         WTCONV_UNROLL
         for (int kx = 0; kx < k; kx++)
@@ -144,7 +151,7 @@ WTCONV_INLINE void taps_sliding(const float *in, size_t pitch, const float *weig
             WTCONV_UNROLL
             for (int kx = 0; kx < k; kx++)
                 if (t - kx >= 0 && t - kx < n)
-                    acc[t - kx] = V_FMADD(v, w[kx], acc[t - kx]);
+                    sum[t - kx] = V_FMADD(v, w[kx], sum[t - kx]);
         }
     }
 }
@@ -167,18 +174,21 @@ WTCONV_INLINE void taps_any(const float *in, size_t pitch, const float *weights,
 WTCONV_INLINE void conv_chunk(const float *in, size_t pitch, const float *weights, const int k,
                               int k_any, const float *init, V_VEC start, float *out, int col,
                               int valid, const int n) {
-    V_VEC acc[CB_CHUNK];
+    V_VEC acc[CB_CHUNK], odd[CB_CHUNK];
     WTCONV_UNROLL
-    for (int o = 0; o < n; o++)
+    for (int o = 0; o < n; o++) {
         acc[o] = init && o < valid ? V_ADD(start, load(init + (size_t)(col + o) * V_LANES)) : start;
+        odd[o] = V_ZERO();
+    }
     if (k)
-        taps_sliding(in + (size_t)col * V_LANES, pitch, weights, k, n, acc);
+        taps_sliding(in + (size_t)col * V_LANES, pitch, weights, k, n, acc, odd);
     else
         taps_any(in + (size_t)col * V_LANES, pitch, weights, k_any, n, acc);
     WTCONV_UNROLL
     for (int o = 0; o < n; o++)
         if (o < valid)
-            store(out + (size_t)(col + o) * V_LANES, acc[o]);
+            store(out + (size_t)(col + o) * V_LANES,
+                  CB_SPLIT_SUMS && k ? V_ADD(acc[o], odd[o]) : acc[o]);
 }
 
 /* One output row of a depthwise 'same' cross-correlation: `width` columns from the padded
@@ -188,7 +198,8 @@ typedef void (*conv_row_fn)(const float *in, size_t pitch, const float *weights,
                             const float *init, V_VEC start, float *out, int width);
 
 /* A stamp as in kernels/stamp.h, for this template's rows: conv_row3, conv_row5 and conv_row7
- * from conv_chunk with k constant, conv_row_any from it with k = 0 (any k). */
+ * from conv_chunk with k constant, conv_row_any from it with k = 0 (any k), in chunks of
+ * CB_CHUNK columns and a last one of CB_CHUNK or half as many. */
 #define STAMP_CONV_ROW(name, K)                                                                    \
     static void name(const float *in, size_t pitch, const float *weights, int k,                   \
                      const float *init, V_VEC start, float *out, int width) {                      \
@@ -206,7 +217,42 @@ STAMP_CONV_ROW(conv_row5, 5)
 STAMP_CONV_ROW(conv_row7, 7)
 STAMP_CONV_ROW(conv_row_any, 0)
 
-static conv_row_fn conv_row_for(int k) {
+/* The same for rows that split into chunks of N columns exactly (k = K constant): a
+ * 14-column row in two chunks of 7 instead of 8 + 8 with 2 columns computed for nothing, a
+ * 7-column row in one of 7. */
+#define STAMP_CONV_ROW_EVEN(K, N)                                                                  \
+    static void conv_row##K##_by##N(const float *in, size_t pitch, const float *weights, int k,    \
+                                    const float *init, V_VEC start, float *out, int width) {       \
+        (void)k;                                                                                   \
+        for (int col = 0; col < width; col += (N))                                                 \
+            conv_chunk(in, pitch, weights, K, k, init, start, out, col, (N), (N));                 \
+    }
+#define STAMP_CONV_ROWS_EVEN(N)                                                                    \
+    STAMP_CONV_ROW_EVEN(3, N) STAMP_CONV_ROW_EVEN(5, N) STAMP_CONV_ROW_EVEN(7, N)
+#define CONV_ROWS_EVEN(N)                                                                          \
+    { conv_row3_by##N, conv_row5_by##N, conv_row7_by##N }
+#if CB_CHUNK == 8
+STAMP_CONV_ROWS_EVEN(5)
+STAMP_CONV_ROWS_EVEN(6)
+STAMP_CONV_ROWS_EVEN(7)
+#define CB_EVEN_MIN 5 /* chunk sizes 5..7 (8 and 1..4: the rows above do as well) */
+static const conv_row_fn conv_rows_even[][3] = {CONV_ROWS_EVEN(5), CONV_ROWS_EVEN(6),
+                                                CONV_ROWS_EVEN(7)};
+#elif CB_CHUNK == 4
+STAMP_CONV_ROWS_EVEN(3)
+#define CB_EVEN_MIN 3
+static const conv_row_fn conv_rows_even[][3] = {CONV_ROWS_EVEN(3)};
+#else
+#error "CB_CHUNK must be 4 or 8"
+#endif
+
+/* The row function for kernel size k and rows `width` wide: in as few chunks as CB_CHUNK
+ * allows, all of one size where that fills them exactly. Chosen once per level. */
+static conv_row_fn conv_row_for(int k, int width) {
+    const int chunks = (width + CB_CHUNK - 1) / CB_CHUNK;
+    const int n = width / chunks;
+    if ((k == 3 || k == 5 || k == 7) && n * chunks == width && n >= CB_EVEN_MIN && n < CB_CHUNK)
+        return conv_rows_even[n - CB_EVEN_MIN][k / 2 - 1];
     return k == 3 ? conv_row3 : k == 5 ? conv_row5 : k == 7 ? conv_row7 : conv_row_any;
 }
 
@@ -225,7 +271,7 @@ static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout 
         ((size_t)lv->half_width + (size_t)(layout->before + layout->after)) * V_LANES;
     const size_t border = (size_t)layout->before * (pitch + V_LANES);
     const size_t band_floats = lv->half_plane * V_LANES, row = (size_t)lv->half_width * V_LANES;
-    const conv_row_fn conv_row = conv_row_for(k);
+    const conv_row_fn conv_row = conv_row_for(k, lv->half_width);
     float *band = scratch + layout->band[i];
     float *filtered = scratch + layout->filtered;
     for (int s = 0; s < 4; s++) {
@@ -279,7 +325,7 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
     filter_level(plan, layout, 0, interior, input_pitch, weights + (kk + 1) * V_LANES,
                  levels > 1 ? scratch + layout->recon[1] : NULL, scratch);
     {
-        const conv_row_fn conv_row = conv_row_for(k);
+        const conv_row_fn conv_row = conv_row_for(k, width);
         const V_VEC bias = load(weights + kk * V_LANES);
         const size_t band_floats = top->half_plane * V_LANES;
         float *rows[2] = {scratch + layout->rows, scratch + layout->rows + (size_t)width * V_LANES};
@@ -299,7 +345,12 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
 }
 
 #undef STAMP_CONV_ROW
+#undef STAMP_CONV_ROW_EVEN
+#undef STAMP_CONV_ROWS_EVEN
+#undef CONV_ROWS_EVEN
+#undef CB_EVEN_MIN
 #undef CB_MAX_SLIDING_K
 #undef CB_CHUNK
+#undef CB_SPLIT_SUMS
 #undef CB_ENTRY
 #include "cpu/kernels/vector_undef.h"

@@ -6,8 +6,8 @@
  *    whose sizes are parameters: k, the block's row count, whether a chunk of columns touches
  *    the plane's sides. Called with constants, a body's loops unroll (WTCONV_UNROLL) into
  *    straight-line code that keeps its accumulators in registers. The bodies have the fixed
- *    names the stamps below call: dwconv_block, dwconv_block_any, dwconv_block_bands (where
- *    the set has it), haar_row, haar_ll_row and haar_inverse_row.
+ *    names the stamps below call: dwconv_block, dwconv_block_any, dwconv_block_bands and
+ *    dwconv_block_subbands (where the set has them), haar_row, haar_ll_row and haar_inverse_row.
  *
  *    A body written for more than one vector type is a template header, written against the
  *    vector vocabulary of kernels/vector_undef.h (V_VEC, V_LANES, V_ADD(a, b), ...): the file
@@ -134,6 +134,22 @@
     WTCONV_STAMP_DWCONV_BANDS_K(3, isa)                                                            \
     WTCONV_STAMP_DWCONV_BANDS_K(5, isa)                                                            \
     WTCONV_STAMP_DWCONV_BANDS_K(7, isa)
+
+/* The four-subband kernels (wtconv_dwconv_subbands_fn): dwconv_subbands3_<isa>, .._5_ and
+ * .._7_ from the file's dwconv_block_subbands (in, init, weights, k, width, band_pitch, out,
+ * prefetch, rows), k constant. */
+#define WTCONV_STAMP_DWCONV_SUBBANDS_K(K, isa)                                                     \
+    static void dwconv_subbands##K##_##isa(                                                        \
+        const float *const *in, const float *const *init, const float *weights, int k, int width,  \
+        size_t band_pitch, float *const *out, int rows, wtconv_cpu_prefetch *prefetch) {           \
+        (void)k;                                                                                   \
+        WTCONV_ROWS_SWITCH(dwconv_block_subbands, in, init, weights, K, width, band_pitch, out,    \
+                           prefetch)                                                               \
+    }
+#define WTCONV_STAMP_DWCONV_SUBBANDS(isa)                                                          \
+    WTCONV_STAMP_DWCONV_SUBBANDS_K(3, isa)                                                         \
+    WTCONV_STAMP_DWCONV_SUBBANDS_K(5, isa)                                                         \
+    WTCONV_STAMP_DWCONV_SUBBANDS_K(7, isa)
 
 /* The Haar kernels (wtconv_haar_fn, wtconv_haar_ll_fn, wtconv_haar_inverse_fn): haar_<isa>,
  * haar_ll_<isa> and haar_inverse_<isa>, each a loop over coefficient rows j (the functions

@@ -1,0 +1,204 @@
+/* wtconv-ab: two builds of libwtconv side by side in one process, to tell whether a change
+ * made layers faster on a machine whose speed moves by tens of percent from one second to the
+ * next (a shared host: the same build alone varies more than most changes gain).
+ *
+ *   wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] [--shape C/H/W/k/L]...
+ *
+ * LIB_A and LIB_B are paths of two libwtconv shared libraries (e.g. build-old/libwtconv.so
+ * and build/libwtconv.so). Both are loaded (dlopen, RTLD_LOCAL), each creates a context for
+ * the same layer with random weights, and the rounds alternate them: each round runs A for
+ * about 10 ms and B for as many runs (which goes first alternates), so both see the same
+ * spells of the machine. Per shape it prints each build's best ms per run, the ratio of the
+ * bests, and the median and quartiles of the rounds' A/B ratios (> 1: B is faster). Passing
+ * the same library twice shows the method's own spread. Not a ctest test. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <wtconv/wtconv.h>
+
+#include "bench_model.h"
+
+#define MAX_SHAPES 64
+
+/* The entry points used, looked up in each build (the header's declarations as types). */
+typedef struct build {
+    const char *path;
+    void *handle;
+    void (*options_init_sized)(wtconv_options *, size_t);
+    wtconv_status (*create_with_options)(const char *, int, int, int, const wtconv_options *,
+                                         wtconv_ctx **);
+    wtconv_status (*run)(wtconv_ctx *, const float *, float *);
+    void (*destroy)(wtconv_ctx *);
+    const char *(*last_error)(void);
+} build;
+
+/* dlsym's object pointer into a function pointer, without the cast ISO C leaves undefined. */
+#define LOOK_UP(b, field, name)                                                                    \
+    do {                                                                                           \
+        void *symbol = dlsym((b)->handle, (name));                                                 \
+        if (!symbol) {                                                                             \
+            fprintf(stderr, "wtconv-ab: %s has no %s\n", (b)->path, (name));                       \
+            return -1;                                                                             \
+        }                                                                                          \
+        memcpy(&(b)->field, &symbol, sizeof symbol);                                               \
+    } while (0)
+
+static int load(build *b, const char *path) {
+    b->path = path;
+    b->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!b->handle) {
+        fprintf(stderr, "wtconv-ab: %s\n", dlerror());
+        return -1;
+    }
+    LOOK_UP(b, options_init_sized, "wtconv_options_init_sized");
+    LOOK_UP(b, create_with_options, "wtconv_create_with_options");
+    LOOK_UP(b, run, "wtconv_run");
+    LOOK_UP(b, destroy, "wtconv_destroy");
+    LOOK_UP(b, last_error, "wtconv_last_error");
+    return 0;
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Seconds per run over `runs` runs, or -1 after a message. */
+static double time_runs(const build *b, wtconv_ctx *ctx, const float *x, float *y, long runs) {
+    const double t0 = now_seconds();
+    for (long i = 0; i < runs; i++)
+        if (b->run(ctx, x, y) != WTCONV_OK) {
+            fprintf(stderr, "wtconv-ab: %s: run: %s\n", b->path, b->last_error());
+            return -1;
+        }
+    return (now_seconds() - t0) / (double)runs;
+}
+
+typedef struct shape {
+    int c, h, w, k, levels;
+} shape;
+
+static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int batch) {
+    char model[512];
+    wtconv_ctx *ctx[2] = {NULL, NULL};
+    const size_t count = (size_t)batch * (size_t)s->c * (size_t)s->h * (size_t)s->w;
+    float *x = bench_random_floats(count, 1.0f), *y = bench_random_floats(count, 0.0f);
+    double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
+    long runs = 1;
+    int failed = !ratios;
+    /* not test_util's test_temp_path: that file calls into a linked libwtconv */
+    snprintf(model, sizeof model, "%s/wtconv-ab-%ld.safetensors",
+             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    failed = failed || bench_write_model("wtconv-ab", s->c, s->k, s->levels, model) != 0;
+    for (int i = 0; i < 2 && !failed; i++) {
+        wtconv_options opts;
+        builds[i].options_init_sized(&opts, sizeof opts);
+        opts.num_threads = threads;
+        opts.batch = batch;
+        if (builds[i].create_with_options(model, s->c, s->h, s->w, &opts, &ctx[i]) != WTCONV_OK) {
+            fprintf(stderr, "wtconv-ab: %s: create: %s\n", builds[i].path, builds[i].last_error());
+            failed = 1;
+        }
+    }
+    remove(model);
+    if (!failed) { /* warm up both; runs per turn: about 10 ms of A's */
+        const double t = time_runs(&builds[0], ctx[0], x, y, 3);
+        failed = t < 0 || time_runs(&builds[1], ctx[1], x, y, 3) < 0;
+        runs = t > 0 ? (long)(0.01 / t) + 1 : 1;
+    }
+    for (int r = 0; r < rounds && !failed; r++) {
+        double t[2];
+        for (int turn = 0; turn < 2 && !failed; turn++) {
+            const int i = (r + turn) % 2;
+            t[i] = time_runs(&builds[i], ctx[i], x, y, runs);
+            failed = t[i] < 0;
+            if (!failed && t[i] < best[i])
+                best[i] = t[i];
+        }
+        if (!failed)
+            ratios[r] = t[0] / t[1];
+    }
+    if (!failed) {
+        qsort(ratios, (size_t)rounds, sizeof *ratios, compare_doubles);
+        printf("%4d/%3d/%3d/%d/%d  A %8.4f ms  B %8.4f ms  A/B best %.3f  rounds: median %.3f "
+               "(quartiles %.3f %.3f)\n",
+               s->c, s->h, s->w, s->k, s->levels, 1e3 * best[0], 1e3 * best[1], best[0] / best[1],
+               ratios[rounds / 2], ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+    }
+    for (int i = 0; i < 2; i++)
+        if (ctx[i])
+            builds[i].destroy(ctx[i]);
+    free(ratios);
+    free(x);
+    free(y);
+    return failed ? -1 : 0;
+}
+
+static int usage(void) {
+    fprintf(stderr, "usage: wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] "
+                    "[--shape C/H/W/k/L]...\n");
+    return 2;
+}
+
+int main(int argc, char **argv) {
+    static const shape standard_shapes[] = {
+        {32, 128, 128, 5, 1}, {64, 112, 112, 5, 2}, {96, 56, 56, 5, 3},  {128, 56, 56, 7, 2},
+        {256, 28, 28, 5, 1},  {64, 224, 224, 5, 3}, {768, 14, 14, 5, 2},
+    };
+    shape shapes[MAX_SHAPES];
+    int shape_count = 0, rounds = 40, threads = 1, batch = 1, failed = 0;
+    build builds[2];
+    if (argc < 3)
+        return usage();
+    for (int i = 3; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        char extra;
+        if (!value)
+            return usage();
+        if (!strcmp(argv[i], "--shape")) {
+            shape *s = &shapes[shape_count];
+            if (shape_count == MAX_SHAPES || sscanf(value, "%d/%d/%d/%d/%d%c", &s->c, &s->h, &s->w,
+                                                    &s->k, &s->levels, &extra) != 5) {
+                fprintf(stderr, "wtconv-ab: --shape %s: expected C/H/W/k/L\n", value);
+                return 2;
+            }
+            shape_count++;
+        } else if (!strcmp(argv[i], "--rounds")) {
+            rounds = atoi(value);
+        } else if (!strcmp(argv[i], "--threads")) {
+            threads = atoi(value);
+        } else if (!strcmp(argv[i], "--batch")) {
+            batch = atoi(value);
+        } else {
+            return usage();
+        }
+        i++;
+    }
+    if (rounds < 4 || threads < 0 || batch < 1) {
+        fprintf(stderr, "wtconv-ab: --rounds must be >= 4, --threads >= 0, --batch >= 1\n");
+        return 2;
+    }
+    if (!shape_count) {
+        shape_count = (int)(sizeof standard_shapes / sizeof standard_shapes[0]);
+        memcpy(shapes, standard_shapes, sizeof standard_shapes);
+    }
+    if (load(&builds[0], argv[1]) || load(&builds[1], argv[2]))
+        return 1;
+    printf("A = %s\nB = %s\n%d rounds, %d thread(s), batch %d; A/B > 1: B is faster\n", argv[1],
+           argv[2], rounds, threads, batch);
+    for (int i = 0; i < shape_count && !failed; i++)
+        failed = compare_shape(builds, &shapes[i], rounds, threads, batch) != 0;
+    return failed ? 1 : 0;
+}
