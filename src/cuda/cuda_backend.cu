@@ -589,6 +589,21 @@ __device__ __forceinline__ void plane_top(const plane_args &a, const float *sm, 
         float p[2][2 * NP];
         plane_wavelet<K, NP>(a, sm, ws, 0, u, v0, p);
         plane_base<K, NP>(a, sm, ws, u, v0, p);
+        if (a.stride == 1) { /* no index division per pixel */
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++) {
+                const int gy = 2 * u + dy;
+                if (gy >= H)
+                    break;
+#pragma unroll
+                for (int q = 0; q < 2 * NP; q++) {
+                    const int gx = 2 * v0 + q;
+                    if (gx < W)
+                        y[(size_t)gy * a.out_w + gx] = p[dy][q] + bias;
+                }
+            }
+            continue;
+        }
 #pragma unroll
         for (int dy = 0; dy < 2; dy++) {
             const int gy = 2 * u + dy;
