@@ -446,7 +446,7 @@ constexpr int kPlaneMaxLevels = 8;
 struct plane_args {
     const float *x;
     float *y;
-    const float4 *weights; /* per channel: base k*k, bias, level i's 4*k*k; nw4 float4s each */
+    const float4 *weights; /* per channel: nw4 float4s; plane_band() says where what is */
     long long planes, plane_base;
     int channels, levels, stride, out_h, out_w, nw4;
     int h[kPlaneMaxLevels], w[kPlaneMaxLevels];   /* level inputs */
@@ -458,8 +458,32 @@ struct plane_args {
     int r_off[2];                                 /* R_i of even / odd i */
     int w_off;                                    /* the weights (16-byte aligned) */
     int per_block, threads;                       /* planes per block, threads per plane */
-    int slice; /* floats of shared memory per plane (a multiple of 4) */
+    int deep;                                     /* SPLIT: threads of the deep warp */
+    bool w4;                                      /* the W4 weight layout (plane_band) */
+    bool vec_y; /* y's planes and rows 16-byte aligned (set per run) */
+    int slice;  /* floats of shared memory per plane (a multiple of 4) */
 };
+
+/* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
+constexpr bool kVecStore = true;
+
+/* Tap t of a filter in shared memory. W4: the filter starts 16-byte aligned and is read as
+ * float4s (with t known at compile time, one broadcast load serves four taps; faster where a
+ * warp holds several planes' jobs, slower elsewhere). */
+template <bool W4> __device__ __forceinline__ float wtap(const float *w, int t) {
+    if (!W4)
+        return w[t];
+    const float4 q = reinterpret_cast<const float4 *>(w)[t >> 2];
+    return (t & 3) == 0 ? q.x : (t & 3) == 1 ? q.y : (t & 3) == 2 ? q.z : q.w;
+}
+
+/* The packed weights of a channel, in floats: the base filter at 0, the bias at kb, level l's
+ * band s at kb + g + (4l + s) kb. W4: kb = round4(k*k), g = 4 (every filter 16-byte aligned);
+ * else kb = k*k, g = 1 (the aligned layout was 1-2% slower with scalar loads). */
+__host__ __device__ constexpr int plane_bias(int k, bool w4) { return w4 ? round4(k * k) : k * k; }
+__host__ __device__ constexpr int plane_band(int k, bool w4, int l, int s) {
+    return plane_bias(k, w4) * (1 + 4 * l + s) + (w4 ? 4 : 1);
+}
 
 /* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
  * more, 1 on narrower ones (more threads at work). */
@@ -467,18 +491,17 @@ template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a
     return NP > 1 && (l == 0 || a.wc[l] >= 12);
 }
 
-/* The four filtered subbands of NP coefficient positions (u, v0 ..) of level l, through the
- * inverse Haar, plus R of the level below, halved: p[dy][2m+dx] is the level input's pixel
- * (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one band's 25-49 weights
- * live at a time). */
-template <int K, int NP>
+/* The four filtered subbands of NP coefficient positions (u, v0 ..) of level l through the
+ * inverse Haar, without R of the level below and the factor 1/2: p[dy][2m+dx] belongs to the
+ * level input's pixel (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one
+ * band's 25-49 weights live at a time). */
+template <int K, int NP, bool W4>
 __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *sm, const float *ws,
                                               int l, int u, int v0, float (&p)[2][2 * NP]) {
-    constexpr int kk = K * K;
-    const int wc = a.wc[l], cp = a.cp[l], bs = a.band[l];
+    constexpr int kb = plane_bias(K, W4);
+    const int cp = a.cp[l], bs = a.band[l];
     const float *cf = sm + a.coef[l];
-    const float *wl = ws + kk + 1 + l * 4 * kk;
-    const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
+    const float *wl = ws + plane_band(K, W4, l, 0);
 #pragma unroll
     for (int q = 0; q < 2 * NP; q++)
         p[0][q] = p[1][q] = 0.0f;
@@ -493,7 +516,7 @@ __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *
             const float *row = cf + s * bs + (u + i) * cp + v0;
 #pragma unroll
             for (int j = 0; j < K; j++) {
-                const float wt = wl[s * kk + i * K + j];
+                const float wt = wtap<W4>(wl + s * kb, i * K + j);
 #pragma unroll
                 for (int m = 0; m < NP; m++)
                     acc[m] = fmaf(wt, row[j + m], acc[m]);
@@ -510,27 +533,27 @@ __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *
             p[1][2 * m + 1] = fmaf(right * lower, acc[m], p[1][2 * m + 1]);
         }
     }
-#pragma unroll
-    for (int m = 0; m < NP; m++) {
-        const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
-        p[0][2 * m] = (p[0][2 * m] + r) * 0.5f;
-        p[0][2 * m + 1] = (p[0][2 * m + 1] + r) * 0.5f;
-        p[1][2 * m] = (p[1][2 * m] + r) * 0.5f;
-        p[1][2 * m + 1] = (p[1][2 * m + 1] + r) * 0.5f;
-    }
 }
 
-/* Level l >= 1 of the inverse cascade: writes R_l; this thread's jobs are first, first +
- * threads, ... */
-template <int K, int NP>
+/* Level l >= 1 of the inverse cascade: R_l = (inverse Haar + R_{l+1}) / 2; jobs first, first +
+ * step, ... */
+template <int K, int NP, bool W4>
 __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const float *ws, int l,
-                                           int first, int jobs) {
-    const int per_row = (a.wc[l] + NP - 1) / NP, h = a.h[l], w = a.w[l];
+                                           int first, int jobs, int step) {
+    const int per_row = (a.wc[l] + NP - 1) / NP, h = a.h[l], w = a.w[l], wc = a.wc[l];
+    const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
     float *rout = sm + a.r_off[l & 1];
-    for (int job = first; job < jobs; job += a.threads) {
+    for (int job = first; job < jobs; job += step) {
         const int u = job / per_row, v0 = (job - u * per_row) * NP;
         float p[2][2 * NP];
-        plane_wavelet<K, NP>(a, sm, ws, l, u, v0, p);
+        plane_wavelet<K, NP, W4>(a, sm, ws, l, u, v0, p);
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] : 0.0f;
+#pragma unroll
+            for (int d = 0; d < 4; d++)
+                p[d >> 1][2 * m + (d & 1)] = (p[d >> 1][2 * m + (d & 1)] + r) * 0.5f;
+        }
 #pragma unroll
         for (int dy = 0; dy < 2; dy++)
 #pragma unroll
@@ -544,7 +567,7 @@ __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const
 
 /* Adds the base branch (without bias) of pixels (2u+dy, 2v0+q), dy < 2, q < 2NP, to b: both
  * rows from the K+1 input rows they share. */
-template <int K, int NP>
+template <int K, int NP, bool W4>
 __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm, const float *ws,
                                            int u, int v0, float (&b)[2][2 * NP]) {
     constexpr int n = 2 * NP + K - 1;
@@ -558,7 +581,7 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
         if (i < K)
 #pragma unroll
             for (int j = 0; j < K; j++) {
-                const float wt = ws[i * K + j];
+                const float wt = wtap<W4>(ws, i * K + j);
 #pragma unroll
                 for (int q = 0; q < 2 * NP; q++)
                     b[0][q] = fmaf(wt, row[j + q], b[0][q]);
@@ -566,7 +589,7 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
         if (i > 0)
 #pragma unroll
             for (int j = 0; j < K; j++) {
-                const float wt = ws[(i - 1) * K + j];
+                const float wt = wtap<W4>(ws, (i - 1) * K + j);
 #pragma unroll
                 for (int q = 0; q < 2 * NP; q++)
                     b[1][q] = fmaf(wt, row[j + q], b[1][q]);
@@ -574,45 +597,141 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
     }
 }
 
-/* Level 0: the wavelet part plus the base branch of each job's pixels, written to y with the
- * stride (thread tid of the plane's). */
-template <int K, int NP>
-__device__ __forceinline__ void plane_top(const plane_args &a, const float *sm, const float *ws,
-                                          long long plane, int tid) {
-    constexpr int kk = K * K;
-    const int H = a.h[0], W = a.w[0];
-    const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
-    const float bias = ws[kk];
+/* Level 0 of job (u, v0) without R_1: the wavelet part halved plus the base branch. */
+template <int K, int NP, bool W4>
+__device__ __forceinline__ void plane_top_part(const plane_args &a, const float *sm,
+                                               const float *ws, int u, int v0,
+                                               float (&p)[2][2 * NP]) {
+    plane_wavelet<K, NP, W4>(a, sm, ws, 0, u, v0, p);
+#pragma unroll
+    for (int q = 0; q < 2 * NP; q++) {
+        p[0][q] *= 0.5f;
+        p[1][q] *= 0.5f;
+    }
+    plane_base<K, NP, W4>(a, sm, ws, u, v0, p);
+}
+
+/* Adds R_1 / 2 and the bias to the pixels of job (u, v0) and writes them to y with the stride. */
+template <int K, int NP, bool W4>
+__device__ __forceinline__ void plane_top_store(const plane_args &a, const float *sm,
+                                                const float *ws, long long plane, int u, int v0,
+                                                float (&p)[2][2 * NP]) {
+    const int H = a.h[0], W = a.w[0], wc = a.wc[0];
+    const float *rn = a.levels > 1 ? sm + a.r_off[1] : nullptr;
+    const float bias = ws[plane_bias(K, W4)];
+#pragma unroll
+    for (int m = 0; m < NP; m++) {
+        const float r = rn && v0 + m < wc ? rn[u * wc + v0 + m] * 0.5f + bias : bias;
+#pragma unroll
+        for (int d = 0; d < 4; d++)
+            p[d >> 1][2 * m + (d & 1)] += r;
+    }
     float *y = a.y + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
-    for (int job = tid; job < jobs; job += a.threads) {
-        const int u = job / per_row, v0 = (job - u * per_row) * NP;
-        float p[2][2 * NP];
-        plane_wavelet<K, NP>(a, sm, ws, 0, u, v0, p);
-        plane_base<K, NP>(a, sm, ws, u, v0, p);
+    if (a.stride == 1) {                                          /* no index division per pixel */
+        if (kVecStore && NP == 4 && a.vec_y && 2 * v0 + 8 <= W) { /* 16-byte stores */
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++) {
+                const int gy = 2 * u + dy;
+                if (gy >= H)
+                    break;
+                float4 *row = reinterpret_cast<float4 *>(y + (size_t)gy * a.out_w + 2 * v0);
+                row[0] = make_float4(p[dy][0], p[dy][1], p[dy][2], p[dy][3]);
+                row[1] = make_float4(p[dy][4], p[dy][5], p[dy][6], p[dy][7]);
+            }
+            return;
+        }
 #pragma unroll
         for (int dy = 0; dy < 2; dy++) {
             const int gy = 2 * u + dy;
-            if (gy >= H || gy % a.stride)
-                continue;
+            if (gy >= H)
+                break;
 #pragma unroll
             for (int q = 0; q < 2 * NP; q++) {
                 const int gx = 2 * v0 + q;
-                if (gx < W && gx % a.stride == 0)
-                    y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q] + bias;
+                if (gx < W)
+                    y[(size_t)gy * a.out_w + gx] = p[dy][q];
             }
+        }
+        return;
+    }
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+        const int gy = 2 * u + dy;
+        if (gy >= H || gy % a.stride)
+            continue;
+#pragma unroll
+        for (int q = 0; q < 2 * NP; q++) {
+            const int gx = 2 * v0 + q;
+            if (gx < W && gx % a.stride == 0)
+                y[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q];
         }
     }
 }
 
+/* Haar coefficients of level l of one plane, from the level input (x, then the LL band before):
+ * thread t of nt takes elements t, t + nt, ... of the rows x pitch bands (border included). */
+template <int K>
+__device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l, int t, int nt) {
+    constexpr int pb = (K - 1) / 2;
+    const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
+    const int ip = l == 0 ? a.xp : a.cp[l - 1];
+    const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
+    float *out = sm + a.coef[l];
+    const int bs = a.band[l], rows = hc + K - 1;
+    const int dr = nt / cp, dq = nt - dr * cp;
+    int r = t / cp, q = t - r * cp;
+    while (r < rows) {
+        const int u = r - pb, v = q - pb;
+        float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
+        if (u >= 0 && u < hc && v >= 0 && v < wc) {
+            const int y0 = 2 * u, x0 = 2 * v;
+            const bool right = x0 + 1 < w, down = y0 + 1 < h;
+            A = in[y0 * ip + x0];
+            B = right ? in[y0 * ip + x0 + 1] : 0.0f;
+            C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
+            D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+        }
+        float *o = out + r * cp + q;
+        o[0] = (A + B + C + D) * 0.5f;
+        o[bs] = (A + B - C - D) * 0.5f;
+        o[2 * bs] = (A - B + C - D) * 0.5f;
+        o[3 * bs] = (A - B - C + D) * 0.5f;
+        q += dq;
+        r += dr;
+        if (q >= cp) {
+            q -= cp;
+            r++;
+        }
+    }
+}
+
+/* Level l >= 1 of one plane, all its jobs, thread t of nt. */
+template <int K, int NP, bool W4>
+__device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
+                                            int t, int nt) {
+    const bool wide = plane_wide<NP>(a, l);
+    const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
+    if (wide)
+        plane_deep<K, NP, W4>(a, sm, ws, l, t, jobs, nt);
+    else
+        plane_deep<K, 1, W4>(a, sm, ws, l, t, jobs, nt);
+}
+
 /* Whole planes: `per_block` planes a block, `threads` threads each (the block's threads beyond
- * per_block * threads only meet the barriers). */
-template <int K, int NP>
+ * per_block * threads only meet the barriers). SPLIT: the block's last `deep` threads (whole
+ * warps) make the Haar levels 1.. and run the inverse cascade down to R_1 for all its planes,
+ * synchronising among themselves (named barrier 1), while the other threads, one level-0 job
+ * each, filter level 0 and add the base branch; R_1 is added after one block barrier. Without
+ * SPLIT every level is a block-wide phase (most warps wait at the deep levels). */
+template <int K, int NP, bool SPLIT, bool W4>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
     constexpr int pb = (K - 1) / 2;
-    const int nthreads = a.threads, z = threadIdx.x / nthreads, tid = threadIdx.x - z * nthreads;
+    const int nthreads = a.threads;
+    const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
+    const int z = deep ? 0 : threadIdx.x / nthreads, tid = threadIdx.x - z * nthreads;
     const long long plane = (long long)blockIdx.x * a.per_block + z;
-    const bool active = z < a.per_block && plane < a.planes;
+    const bool active = !deep && z < a.per_block && plane < a.planes;
     float *const sm = reinterpret_cast<float *>(smem4) + (active ? z * a.slice : 0);
     const int c = (int)((a.plane_base + (active ? plane : 0)) % a.channels);
     const int H = a.h[0], W = a.w[0], L = a.levels;
@@ -640,76 +759,94 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     const float *ws = sm + a.w_off;
     __syncthreads();
 
-    /* Haar coefficients of each level, from the level input: x, then the LL band before. Thread
-     * tid takes elements tid, tid + nthreads, ... of the rows x pitch band (border included). */
-    for (int l = 0; l < L; l++) {
-        const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
-        const int ip = l == 0 ? a.xp : a.cp[l - 1];
-        const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
-        float *out = sm + a.coef[l];
-        const int bs = a.band[l], rows = hc + K - 1;
-        const int dr = nthreads / cp, dq = nthreads - dr * cp;
-        int r = tid / cp, q = tid - r * cp;
-        for (; active && r < rows;) {
-            const int u = r - pb, v = q - pb;
-            float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
-            if (u >= 0 && u < hc && v >= 0 && v < wc) {
-                const int y0 = 2 * u, x0 = 2 * v;
-                const bool right = x0 + 1 < w, down = y0 + 1 < h;
-                A = in[y0 * ip + x0];
-                B = right ? in[y0 * ip + x0 + 1] : 0.0f;
-                C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
-                D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+    if constexpr (SPLIT) {
+        if (active)
+            plane_haar<K>(a, sm, 0, tid, nthreads);
+        __syncthreads();
+        const int per_row = (a.wc[0] + NP - 1) / NP;
+        const int u = tid / per_row, v0 = (tid - u * per_row) * NP;
+        const bool job = active && tid < a.hc[0] * per_row; /* one level-0 job a thread */
+        float p[2][2 * NP];
+        if (job) {
+            plane_top_part<K, NP, W4>(a, sm, ws, u, v0, p);
+        } else if (deep) {
+            const int t = threadIdx.x - (blockDim.x - a.deep), nt = a.deep;
+            const long long first = (long long)blockIdx.x * a.per_block;
+            const int planes =
+                (int)(a.planes - first < a.per_block ? a.planes - first : a.per_block);
+            for (int l = 1; l < L; l++) {
+                for (int zz = 0; zz < planes; zz++)
+                    plane_haar<K>(a, reinterpret_cast<float *>(smem4) + zz * a.slice, l, t, nt);
+                asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
             }
-            float *o = out + r * cp + q;
-            o[0] = (A + B + C + D) * 0.5f;
-            o[bs] = (A + B - C - D) * 0.5f;
-            o[2 * bs] = (A - B + C - D) * 0.5f;
-            o[3 * bs] = (A - B - C + D) * 0.5f;
-            q += dq;
-            r += dr;
-            if (q >= cp) {
-                q -= cp;
-                r++;
+            for (int l = L - 1; l >= 1; l--) {
+                for (int zz = 0; zz < planes; zz++) {
+                    float *s = reinterpret_cast<float *>(smem4) + zz * a.slice;
+                    plane_level<K, NP, W4>(a, s, s + a.w_off, l, t, nt);
+                }
+                if (l > 1)
+                    asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
             }
         }
         __syncthreads();
-    }
-
-    /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
-    for (int l = L - 1; l >= 1; l--) {
-        const bool wide = plane_wide<NP>(a, l);
-        const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
-        if (active && tid < jobs) {
-            if (wide)
-                plane_deep<K, NP>(a, sm, ws, l, tid, jobs);
-            else
-                plane_deep<K, 1>(a, sm, ws, l, tid, jobs);
+        if (job)
+            plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
+        return;
+    } else {
+        for (int l = 0; l < L; l++) {
+            if (active)
+                plane_haar<K>(a, sm, l, tid, nthreads);
+            __syncthreads();
         }
-        __syncthreads();
+        /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
+        for (int l = L - 1; l >= 1; l--) {
+            if (active)
+                plane_level<K, NP, W4>(a, sm, ws, l, tid, nthreads);
+            __syncthreads();
+        }
+        if (active) {
+            const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
+            for (int job = tid; job < jobs; job += nthreads) {
+                const int u = job / per_row, v0 = (job - u * per_row) * NP;
+                float p[2][2 * NP];
+                plane_top_part<K, NP, W4>(a, sm, ws, u, v0, p);
+                plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
+            }
+        }
     }
-    if (active)
-        plane_top<K, NP>(a, sm, ws, plane, tid);
 }
 
 typedef void (*plane_fn)(plane_args);
 
-plane_fn pick_plane_kernel(int k, int np) {
+/* The instances in use: NP = 1 (7x7 planes) with scalar weights, NP = 4 with either. */
+template <int K> plane_fn pick_plane_k(int np, bool split, bool w4) {
+    if (np == 1)
+        return split ? plane_kernel<K, 1, true, false> : plane_kernel<K, 1, false, false>;
+    if (w4)
+        return split ? plane_kernel<K, 4, true, true> : plane_kernel<K, 4, false, true>;
+    return split ? plane_kernel<K, 4, true, false> : plane_kernel<K, 4, false, false>;
+}
+
+plane_fn pick_plane_kernel(int k, int np, bool split, bool w4) {
     switch (k) {
     case 3:
-        return np == 4 ? plane_kernel<3, 4> : plane_kernel<3, 1>;
+        return pick_plane_k<3>(np, split, w4);
     case 5:
-        return np == 4 ? plane_kernel<5, 4> : plane_kernel<5, 1>;
+        return pick_plane_k<5>(np, split, w4);
     case 7:
-        return np == 4 ? plane_kernel<7, 4> : plane_kernel<7, 1>;
+        return pick_plane_k<7>(np, split, w4);
     default:
         return nullptr;
     }
 }
 
+/* The deep warp (plane_kernel's SPLIT) where the cascade has deep levels and each plane's
+ * level-0 jobs fit in the block beside it. */
+constexpr bool kPlaneSplit = true;
+
 /* The whole-plane launch for this plan, or false when the planes are too large (or k not 3, 5
  * or 7, or the cascade too deep). */
-bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem, int *np) {
+bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem, plane_fn *fn) {
     const int k = p.kernel, L = p.levels;
     if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
         return false;
@@ -717,8 +854,17 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     /* Four positions a job on level 0 from 6 coefficient columns (14x14 planes: 2 jobs a row,
      * 0.180 -> 0.154 ms; 7x7 planes, 4 columns, are faster with one). Deep levels take four
      * from 12 columns (plane_wide; from 6 made 28x28 slower). */
-    *np = p.level[0].half_width >= 6 ? 4 : 1;
-    const int NP = *np;
+    const int NP = p.level[0].half_width >= 6 ? 4 : 1;
+    const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
+    const int top_max = kMaxThreads - 32; /* threads beside the deep warp */
+    /* Measured: the deep warp made 28x28 planes 6% faster, 56x56 14% slower (one warp's cascade
+     * outlasts the level-0 jobs), 14x14 9% and 7x7 50% slower. */
+    const bool split =
+        kPlaneSplit && L >= 2 && NP == 4 && p.level[0].half_height >= 12 && 2 * jobs <= top_max;
+    /* float4 weight loads where a warp holds several planes' jobs of 14x14 planes (0.141 ->
+     * 0.124 ms; 1-2% slower on 56x56, 28x28 and 7x7 planes). */
+    const bool w4 = NP == 4 && p.level[0].half_height <= 7;
+    *fn = pick_plane_kernel(k, NP, split, w4);
     a->channels = p.channels;
     a->levels = L;
     a->stride = p.stride;
@@ -744,23 +890,26 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     at += L >= 3 ? (size_t)p.level[2].height * p.level[2].width : 0;
     at = (size_t)round4((int)at);
     a->w_off = (int)at;
-    a->nw4 = round4(k * k + 1 + L * 4 * k * k) / 4;
+    a->nw4 = round4(plane_band(k, w4, L, 0)) / 4;
+    a->w4 = w4;
     at += 4 * (size_t)a->nw4;
     if (at * sizeof(float) > kPlaneSmemMax)
         return false;
     a->slice = (int)at;
     /* Threads per plane: one per level-0 job. Planes per block: as many as keep the most planes
      * on an SM (by its 2048 threads, 64 registers a thread, 32 blocks and 227 KiB of shared
-     * memory, 1 KiB of it reserved per block), at most 256 threads and 64 KiB a block. */
-    const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
-    a->threads = jobs < kMaxThreads ? jobs : kMaxThreads;
+     * memory, 1 KiB of it reserved per block), at most 256 threads (the deep warp included)
+     * and 64 KiB a block. */
+    const int cap = split ? top_max : kMaxThreads;
+    a->threads = jobs < cap ? jobs : cap;
+    a->deep = split ? 32 : 0;
     int best = 0;
     a->per_block = 1;
-    for (int per = 1; per * a->threads <= kMaxThreads; per++) {
+    for (int per = 1; per * a->threads <= cap; per++) {
         const size_t bytes = (size_t)per * at * sizeof(float);
         if (bytes > kPlaneSmemMax)
             break;
-        const int threads = (per * a->threads + 31) / 32 * 32;
+        const int threads = (per * a->threads + 31) / 32 * 32 + a->deep;
         const int regs = k == 7 ? 80 : 64;
         int blocks = 65536 / (threads * regs);
         if (blocks > 2048 / threads)
@@ -776,7 +925,7 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
         }
     }
     *smem = (size_t)a->per_block * at * sizeof(float);
-    *block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32));
+    *block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32 + a->deep));
     return true;
 }
 
@@ -919,6 +1068,7 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         plane_args a = s->plane;
         a.x = x;
         a.y = y;
+        a.vec_y = ((uintptr_t)y & 15) == 0 && a.out_w % 4 == 0;
         a.weights = reinterpret_cast<const float4 *>(s->weights);
         a.planes = planes;
         a.plane_base = first;
@@ -1056,13 +1206,12 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     }
     /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
      * the tiled kernels on the same shapes). */
-    int np = 1;
     const char *tiles = getenv("WTCONV_CUDA_TILES");
-    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) &&
-                      plan_planes(p, &s->plane, &s->plane_block, &s->plane_smem, &np) &&
-                      (long long)p.batch * C <= 0x7fffffffLL;
+    s->whole_planes =
+        !(tiles && *tiles && strcmp(tiles, "0")) &&
+        plan_planes(p, &s->plane, &s->plane_block, &s->plane_smem, &s->plane_kernel) &&
+        (long long)p.batch * C <= 0x7fffffffLL;
     if (s->whole_planes) {
-        s->plane_kernel = pick_plane_kernel(k, np);
         /* All of L1 as shared memory: 4 blocks of ~54 KiB an SM instead of 3. */
         (void)cudaFuncSetAttribute(s->plane_kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
                                    cudaSharedmemCarveoutMaxShared);
@@ -1086,8 +1235,9 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
 
     /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. The tiled kernels
      * take [C][k][k] base weights, [C] biases, then each level's [C][4][k][k]; the whole-plane
-     * kernel one packed run per channel (base, bias, each level's four bands), padded to a
-     * multiple of four floats so that a block loads its channel as float4s. */
+     * kernel one packed run per channel (plane_band: base, bias, each level's four bands),
+     * padded to a multiple of four floats, loaded by a block as float4s. */
+
     const size_t per_channel = s->whole_planes ? 4 * (size_t)s->plane.nw4 : 0;
     const size_t nweights = s->whole_planes ? C * per_channel : C * kk + C + (size_t)L * 4 * C * kk;
     float *host = static_cast<float *>(calloc(nweights, sizeof(float)));
@@ -1097,15 +1247,18 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     }
     for (int c = 0; c < C; c++) {
         float *base = s->whole_planes ? host + c * per_channel : host + c * kk;
-        float *bias = s->whole_planes ? base + kk : host + C * kk + c;
+        const bool w4 = s->plane.w4;
+        float *bias = s->whole_planes ? base + plane_bias(k, w4) : host + C * kk + c;
         for (size_t t = 0; t < kk; t++)
             base[t] = m->base_scale[c] * m->base_weight[c * kk + t];
         *bias = m->base_scale[c] * m->base_bias[c];
         for (int i = 0; i < L; i++) {
-            float *w = s->whole_planes ? base + kk + 1 + (size_t)i * 4 * kk
+            float *w = s->whole_planes ? base + plane_band(k, w4, i, 0)
                                        : host + C * kk + C + ((size_t)i * C + c) * 4 * kk;
+            const size_t band = s->whole_planes ? (size_t)plane_bias(k, w4) : kk; /* band stride */
             for (size_t t = 0; t < 4 * kk; t++)
-                w[t] = m->wavelet_scale[i][4 * c + t / kk] * m->wavelet_weight[i][4 * c * kk + t];
+                w[t / kk * band + t % kk] =
+                    m->wavelet_scale[i][4 * c + t / kk] * m->wavelet_weight[i][4 * c * kk + t];
         }
     }
     if ((e = cudaMalloc(&s->weights, nweights * sizeof(float))) != cudaSuccess ||
