@@ -2,7 +2,8 @@
  * made layers faster on a machine whose speed moves by tens of percent from one second to the
  * next (a shared host: the same build alone varies more than most changes gain).
  *
- *   wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] [--shape C/H/W/k/L]...
+ *   wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N]
+ *             [--network | --shape C/H/W/k/L...]
  *
  * LIB_A and LIB_B are paths of two libwtconv shared libraries (e.g. build-old/libwtconv.so
  * and build/libwtconv.so). Both are loaded (dlopen, RTLD_LOCAL), each creates a context for
@@ -10,7 +11,8 @@
  * about 10 ms and B for as many runs (which goes first alternates), so both see the same
  * spells of the machine. Per shape it prints each build's best ms per run, the ratio of the
  * bests, and the median and quartiles of the rounds' A/B ratios (> 1: B is faster). Passing
- * the same library twice shows the method's own spread. Not a ctest test. */
+ * the same library twice shows the method's own spread. --network does the same with passes
+ * through WTConvNeXt-T's 18 WTConv layers (as wtconv-bench --network). Not a ctest test. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
@@ -90,6 +92,13 @@ typedef struct shape {
     int c, h, w, k, levels;
 } shape;
 
+/* Where a layer's random model is written (not test_util's test_temp_path: that file calls
+ * into a linked libwtconv, and this program links none). */
+static void temp_model_path(char *out, size_t cap) {
+    const char *dir = getenv("TMPDIR");
+    snprintf(out, cap, "%s/wtconv-ab-%ld.safetensors", dir && *dir ? dir : "/tmp", (long)getpid());
+}
+
 static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int batch) {
     char model[512];
     wtconv_ctx *ctx[2] = {NULL, NULL};
@@ -98,9 +107,7 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
     double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
     long runs = 1;
     int failed = !ratios;
-    /* not test_util's test_temp_path: that file calls into a linked libwtconv */
-    snprintf(model, sizeof model, "%s/wtconv-ab-%ld.safetensors",
-             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
+    temp_model_path(model, sizeof model);
     failed = failed || bench_write_model("wtconv-ab", s->c, s->k, s->levels, model) != 0;
     for (int i = 0; i < 2 && !failed; i++) {
         wtconv_options opts;
@@ -146,9 +153,101 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
     return failed ? -1 : 0;
 }
 
+/* --network: WTConvNeXt-T's 18 WTConv layers (k = 5; C = 96/192/384/768 at 56/28/14/7 with
+ * L = 5/4/3/2; 3+3+9+3 layers), 18 contexts per build run in order, each stage's layers
+ * reading the stage's input and writing its output (as wtconv-bench --network): the builds'
+ * passes alternated like single layers. */
+#define NETWORK_LAYERS 18
+static const shape network_stages[4] = {
+    {96, 56, 56, 5, 5}, {192, 28, 28, 5, 4}, {384, 14, 14, 5, 3}, {768, 7, 7, 5, 2}};
+static const int network_stage_layers[4] = {3, 3, 9, 3};
+
+/* Seconds per pass over `runs` passes, or -1 after a message. */
+static double time_passes(const build *b, wtconv_ctx **ctx, const int *stage, float **x, float **y,
+                          long runs) {
+    const double t0 = now_seconds();
+    for (long r = 0; r < runs; r++)
+        for (int i = 0; i < NETWORK_LAYERS; i++)
+            if (b->run(ctx[i], x[stage[i]], y[stage[i]]) != WTCONV_OK) {
+                fprintf(stderr, "wtconv-ab: %s: run: %s\n", b->path, b->last_error());
+                return -1;
+            }
+    return (now_seconds() - t0) / (double)runs;
+}
+
+static int compare_network(build builds[2], int rounds, int threads, int batch) {
+    char model[512];
+    wtconv_ctx *ctx[2][NETWORK_LAYERS] = {{NULL}};
+    int stage[NETWORK_LAYERS];
+    float *x[4], *y[4];
+    double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
+    long runs = 1;
+    int failed = !ratios;
+    for (int st = 0, i = 0; st < 4; st++) {
+        const shape *g = &network_stages[st];
+        const size_t count = (size_t)batch * (size_t)g->c * (size_t)g->h * (size_t)g->w;
+        x[st] = bench_random_floats(count, 1.0f);
+        y[st] = bench_random_floats(count, 0.0f);
+        for (int l = 0; l < network_stage_layers[st]; l++)
+            stage[i++] = st;
+    }
+    temp_model_path(model, sizeof model);
+    for (int i = 0; i < NETWORK_LAYERS && !failed; i++) {
+        const shape *g = &network_stages[stage[i]];
+        failed = bench_write_model("wtconv-ab", g->c, g->k, g->levels, model) != 0;
+        for (int a = 0; a < 2 && !failed; a++) {
+            wtconv_options opts;
+            builds[a].options_init_sized(&opts, sizeof opts);
+            opts.num_threads = threads;
+            opts.batch = batch;
+            if (builds[a].create_with_options(model, g->c, g->h, g->w, &opts, &ctx[a][i]) !=
+                WTCONV_OK) {
+                fprintf(stderr, "wtconv-ab: %s: create: %s\n", builds[a].path,
+                        builds[a].last_error());
+                failed = 1;
+            }
+        }
+        remove(model);
+    }
+    if (!failed) { /* warm up both; passes per turn: about 20 ms of A's */
+        const double t = time_passes(&builds[0], ctx[0], stage, x, y, 3);
+        failed = t < 0 || time_passes(&builds[1], ctx[1], stage, x, y, 3) < 0;
+        runs = t > 0 ? (long)(0.02 / t) + 1 : 1;
+    }
+    for (int r = 0; r < rounds && !failed; r++) {
+        double t[2];
+        for (int turn = 0; turn < 2 && !failed; turn++) {
+            const int a = (r + turn) % 2;
+            t[a] = time_passes(&builds[a], ctx[a], stage, x, y, runs);
+            failed = t[a] < 0;
+            if (!failed && t[a] < best[a])
+                best[a] = t[a];
+        }
+        if (!failed)
+            ratios[r] = t[0] / t[1];
+    }
+    if (!failed) {
+        qsort(ratios, (size_t)rounds, sizeof *ratios, compare_doubles);
+        printf("network (18 layers)  A %8.4f ms  B %8.4f ms per pass  A/B best %.3f  rounds: "
+               "median %.3f (quartiles %.3f %.3f)\n",
+               1e3 * best[0], 1e3 * best[1], best[0] / best[1], ratios[rounds / 2],
+               ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+    }
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < NETWORK_LAYERS; i++)
+            if (ctx[a][i])
+                builds[a].destroy(ctx[a][i]);
+    for (int st = 0; st < 4; st++) {
+        free(x[st]);
+        free(y[st]);
+    }
+    free(ratios);
+    return failed ? -1 : 0;
+}
+
 static int usage(void) {
     fprintf(stderr, "usage: wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] "
-                    "[--shape C/H/W/k/L]...\n");
+                    "[--network | --shape C/H/W/k/L...]\n");
     return 2;
 }
 
@@ -158,13 +257,17 @@ int main(int argc, char **argv) {
         {256, 28, 28, 5, 1},  {64, 224, 224, 5, 3}, {768, 14, 14, 5, 2},
     };
     shape shapes[MAX_SHAPES];
-    int shape_count = 0, rounds = 40, threads = 1, batch = 1, failed = 0;
+    int shape_count = 0, rounds = 40, threads = 1, batch = 1, network = 0, failed = 0;
     build builds[2];
     if (argc < 3)
         return usage();
     for (int i = 3; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         char extra;
+        if (!strcmp(argv[i], "--network")) {
+            network = 1;
+            continue;
+        }
         if (!value)
             return usage();
         if (!strcmp(argv[i], "--shape")) {
@@ -198,7 +301,9 @@ int main(int argc, char **argv) {
         return 1;
     printf("A = %s\nB = %s\n%d rounds, %d thread(s), batch %d; A/B > 1: B is faster\n", argv[1],
            argv[2], rounds, threads, batch);
-    for (int i = 0; i < shape_count && !failed; i++)
+    if (network)
+        failed = compare_network(builds, rounds, threads, batch) != 0;
+    for (int i = 0; i < shape_count && !failed && !network; i++)
         failed = compare_shape(builds, &shapes[i], rounds, threads, batch) != 0;
     return failed ? 1 : 0;
 }
