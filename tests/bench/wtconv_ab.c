@@ -88,6 +88,36 @@ static double time_runs(const build *b, wtconv_ctx *ctx, const float *x, float *
     return (now_seconds() - t0) / (double)runs;
 }
 
+/* One build's turn: seconds per run over `runs` runs of build `which`, or -1. */
+typedef double (*turn_fn)(void *job, int which, long runs);
+
+/* `rounds` rounds, each a turn of either build (which goes first alternates): each build's
+ * best seconds per run into best[], the rounds' A/B ratios into ratios[], sorted. */
+static int alternate(turn_fn turn, void *job, int rounds, long runs, double *ratios,
+                     double best[2]) {
+    for (int r = 0; r < rounds; r++) {
+        double t[2];
+        for (int step = 0; step < 2; step++) {
+            const int which = (r + step) % 2;
+            t[which] = turn(job, which, runs);
+            if (t[which] < 0)
+                return -1;
+            if (t[which] < best[which])
+                best[which] = t[which];
+        }
+        ratios[r] = t[0] / t[1];
+    }
+    qsort(ratios, (size_t)rounds, sizeof *ratios, compare_doubles);
+    return 0;
+}
+
+static void report(const char *what, const double best[2], const double *ratios, int rounds) {
+    printf("%s  A %8.4f ms  B %8.4f ms  A/B best %.3f  rounds: median %.3f (quartiles %.3f "
+           "%.3f)\n",
+           what, 1e3 * best[0], 1e3 * best[1], best[0] / best[1], ratios[rounds / 2],
+           ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+}
+
 typedef struct shape {
     int c, h, w, k, levels;
 } shape;
@@ -97,6 +127,18 @@ typedef struct shape {
 static void temp_model_path(char *out, size_t cap) {
     const char *dir = getenv("TMPDIR");
     snprintf(out, cap, "%s/wtconv-ab-%ld.safetensors", dir && *dir ? dir : "/tmp", (long)getpid());
+}
+
+typedef struct layer_job {
+    build *builds;
+    wtconv_ctx **ctx;
+    const float *x;
+    float *y;
+} layer_job;
+
+static double layer_turn(void *job, int which, long runs) {
+    layer_job *j = job;
+    return time_runs(&j->builds[which], j->ctx[which], j->x, j->y, runs);
 }
 
 static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int batch) {
@@ -125,24 +167,13 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
         failed = t < 0 || time_runs(&builds[1], ctx[1], x, y, 3) < 0;
         runs = t > 0 ? (long)(0.01 / t) + 1 : 1;
     }
-    for (int r = 0; r < rounds && !failed; r++) {
-        double t[2];
-        for (int turn = 0; turn < 2 && !failed; turn++) {
-            const int i = (r + turn) % 2;
-            t[i] = time_runs(&builds[i], ctx[i], x, y, runs);
-            failed = t[i] < 0;
-            if (!failed && t[i] < best[i])
-                best[i] = t[i];
-        }
-        if (!failed)
-            ratios[r] = t[0] / t[1];
-    }
     if (!failed) {
-        qsort(ratios, (size_t)rounds, sizeof *ratios, compare_doubles);
-        printf("%4d/%3d/%3d/%d/%d  A %8.4f ms  B %8.4f ms  A/B best %.3f  rounds: median %.3f "
-               "(quartiles %.3f %.3f)\n",
-               s->c, s->h, s->w, s->k, s->levels, 1e3 * best[0], 1e3 * best[1], best[0] / best[1],
-               ratios[rounds / 2], ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+        layer_job job = {builds, ctx, x, y};
+        char what[64];
+        snprintf(what, sizeof what, "%4d/%3d/%3d/%d/%d", s->c, s->h, s->w, s->k, s->levels);
+        failed = alternate(layer_turn, &job, rounds, runs, ratios, best) != 0;
+        if (!failed)
+            report(what, best, ratios, rounds);
     }
     for (int i = 0; i < 2; i++)
         if (ctx[i])
@@ -173,6 +204,18 @@ static double time_passes(const build *b, wtconv_ctx **ctx, const int *stage, fl
                 return -1;
             }
     return (now_seconds() - t0) / (double)runs;
+}
+
+typedef struct network_job {
+    build *builds;
+    wtconv_ctx *(*ctx)[NETWORK_LAYERS];
+    const int *stage;
+    float **x, **y;
+} network_job;
+
+static double network_turn(void *job, int which, long runs) {
+    network_job *j = job;
+    return time_passes(&j->builds[which], j->ctx[which], j->stage, j->x, j->y, runs);
 }
 
 static int compare_network(build builds[2], int rounds, int threads, int batch) {
@@ -214,24 +257,11 @@ static int compare_network(build builds[2], int rounds, int threads, int batch) 
         failed = t < 0 || time_passes(&builds[1], ctx[1], stage, x, y, 3) < 0;
         runs = t > 0 ? (long)(0.02 / t) + 1 : 1;
     }
-    for (int r = 0; r < rounds && !failed; r++) {
-        double t[2];
-        for (int turn = 0; turn < 2 && !failed; turn++) {
-            const int a = (r + turn) % 2;
-            t[a] = time_passes(&builds[a], ctx[a], stage, x, y, runs);
-            failed = t[a] < 0;
-            if (!failed && t[a] < best[a])
-                best[a] = t[a];
-        }
-        if (!failed)
-            ratios[r] = t[0] / t[1];
-    }
     if (!failed) {
-        qsort(ratios, (size_t)rounds, sizeof *ratios, compare_doubles);
-        printf("network (18 layers)  A %8.4f ms  B %8.4f ms per pass  A/B best %.3f  rounds: "
-               "median %.3f (quartiles %.3f %.3f)\n",
-               1e3 * best[0], 1e3 * best[1], best[0] / best[1], ratios[rounds / 2],
-               ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+        network_job job = {builds, ctx, stage, x, y};
+        failed = alternate(network_turn, &job, rounds, runs, ratios, best) != 0;
+        if (!failed)
+            report("network (18 layers), per pass:", best, ratios, rounds);
     }
     for (int a = 0; a < 2; a++)
         for (int i = 0; i < NETWORK_LAYERS; i++)

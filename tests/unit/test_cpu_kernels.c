@@ -53,6 +53,32 @@ static double reference(const float *const *in, const float *const *init, float 
     return acc;
 }
 
+/* A block's random inputs: rows + k - 1 input rows of `cols` floats (pitch floats apart,
+ * from data) and their absolute values (from abs_data), the first and last NULL where
+ * variant bit 1 asks; `rows` random init rows of `width` floats. */
+static void random_block(int rows, int k, int cols, int width, int variant, float *data,
+                         float *abs_data, size_t pitch, const float **in, const float **abs_in,
+                         float (*init_data)[MAX_W], const float **init) {
+    for (int r = 0; r < rows + k - 1; r++) {
+        float *row = data + (size_t)r * pitch, *abs_row = abs_data + (size_t)r * pitch;
+        for (int x = 0; x < cols; x++) {
+            row[x] = rnd();
+            abs_row[x] = fabsf(row[x]);
+        }
+        in[r] = row;
+        abs_in[r] = abs_row;
+    }
+    if (variant & 2) {
+        in[0] = abs_in[0] = NULL;
+        in[rows + k - 2] = abs_in[rows + k - 2] = NULL;
+    }
+    for (int o = 0; o < rows; o++) {
+        for (int x = 0; x < width; x++)
+            init_data[o][x] = rnd();
+        init[o] = init_data[o];
+    }
+}
+
 /* One block: every k path, widths around the vector sizes, any row count, NULL rows and an
  * optional init, against the float64 sums (relative to the sum of |terms|). */
 static void test_dwconv_block(const wtconv_cpu_kernels *kn) {
@@ -77,24 +103,10 @@ static void test_dwconv_block(const wtconv_cpu_kernels *kn) {
                     float *out[MAX_ROWS];
                     const float bias = rnd();
                     const wtconv_dwconv_fn fns[2] = {wtconv_cpu_dwconv_for(kn, k), kn->dwconv_any};
-                    for (int r = 0; r < rows + k - 1; r++) {
-                        for (int x = 0; x < width; x++) {
-                            rows_data[r][x] = rnd();
-                            abs_rows[r][x] = fabsf(rows_data[r][x]);
-                        }
-                        in[r] = rows_data[r];
-                        abs_in[r] = abs_rows[r];
-                    }
-                    if (variant & 2) {
-                        in[0] = abs_in[0] = NULL;
-                        in[rows + k - 2] = abs_in[rows + k - 2] = NULL;
-                    }
-                    for (int o = 0; o < rows; o++) {
-                        for (int x = 0; x < width; x++)
-                            init_data[o][x] = rnd();
-                        init[o] = init_data[o];
+                    random_block(rows, k, width, width, variant, (float *)rows_data,
+                                 (float *)abs_rows, MAX_W, in, abs_in, init_data, init);
+                    for (int o = 0; o < rows; o++)
                         out[o] = out_data[o];
-                    }
                     for (int f = 0; f < 2; f++) {
                         /* Columns past the width must not be written. */
                         for (int o = 0; o < rows; o++)
@@ -171,24 +183,10 @@ static void test_dwconv_subbands(const wtconv_cpu_kernels *kn) {
                     const float *init[MAX_ROWS];
                     float *out[MAX_ROWS], *band_out[MAX_ROWS];
                     const float *const *init_rows = (variant & 1) ? init : NULL;
-                    for (int r = 0; r < rows + k - 1; r++) {
-                        for (int x = 0; x < PACKED; x++) {
-                            rows_data[r][x] = rnd();
-                            abs_rows[r][x] = fabsf(rows_data[r][x]);
-                        }
-                        in[r] = rows_data[r];
-                        abs_in[r] = abs_rows[r];
-                    }
-                    if (variant & 2) {
-                        in[0] = abs_in[0] = NULL;
-                        in[rows + k - 2] = abs_in[rows + k - 2] = NULL;
-                    }
-                    for (int o = 0; o < rows; o++) {
-                        for (int x = 0; x < width; x++)
-                            init_data[o][x] = rnd();
-                        init[o] = init_data[o];
+                    random_block(rows, k, PACKED, width, variant, (float *)rows_data,
+                                 (float *)abs_rows, PACKED, in, abs_in, init_data, init);
+                    for (int o = 0; o < rows; o++)
                         out[o] = out_data[o];
-                    }
                     for (int o = 0; o < MAX_ROWS; o++)
                         for (int x = 0; x < PACKED; x++)
                             out_data[o][x] = four_calls[o][x] = -1234.5f;
