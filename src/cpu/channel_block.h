@@ -65,19 +65,24 @@ void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base
                            const float *base_bias, const float *const *wavelet_weight,
                            int wavelet_by_tap, int first, float *packed);
 
+struct wtconv_cpu_prefetch; /* cpu/kernels.h */
+
 /* The layer on `lanes` consecutive planes: input planes x, x + plane, ...; output planes y,
  * y + out_plane, ...; `weights` packed by wtconv_cpu_block_pack; `scratch` laid out by
- * `layout`, zero where no grid's interior lies (the borders are read, never written). */
+ * `layout`, zero where no grid's interior lies (the borders are read, never written).
+ * prefetch: what to bring into the cache a few lines after each grid row, or NULL. */
 typedef void (*wtconv_channel_block_fn)(const wtconv_plan *plan,
                                         const wtconv_cpu_block_layout *layout, const float *weights,
-                                        const float *x, float *y, float *scratch);
+                                        const float *x, float *y, float *scratch,
+                                        struct wtconv_cpu_prefetch *prefetch);
 
 #if defined(WTCONV_CPU_X86_KERNELS)
 void wtconv_cpu_channel_block_avx2(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout,
-                                   const float *weights, const float *x, float *y, float *scratch);
+                                   const float *weights, const float *x, float *y, float *scratch,
+                                   struct wtconv_cpu_prefetch *prefetch);
 void wtconv_cpu_channel_block_avx512(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout,
-                                     const float *weights, const float *x, float *y,
-                                     float *scratch);
+                                     const float *weights, const float *x, float *y, float *scratch,
+                                     struct wtconv_cpu_prefetch *prefetch);
 #endif
 
 #endif

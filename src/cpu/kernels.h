@@ -20,6 +20,7 @@
  * ranges are walked one 64-byte line at a time and may end mid-line. */
 typedef struct wtconv_cpu_prefetch {
     uintptr_t read, read_end;   /* to be read soon: fetched into the outer caches */
+    uintptr_t read2, read2_end; /* a second such range (0, 0: none) */
     uintptr_t write, write_end; /* to be written soon: fetched for ownership */
     int lines_per_step;         /* of each kind, after each chunk */
 } wtconv_cpu_prefetch;

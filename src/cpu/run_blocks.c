@@ -4,20 +4,11 @@
 #include "cpu/kernels/prefetch.h"
 #include "cpu/state.h"
 
-/* Asks for `floats` floats from p to be fetched into the cache (to be written: `write`). A block's
- * planes are as many short streams as it has lanes, too short for the hardware prefetchers to
- * follow when they come from L3 or memory (batch > 1), so the next block's are requested while one
- * is computed. */
-static void prefetch_lines(const float *p, size_t floats, int write) {
-    const char *c = (const char *)p;
-    for (size_t i = 0; i < floats * sizeof(float); i += 64) {
-        if (write)
-            WTCONV_PREFETCH_WRITE(c + i);
-        else
-            WTCONV_PREFETCH_READ(c + i);
-    }
-}
-
+/* A block's planes are as many short streams as it has lanes, too short for the hardware
+ * prefetchers to follow when they come from L3 or memory, and in a network each layer's weights
+ * come from there too; so the next block's input, output and weights are requested while one
+ * is computed, a few lines after each grid row (cpu/kernels.h's wtconv_cpu_prefetch) rather
+ * than all at once. */
 /* Work items are the blocks of every batch item, block-major (a block's packed weights serve
  * every batch item in turn while in cache), then the planes of the channels left over (fewer
  * than a block per batch item), which go whole. */
@@ -30,6 +21,10 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
     const size_t items = batch * (s->blocks + left);
     const size_t block_weights = wtconv_cpu_block_weight_floats(plan, (int)lanes);
     float *grids = s->ws.block_scratch + (size_t)worker * s->block_layout.floats;
+    /* Prefetch steps in a block: one per grid row filtered (four subbands a level) or output */
+    size_t block_rows = (size_t)plan->height;
+    for (int i = 0; i < plan->levels; i++)
+        block_rows += 4 * (size_t)plan->level[i].half_height;
     size_t begin, end;
     (void)workers; /* the first block_workers of them share the items */
     if (worker >= s->ws.block_workers)
@@ -39,17 +34,34 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
             if (item < batch * s->blocks) {
                 const size_t b = item / batch, n = item % batch;
                 const size_t p = n * channels + b * lanes;
+                wtconv_cpu_prefetch prefetch = {.read = 0,
+                                                .read_end = 0,
+                                                .read2 = 0,
+                                                .read2_end = 0,
+                                                .write = 0,
+                                                .write_end = 0,
+                                                .lines_per_step = 0};
                 if (item + 1 < batch * s->blocks) { /* the next block's planes */
                     const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
-                    prefetch_lines(s->input + next * plan->plane, lanes * plan->plane, 0);
-                    prefetch_lines(s->output + next * plan->out_plane, lanes * plan->out_plane, 1);
-                    if ((item + 1) / batch != b) /* and its weights, when they change */
-                        prefetch_lines(s->block_weights + (b + 1) * block_weights, block_weights,
-                                       0);
+                    const float *in = s->input + next * plan->plane;
+                    const float *out = s->output + next * plan->out_plane;
+                    size_t lines = (lanes * plan->plane + 15) / 16;
+                    prefetch.read = (uintptr_t)in;
+                    prefetch.read_end = (uintptr_t)(in + lanes * plan->plane);
+                    prefetch.write = (uintptr_t)out;
+                    prefetch.write_end = (uintptr_t)(out + lanes * plan->out_plane);
+                    if ((item + 1) / batch != b) { /* and its weights, when they change */
+                        const float *w = s->block_weights + (b + 1) * block_weights;
+                        prefetch.read2 = (uintptr_t)w;
+                        prefetch.read2_end = (uintptr_t)(w + block_weights);
+                        if ((block_weights + 15) / 16 > lines)
+                            lines = (block_weights + 15) / 16;
+                    }
+                    prefetch.lines_per_step = (int)((lines + block_rows - 1) / block_rows);
                 }
                 s->layer.kernels->channel_block(
                     plan, &s->block_layout, s->block_weights + b * block_weights,
-                    s->input + p * plan->plane, s->output + p * plan->out_plane, grids);
+                    s->input + p * plan->plane, s->output + p * plan->out_plane, grids, &prefetch);
             } else {
                 const size_t rest = item - batch * s->blocks;
                 wtconv_cpu_run_plane(s, worker, rest / left * channels + blocked + rest % left,

@@ -353,7 +353,7 @@ static void test_haar(const wtconv_cpu_kernels *kn) {
     check(bad == 0, what);
 }
 
-/* A kernel call walks both prefetch ranges, a few lines per chunk, and no further. */
+/* A kernel call walks the prefetch ranges, a few lines per chunk, and no further. */
 static void test_prefetch_walk(const wtconv_cpu_kernels *kn) {
     static float src[64 * 16], row[3][64], out_row[64];
     const float *in[3] = {row[0], row[1], row[2]};
@@ -364,13 +364,15 @@ static void test_prefetch_walk(const wtconv_cpu_kernels *kn) {
     memset(row, 0, sizeof row);
     p.read = (uintptr_t)src;
     p.read_end = (uintptr_t)(src + 20 * 16 + 3); /* 21 lines, the last one partial */
+    p.read2 = (uintptr_t)src;
+    p.read2_end = (uintptr_t)(src + 7 * 16);
     p.write = (uintptr_t)src;
     p.write_end = (uintptr_t)(src + 5 * 16);
     p.lines_per_step = 1000;
     kn->dwconv_any(in, NULL, 0.0f, w, 3, 64, out, 1, &p);
     snprintf(what, sizeof what, "%s: prefetch ranges walked to their ends", kn->name);
     check(p.read >= (uintptr_t)(src + 20 * 16 + 3) && p.read < (uintptr_t)(src + 22 * 16) &&
-              p.write == (uintptr_t)(src + 5 * 16),
+              p.read2 == (uintptr_t)(src + 7 * 16) && p.write == (uintptr_t)(src + 5 * 16),
           what);
 }
 

@@ -263,7 +263,7 @@ static conv_row_fn conv_row_for(int k, int width) {
  * one starting from R_{i+1} (`deeper`, h' x w', or NULL). */
 static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, int i,
                          const float *src, size_t src_pitch, const float *weights,
-                         const float *deeper, float *scratch) {
+                         const float *deeper, float *scratch, wtconv_cpu_prefetch *prefetch) {
     const wtconv_level_plan *lv = &plan->level[i];
     const int k = plan->kernel;
     const size_t kk = (size_t)k * (size_t)k;
@@ -276,15 +276,17 @@ static void filter_level(const wtconv_plan *plan, const wtconv_cpu_block_layout 
     float *filtered = scratch + layout->filtered;
     for (int s = 0; s < 4; s++) {
         haar_band(src, src_pitch, lv->half_height, lv->half_width, s, band + border, pitch);
-        for (int j = 0; j < lv->half_height; j++)
+        for (int j = 0; j < lv->half_height; j++) {
             conv_row(band + (size_t)j * pitch, pitch, weights + (size_t)s * kk * V_LANES, k,
                      s == 0 && deeper ? deeper + (size_t)j * row : NULL, V_ZERO(),
                      filtered + (size_t)s * band_floats + (size_t)j * row, lv->half_width);
+            wtconv_cpu_prefetch_step(prefetch);
+        }
     }
 }
 
 void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, const float *weights,
-              const float *x, float *y, float *scratch) {
+              const float *x, float *y, float *scratch, wtconv_cpu_prefetch *prefetch) {
     const int k = plan->kernel, levels = plan->levels, width = plan->width;
     const size_t kk = (size_t)k * (size_t)k, pad = (size_t)(layout->before + layout->after);
     const size_t input_pitch = ((size_t)width + pad) * V_LANES;
@@ -312,7 +314,7 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
         float *recon = scratch + layout->recon[i];
         filter_level(plan, layout, i, scratch + layout->ll[i], ((size_t)lv->width + 1) * V_LANES,
                      weights + (kk + 1 + (size_t)i * 4 * kk) * V_LANES,
-                     i + 1 < levels ? scratch + layout->recon[i + 1] : NULL, scratch);
+                     i + 1 < levels ? scratch + layout->recon[i + 1] : NULL, scratch, prefetch);
         for (int j = 0; j < lv->half_height; j++)
             haar_inverse_row(filtered + (size_t)j * (size_t)lv->half_width * V_LANES, band_floats,
                              lv->half_width, recon + 2 * (size_t)j * row,
@@ -323,7 +325,7 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
     /* Level 0, then two rows at a time: R_0's from a coefficient row, and on them the base
      * branch (bias + R_0 + taps) of the rows the stride keeps, out to the planes. */
     filter_level(plan, layout, 0, interior, input_pitch, weights + (kk + 1) * V_LANES,
-                 levels > 1 ? scratch + layout->recon[1] : NULL, scratch);
+                 levels > 1 ? scratch + layout->recon[1] : NULL, scratch, prefetch);
     {
         const conv_row_fn conv_row = conv_row_for(k, width);
         const V_VEC bias = load(weights + kk * V_LANES);
@@ -339,6 +341,7 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
                 conv_row(input + (size_t)r * input_pitch, input_pitch, weights, k, rows[r - 2 * j],
                          bias, rows[r - 2 * j], width);
                 row_to_planes(rows[r - 2 * j], plan, y, r / plan->stride);
+                wtconv_cpu_prefetch_step(prefetch);
             }
         }
     }

@@ -18,6 +18,8 @@ static inline void wtconv_cpu_prefetch_step(wtconv_cpu_prefetch *p) {
         return;
     for (int i = 0; i < p->lines_per_step && p->read < p->read_end; i++, p->read += 64)
         WTCONV_PREFETCH_READ(p->read);
+    for (int i = 0; i < p->lines_per_step && p->read2 < p->read2_end; i++, p->read2 += 64)
+        WTCONV_PREFETCH_READ(p->read2);
     for (int i = 0; i < p->lines_per_step && p->write < p->write_end; i++, p->write += 64)
         WTCONV_PREFETCH_WRITE(p->write);
 }

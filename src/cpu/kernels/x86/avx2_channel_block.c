@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "cpu/channel_block.h"
+#include "cpu/kernels/prefetch.h"
 #include "cpu/kernels/stamp.h"
 
 /* r[i] <- column i of the 8 x 8 matrix whose rows were r[0..7]. */
