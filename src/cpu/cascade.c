@@ -389,13 +389,7 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
         const int out_end = 2 * (row + rows) < plan->height ? 2 * (row + rows) : plan->height;
         /* While this block computes: the output lines of the next block, and a slice of the
          * next plane's input (whose first pass then reads it from the cache). */
-        wtconv_cpu_prefetch prefetch = {.read = 0,
-                                        .read_end = 0,
-                                        .read2 = 0,
-                                        .read2_end = 0,
-                                        .write = 0,
-                                        .write_end = 0,
-                                        .lines_per_step = 0};
+        wtconv_cpu_prefetch prefetch = wtconv_cpu_prefetch_none();
         size_t steps, lines_ahead = 0;
         if (b + 1 < count) {
             const int next_end = block_start(first, n, count, b + 2);

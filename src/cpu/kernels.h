@@ -25,6 +25,18 @@ typedef struct wtconv_cpu_prefetch {
     int lines_per_step;         /* of each kind, after each chunk */
 } wtconv_cpu_prefetch;
 
+/* A prefetch with no ranges, to be filled in by its user. */
+static inline wtconv_cpu_prefetch wtconv_cpu_prefetch_none(void) {
+    const wtconv_cpu_prefetch none = {.read = 0,
+                                      .read_end = 0,
+                                      .read2 = 0,
+                                      .read2_end = 0,
+                                      .write = 0,
+                                      .write_end = 0,
+                                      .lines_per_step = 0};
+    return none;
+}
+
 /* A block of `rows` (1..WTCONV_CPU_MAX_ROWS) consecutive output rows of a depthwise 'same'
  * cross-correlation at stride 1, `width` columns, k x k `weights` (row-major), with PyTorch's
  * zero padding: (k-1)/2 columns/rows before, k/2 after.

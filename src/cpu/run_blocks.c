@@ -4,14 +4,14 @@
 #include "cpu/kernels/prefetch.h"
 #include "cpu/state.h"
 
-/* A block's planes are as many short streams as it has lanes, too short for the hardware
+/* Work items are the blocks of every batch item, block-major (a block's packed weights serve
+ * every batch item in turn while in cache), then the planes of the channels left over (fewer
+ * than a block per batch item), which go whole.
+ * A block's planes are as many short streams as it has lanes, too short for the hardware
  * prefetchers to follow when they come from L3 or memory, and in a network each layer's weights
  * come from there too; so the next block's input, output and weights are requested while one
  * is computed, a few lines after each grid row (cpu/kernels.h's wtconv_cpu_prefetch) rather
  * than all at once. */
-/* Work items are the blocks of every batch item, block-major (a block's packed weights serve
- * every batch item in turn while in cache), then the planes of the channels left over (fewer
- * than a block per batch item), which go whole. */
 void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
     wtconv_cpu_state *s = opaque;
     const wtconv_plan *plan = &s->plan;
@@ -34,13 +34,7 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
             if (item < batch * s->blocks) {
                 const size_t b = item / batch, n = item % batch;
                 const size_t p = n * channels + b * lanes;
-                wtconv_cpu_prefetch prefetch = {.read = 0,
-                                                .read_end = 0,
-                                                .read2 = 0,
-                                                .read2_end = 0,
-                                                .write = 0,
-                                                .write_end = 0,
-                                                .lines_per_step = 0};
+                wtconv_cpu_prefetch prefetch = wtconv_cpu_prefetch_none();
                 if (item + 1 < batch * s->blocks) { /* the next block's planes */
                     const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
                     const float *in = s->input + next * plan->plane;
