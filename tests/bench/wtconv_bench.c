@@ -76,12 +76,6 @@ static double now_seconds(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static float *random_floats(size_t count, float scale) { return bench_random_floats(count, scale); }
-
-static int write_model(const shape *s, const char *path) {
-    return bench_write_model("wtconv-bench", s->c, s->k, s->levels, path);
-}
-
 /* 2*k^2 flops per output of each depthwise convolution: the base one (H x W) and, per level,
  * four subbands of ceil(h/2) x ceil(w/2). */
 static double layer_flops(const shape *s, int batch) {
@@ -223,8 +217,8 @@ static int run_network_batch(const options *o, int batch, network_layer *layers)
     for (int st = 0; st < NETWORK_STAGES; st++) {
         const network_stage *g = &network_stages[st];
         const size_t count = (size_t)batch * g->c * g->hw * g->hw;
-        x[st] = random_floats(count, 1.0f);
-        y[st] = random_floats(count, 0.0f);
+        x[st] = bench_random_floats(count, 1.0f);
+        y[st] = bench_random_floats(count, 0.0f);
     }
     memset(layers, 0, NETWORK_LAYERS * sizeof *layers);
     for (int i = 0, st = 0, in_stage = 0; i < NETWORK_LAYERS && !failed; i++) {
@@ -233,7 +227,7 @@ static int run_network_batch(const options *o, int batch, network_layer *layers)
         l->stage = st;
         l->s.c = g->c, l->s.h = l->s.w = g->hw, l->s.k = 5, l->s.levels = g->levels;
         test_temp_path(model, sizeof model, "bench-network.safetensors");
-        failed = write_model(&l->s, model) != 0;
+        failed = bench_write_model("wtconv-bench", l->s.c, l->s.k, l->s.levels, model) != 0;
         for (int t = 0; t < o->thread_count && !failed; t++) {
             wtconv_options opts;
             wtconv_options_init(&opts);
@@ -484,13 +478,13 @@ int main(int argc, char **argv) {
     for (int i = 0; i < o.shape_count && !failed; i++) {
         const shape *s = &o.shapes[i];
         const size_t in_count = (size_t)o.batch * s->c * s->h * s->w;
-        float *x = random_floats(in_count, 1.0f), *y = random_floats(in_count, 0.0f);
+        float *x = bench_random_floats(in_count, 1.0f), *y = bench_random_floats(in_count, 0.0f);
         const double flops = layer_flops(s, o.batch);
         double one_thread_ms = 0;
         timing tm[MAX_THREAD_COUNTS];
         char name[64];
         snprintf(name, sizeof name, "%d/%d/%d/%d/%d", s->c, s->h, s->w, s->k, s->levels);
-        if (write_model(s, model)) {
+        if (bench_write_model("wtconv-bench", s->c, s->k, s->levels, model)) {
             failed = 1;
         }
         if (!failed && time_layer(model, s, &o, x, y, tm))

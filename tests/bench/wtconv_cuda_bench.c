@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "st_writer.h"
+#include "bench_model.h"
 #include "test_util.h"
 
 #define REPS 50
@@ -30,50 +30,6 @@
 static int cmp_float(const void *a, const void *b) {
     const float x = *(const float *)a, y = *(const float *)b;
     return (x > y) - (x < y);
-}
-
-static unsigned g_seed = 12345u;
-static float rnd(void) { /* [-1, 1) */
-    g_seed = g_seed * 1664525u + 1013904223u;
-    return (float)(g_seed >> 8) / 8388608.0f - 1.0f;
-}
-
-static int save_model(const char *path, int C, int k, int L) {
-    const long long kk = (long long)k * k;
-    const long long sbw[4] = {C, 1, k, k}, sb[1] = {C}, sbs[4] = {1, C, 1, 1};
-    const long long sww[4] = {4LL * C, 1, k, k}, sws[4] = {1, 4LL * C, 1, 1};
-    float *v = malloc((size_t)(4 * C * kk) * sizeof(float));
-    st_writer *w = st_writer_new();
-    char name[64];
-    int rc = !v || !w;
-#define FILL(n, scale)                                                                             \
-    for (long long i_ = 0; i_ < (n); i_++)                                                         \
-    v[i_] = rnd() * (scale)
-    if (!rc) {
-        FILL(C * kk, 0.2f);
-        rc = st_writer_add(w, "base_conv.weight", "F32", 4, sbw, v);
-    }
-    if (!rc) {
-        FILL(C, 0.5f);
-        rc = st_writer_add(w, "base_conv.bias", "F32", 1, sb, v);
-    }
-    if (!rc) {
-        FILL(C, 1.0f);
-        rc = st_writer_add(w, "base_scale.weight", "F32", 4, sbs, v);
-    }
-    for (int l = 0; l < L && !rc; l++) {
-        FILL(4 * C * kk, 0.2f);
-        snprintf(name, sizeof name, "wavelet_convs.%d.weight", l);
-        rc = st_writer_add(w, name, "F32", 4, sww, v);
-        FILL(4 * C, 0.3f);
-        snprintf(name, sizeof name, "wavelet_scale.%d.weight", l);
-        rc = rc || st_writer_add(w, name, "F32", 4, sws, v);
-    }
-#undef FILL
-    rc = rc || st_writer_save(w, path);
-    st_writer_free(w);
-    free(v);
-    return rc;
 }
 
 static int bench(int B, int C, int H, int k, int L) {
@@ -86,10 +42,8 @@ static int bench(int B, int C, int H, int k, int L) {
     int ok = 0;
 
     test_temp_path(path, sizeof path, "cuda-bench.safetensors");
-    if (save_model(path, C, k, L)) {
-        fprintf(stderr, "cannot write %s\n", path);
+    if (bench_write_model("wtconv-cuda-bench", C, k, L, path))
         return 1;
-    }
     wtconv_options_init(&opts);
     opts.backend = WTCONV_BACKEND_CUDA;
     opts.batch = B;
@@ -104,15 +58,13 @@ static int bench(int B, int C, int H, int k, int L) {
     remove(path);
     nin = wtconv_input_size(ctx);
     nout = wtconv_output_size(ctx);
-    hx = malloc(nin * sizeof(float));
+    hx = bench_random_floats(nin, 1.0f); /* exits if out of memory */
     hy = malloc(nout * sizeof(float));
     if (!hx || !hy || cudaMalloc((void **)&dx, nin * sizeof(float)) != cudaSuccess ||
         cudaMalloc((void **)&dy, nout * sizeof(float)) != cudaSuccess) {
         fprintf(stderr, "out of memory\n");
         goto done;
     }
-    for (size_t i = 0; i < nin; i++)
-        hx[i] = rnd();
     cudaMemcpy(dx, hx, nin * sizeof(float), cudaMemcpyHostToDevice);
     for (int i = 0; i <= REPS; i++)
         cudaEventCreate(&ev[i]);
