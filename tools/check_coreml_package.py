@@ -147,24 +147,16 @@ def run_layer(x, levels, stride, stage):
     """The Haar cascade in float64 around `stage` (the Core ML program), as the Apple backend
     runs it: forward levels, one prediction, inverse levels, base added, stride applied."""
     n, c = x.shape[:2]
-    sizes, inputs, shapes = [], {"x": x}, []
-    cur = x
-    for i in range(levels):
-        h, w = cur.shape[2:]
-        sizes.append((h, w))
-        padded = np.zeros((n, c, h + h % 2, w + w % 2))
-        padded[:, :, :h, :w] = cur
-        coeffs = ref.haar_forward(padded)
-        shapes.append(coeffs.shape)
-        cur = coeffs[:, :, 0]
-        inputs[f"coeffs_{i}"] = coeffs.reshape(n, 4 * c, *coeffs.shape[3:])
-    out = stage(inputs)
-    nxt = 0.0
-    for i in reversed(range(levels)):
-        f = out[f"filtered_{i}"].reshape(shapes[i]).copy()
-        f[:, :, 0] += nxt
-        h, w = sizes[i]
-        nxt = ref.haar_inverse(f)[:, :, :h, :w]
+    out = {}
+
+    def predict(coeffs):
+        inputs = {"x": x}
+        for i, co in enumerate(coeffs):
+            inputs[f"coeffs_{i}"] = co.reshape(n, 4 * c, *co.shape[3:])
+        out.update(stage(inputs))
+        return [out[f"filtered_{i}"].reshape(co.shape) for i, co in enumerate(coeffs)]
+
+    nxt = ref.wavelet_branch(x, levels, predict)
     y = out["base"] + nxt
     return y[:, :, ::stride, ::stride]
 

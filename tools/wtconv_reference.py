@@ -249,29 +249,45 @@ def haar_inverse(s, t=HAAR_TAP):
     return out
 
 
-def numpy_forward(x, p, t=HAAR_TAP):
-    """WTConv2d forward in float64 following the semantics doc line by line."""
-    x = np.asarray(x, dtype=np.float64)
+def wavelet_branch(x, levels, filter_levels, t=HAAR_TAP):
+    """The wavelet branch in float64: `levels` Haar levels of x (odd sizes zero-padded), each
+    level's coefficients [N,C,4,h2,w2] filtered by filter_levels(list of them) -> a list of the
+    same shapes, then the inverse cascade, deepest first (each level's filtered LL plus what the
+    levels below give back, cropped to the level's size)."""
     n, c = x.shape[:2]
-    levels = len(p["wave_w"])
-    sizes, filtered = [], []
+    sizes, coeffs = [], []
     cur = x
-    for i in range(levels):
+    for _ in range(levels):
         h, w = cur.shape[2:]
         sizes.append((h, w))
         padded = np.zeros((n, c, h + h % 2, w + w % 2))
         padded[:, :, :h, :w] = cur
-        coeffs = haar_forward(padded, t)                       # [N,C,4,h2,w2]
-        cur = coeffs[:, :, 0]
-        flat = coeffs.reshape(n, 4 * c, *coeffs.shape[3:])    # channel 4c+s
-        f = p["wave_scale"][i][None, :, None, None] * dwconv_same(flat, p["wave_w"][i])
-        filtered.append(f.reshape(coeffs.shape))
+        coeffs.append(haar_forward(padded, t))                 # [N,C,4,h2,w2]
+        cur = coeffs[-1][:, :, 0]
+    filtered = filter_levels(coeffs)
     nxt = 0.0
     for i in reversed(range(levels)):
         f = filtered[i].copy()
         f[:, :, 0] += nxt
         h, w = sizes[i]
         nxt = haar_inverse(f, t)[:, :, :h, :w]
+    return nxt
+
+
+def numpy_forward(x, p, t=HAAR_TAP):
+    """WTConv2d forward in float64 following the semantics doc line by line."""
+    x = np.asarray(x, dtype=np.float64)
+
+    def filter_levels(coeffs):
+        filtered = []
+        for i, co in enumerate(coeffs):
+            n, c = co.shape[:2]
+            flat = co.reshape(n, 4 * c, *co.shape[3:])      # channel 4c+s
+            f = p["wave_scale"][i][None, :, None, None] * dwconv_same(flat, p["wave_w"][i])
+            filtered.append(f.reshape(co.shape))
+        return filtered
+
+    nxt = wavelet_branch(x, len(p["wave_w"]), filter_levels, t)
     base = dwconv_same(x, p["base_w"])
     if p["base_b"] is not None:
         base = base + p["base_b"][None, :, None, None]
