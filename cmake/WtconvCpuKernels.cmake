@@ -12,7 +12,7 @@ set(WTCONV_CPU_KERNEL_DEFINITIONS "")
 function(wtconv_cpu_kernel_flags)
   set(x86 "${PROJECT_SOURCE_DIR}/src/cpu/kernels/x86")
   set(avx2 "${x86}/avx2.c" "${x86}/avx2_channel_block.c")
-  set(avx512 "${x86}/avx512.c" "${x86}/avx512_channel_block.c")
+  set(avx512 "${x86}/avx512.c" "${x86}/avx512_subbands.c" "${x86}/avx512_channel_block.c")
   if(MSVC)
     # MSVC accepts the intrinsics without flags; /arch only widens its own code generation.
     set_source_files_properties(${avx2} PROPERTIES COMPILE_OPTIONS "/arch:AVX2")
@@ -26,7 +26,8 @@ endfunction()
 string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" _wtconv_cpu)
 if(_wtconv_cpu MATCHES "^(x86_64|amd64|x64)$" AND CMAKE_SIZEOF_VOID_P EQUAL 8)
   list(APPEND WTCONV_SOURCES src/cpu/kernels/x86/avx2.c src/cpu/kernels/x86/avx512.c
-    src/cpu/kernels/x86/avx2_channel_block.c src/cpu/kernels/x86/avx512_channel_block.c)
+    src/cpu/kernels/x86/avx512_subbands.c src/cpu/kernels/x86/avx2_channel_block.c
+    src/cpu/kernels/x86/avx512_channel_block.c)
   list(APPEND WTCONV_CPU_KERNEL_DEFINITIONS WTCONV_CPU_X86_KERNELS)
   wtconv_cpu_kernel_flags()
 elseif(_wtconv_cpu MATCHES "^(aarch64|arm64)$")

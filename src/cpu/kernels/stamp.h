@@ -135,11 +135,13 @@
     WTCONV_STAMP_DWCONV_BANDS_K(5, isa)                                                            \
     WTCONV_STAMP_DWCONV_BANDS_K(7, isa)
 
-/* The four-subband kernels (wtconv_dwconv_subbands_fn): dwconv_subbands3_<isa>, .._5_ and
- * .._7_ from the file's dwconv_block_subbands (in, init, weights, k, width, band_pitch, out,
- * prefetch, rows), k constant. */
+/* The four-subband kernels (wtconv_dwconv_subbands_fn): wtconv_cpu_dwconv_subbands3_<isa>,
+ * .._5_ and .._7_ from the file's dwconv_block_subbands (in, init, weights, k, width,
+ * band_pitch, out, prefetch, rows), k constant. Global, unlike the other stamps' functions:
+ * they live in a file of their own (their instances are many, and compile in parallel with the
+ * rest of the set's), declared by a header beside it, and the set's table points to them. */
 #define WTCONV_STAMP_DWCONV_SUBBANDS_K(K, isa)                                                     \
-    static void dwconv_subbands##K##_##isa(                                                        \
+    void wtconv_cpu_dwconv_subbands##K##_##isa(                                                    \
         const float *const *in, const float *const *init, const float *weights, int k, int width,  \
         size_t band_pitch, float *const *out, int rows, wtconv_cpu_prefetch *prefetch) {           \
         (void)k;                                                                                   \
