@@ -4,7 +4,9 @@
 #   multi-config generators) with `cmake --install --prefix WORK_DIR/prefix-KIND`; no rebuild.
 #   The fast variant that the README's test command runs.
 # MODE=rebuild: configures and builds libwtconv from scratch, shared and then static, and
-#   installs each into WORK_DIR/prefix-shared and prefix-static (slow: two library builds;
+#   installs each into WORK_DIR/prefix-shared and prefix-static (slow: two library builds, both
+#   without the CUDA backend: the static library never has it, and MODE=install of a build that
+#   has it, the README's test command's consumer_install, already tests a shared install with it;
 #   WTCONV_TEST_CONSUMER_FULL, on in .ci/run). With -DNM and -DCHECK_SYMBOLS (the path of
 #   check_static_symbols.cmake), also checks the installed static archive's global symbols.
 # MODE=cmake: builds the consumer with find_package(wtconv) against every WORK_DIR/prefix-*
@@ -79,7 +81,8 @@ elseif(MODE STREQUAL "rebuild")
     message(STATUS "[${kind}] build libwtconv, install it with --prefix ${prefix}")
     run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/lib-${kind}"
         -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=${C_COMPILER}
-        -DBUILD_SHARED_LIBS=${build_shared} -DWTCONV_BUILD_TESTS=OFF -DWTCONV_BUILD_EXAMPLES=OFF)
+        -DBUILD_SHARED_LIBS=${build_shared} -DWTCONV_WITH_CUDA=OFF -DWTCONV_BUILD_TESTS=OFF
+        -DWTCONV_BUILD_EXAMPLES=OFF)
     run(${CMAKE_COMMAND} --build "${WORK_DIR}/lib-${kind}" -j 2)
     run(${CMAKE_COMMAND} --install "${WORK_DIR}/lib-${kind}" --prefix "${prefix}")
     math(EXPR passed "${passed} + 1")
