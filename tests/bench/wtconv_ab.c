@@ -2,17 +2,20 @@
  * made layers faster on a machine whose speed moves by tens of percent from one second to the
  * next (a shared host: the same build alone varies more than most changes gain).
  *
- *   wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N]
+ *   wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] [--batch-b N]
  *             [--network | --shape C/H/W/k/L...]
  *
  * LIB_A and LIB_B are paths of two libwtconv shared libraries (e.g. build-old/libwtconv.so
  * and build/libwtconv.so). Both are loaded (dlopen, RTLD_LOCAL), each creates a context for
  * the same layer with random weights, and the rounds alternate them: each round runs A for
  * about 10 ms and B for as many runs (which goes first alternates), so both see the same
- * spells of the machine. Per shape it prints each build's best ms per run, the ratio of the
+ * spells of the machine. Per shape it prints each build's best ms, the ratio of the
  * bests, and the median and quartiles of the rounds' A/B ratios (> 1: B is faster). Passing
  * the same library twice shows the method's own spread. --network does the same with passes
- * through WTConvNeXt-T's 18 WTConv layers (as wtconv-bench --network). Not a ctest test. */
+ * through WTConvNeXt-T's 18 WTConv layers (as wtconv-bench --network). Times are per image
+ * (per run at batch 1). --batch-b gives B a batch of its own (e.g. the same library twice,
+ * --batch 1 --batch-b 8: is a batch of 8 faster per image?), and each build's turn is then
+ * about 10 ms of its own runs. Not a ctest test. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
@@ -31,6 +34,7 @@
 /* The entry points used, looked up in each build (the header's declarations as types). */
 typedef struct build {
     const char *path;
+    int batch; /* images per run */
     void *handle;
     void (*options_init_sized)(wtconv_options *, size_t);
     wtconv_status (*create_with_options)(const char *, int, int, int, const wtconv_options *,
@@ -88,18 +92,19 @@ static double time_runs(const build *b, wtconv_ctx *ctx, const float *x, float *
     return (now_seconds() - t0) / (double)runs;
 }
 
-/* One build's turn: seconds per run over `runs` runs of build `which`, or -1. */
+/* One build's turn: seconds per image over `runs` runs of build `which`, or -1. */
 typedef double (*turn_fn)(void *job, int which, long runs);
 
-/* `rounds` rounds, each a turn of either build (which goes first alternates): each build's
- * best seconds per run into best[], the rounds' A/B ratios into ratios[], sorted. */
-static int alternate(turn_fn turn, void *job, int rounds, long runs, double *ratios,
+/* `rounds` rounds, each a turn of either build (which goes first alternates; runs[i] runs of
+ * build i): each build's best seconds per image into best[], the rounds' A/B ratios into
+ * ratios[], sorted. */
+static int alternate(turn_fn turn, void *job, int rounds, const long runs[2], double *ratios,
                      double best[2]) {
     for (int r = 0; r < rounds; r++) {
         double t[2];
         for (int step = 0; step < 2; step++) {
             const int which = (r + step) % 2;
-            t[which] = turn(job, which, runs);
+            t[which] = turn(job, which, runs[which]);
             if (t[which] < 0)
                 return -1;
             if (t[which] < best[which])
@@ -116,6 +121,18 @@ static void report(const char *what, const double best[2], const double *ratios,
            "%.3f)\n",
            what, 1e3 * best[0], 1e3 * best[1], best[0] / best[1], ratios[rounds / 2],
            ratios[rounds / 4], ratios[(3 * rounds) / 4]);
+}
+
+/* Runs per turn for each build: about `seconds` of its own, from a warm-up of 3 runs timed
+ * by time(job, which, 3) (seconds per image); 0 after an error. */
+static int runs_per_turn(turn_fn time, void *job, build builds[2], double seconds, long runs[2]) {
+    for (int i = 0; i < 2; i++) {
+        const double t = time(job, i, 3) * (double)builds[i].batch;
+        if (t < 0)
+            return 0;
+        runs[i] = t > 0 ? (long)(seconds / t) + 1 : 1;
+    }
+    return 1;
 }
 
 typedef struct shape {
@@ -136,18 +153,25 @@ typedef struct layer_job {
     float *y;
 } layer_job;
 
-static double layer_turn(void *job, int which, long runs) {
-    layer_job *j = job;
-    return time_runs(&j->builds[which], j->ctx[which], j->x, j->y, runs);
+/* Both kinds of turn return seconds per image (per run, unless --batch-b). */
+static double per_image(double seconds, const build *b) {
+    return seconds < 0 ? seconds : seconds / (double)b->batch;
 }
 
-static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int batch) {
+static double layer_turn(void *job, int which, long runs) {
+    layer_job *j = job;
+    return per_image(time_runs(&j->builds[which], j->ctx[which], j->x, j->y, runs),
+                     &j->builds[which]);
+}
+
+static int compare_shape(build builds[2], const shape *s, int rounds, int threads) {
     char model[512];
     wtconv_ctx *ctx[2] = {NULL, NULL};
+    const int batch = builds[0].batch > builds[1].batch ? builds[0].batch : builds[1].batch;
     const size_t count = (size_t)batch * (size_t)s->c * (size_t)s->h * (size_t)s->w;
     float *x = bench_random_floats(count, 1.0f), *y = bench_random_floats(count, 0.0f);
     double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
-    long runs = 1;
+    long runs[2] = {1, 1};
     int failed = !ratios;
     temp_model_path(model, sizeof model);
     failed = failed || bench_write_model("wtconv-ab", s->c, s->k, s->levels, model) != 0;
@@ -155,23 +179,20 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
         wtconv_options opts;
         builds[i].options_init_sized(&opts, sizeof opts);
         opts.num_threads = threads;
-        opts.batch = batch;
+        opts.batch = builds[i].batch;
         if (builds[i].create_with_options(model, s->c, s->h, s->w, &opts, &ctx[i]) != WTCONV_OK) {
             fprintf(stderr, "wtconv-ab: %s: create: %s\n", builds[i].path, builds[i].last_error());
             failed = 1;
         }
     }
     remove(model);
-    if (!failed) { /* warm up both; runs per turn: about 10 ms of A's */
-        const double t = time_runs(&builds[0], ctx[0], x, y, 3);
-        failed = t < 0 || time_runs(&builds[1], ctx[1], x, y, 3) < 0;
-        runs = t > 0 ? (long)(0.01 / t) + 1 : 1;
-    }
     if (!failed) {
         layer_job job = {builds, ctx, x, y};
         char what[64];
+        /* warm up both; runs per turn: about 10 ms (A's, and B's own with --batch-b) */
+        failed = !runs_per_turn(layer_turn, &job, builds, 0.01, runs);
         snprintf(what, sizeof what, "%4d/%3d/%3d/%d/%d", s->c, s->h, s->w, s->k, s->levels);
-        failed = alternate(layer_turn, &job, rounds, runs, ratios, best) != 0;
+        failed = failed || alternate(layer_turn, &job, rounds, runs, ratios, best) != 0;
         if (!failed)
             report(what, best, ratios, rounds);
     }
@@ -215,16 +236,18 @@ typedef struct network_job {
 
 static double network_turn(void *job, int which, long runs) {
     network_job *j = job;
-    return time_passes(&j->builds[which], j->ctx[which], j->stage, j->x, j->y, runs);
+    return per_image(time_passes(&j->builds[which], j->ctx[which], j->stage, j->x, j->y, runs),
+                     &j->builds[which]);
 }
 
-static int compare_network(build builds[2], int rounds, int threads, int batch) {
+static int compare_network(build builds[2], int rounds, int threads) {
     char model[512];
+    const int batch = builds[0].batch > builds[1].batch ? builds[0].batch : builds[1].batch;
     wtconv_ctx *ctx[2][NETWORK_LAYERS] = {{NULL}};
     int stage[NETWORK_LAYERS];
     float *x[4], *y[4];
     double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
-    long runs = 1;
+    long runs[2] = {1, 1};
     int failed = !ratios;
     for (int st = 0, i = 0; st < 4; st++) {
         const shape *g = &network_stages[st];
@@ -242,7 +265,7 @@ static int compare_network(build builds[2], int rounds, int threads, int batch) 
             wtconv_options opts;
             builds[a].options_init_sized(&opts, sizeof opts);
             opts.num_threads = threads;
-            opts.batch = batch;
+            opts.batch = builds[a].batch;
             if (builds[a].create_with_options(model, g->c, g->h, g->w, &opts, &ctx[a][i]) !=
                 WTCONV_OK) {
                 fprintf(stderr, "wtconv-ab: %s: create: %s\n", builds[a].path,
@@ -252,16 +275,15 @@ static int compare_network(build builds[2], int rounds, int threads, int batch) 
         }
         remove(model);
     }
-    if (!failed) { /* warm up both; passes per turn: about 20 ms of A's */
-        const double t = time_passes(&builds[0], ctx[0], stage, x, y, 3);
-        failed = t < 0 || time_passes(&builds[1], ctx[1], stage, x, y, 3) < 0;
-        runs = t > 0 ? (long)(0.02 / t) + 1 : 1;
-    }
     if (!failed) {
         network_job job = {builds, ctx, stage, x, y};
-        failed = alternate(network_turn, &job, rounds, runs, ratios, best) != 0;
+        /* warm up both; passes per turn: about 20 ms (A's, and B's own with --batch-b) */
+        failed = !runs_per_turn(network_turn, &job, builds, 0.02, runs) ||
+                 alternate(network_turn, &job, rounds, runs, ratios, best) != 0;
         if (!failed)
-            report("network (18 layers), per pass:", best, ratios, rounds);
+            report(builds[0].batch == 1 && builds[1].batch == 1 ? "network (18 layers), per pass:"
+                                                                : "network (18 layers), per image:",
+                   best, ratios, rounds);
     }
     for (int a = 0; a < 2; a++)
         for (int i = 0; i < NETWORK_LAYERS; i++)
@@ -277,7 +299,7 @@ static int compare_network(build builds[2], int rounds, int threads, int batch) 
 
 static int usage(void) {
     fprintf(stderr, "usage: wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] "
-                    "[--network | --shape C/H/W/k/L...]\n");
+                    "[--batch-b N] [--network | --shape C/H/W/k/L...]\n");
     return 2;
 }
 
@@ -287,7 +309,7 @@ int main(int argc, char **argv) {
         {256, 28, 28, 5, 1},  {64, 224, 224, 5, 3}, {768, 14, 14, 5, 2},
     };
     shape shapes[MAX_SHAPES];
-    int shape_count = 0, rounds = 40, threads = 1, batch = 1, network = 0, failed = 0;
+    int shape_count = 0, rounds = 40, threads = 1, batch = 1, batch_b = 0, network = 0, failed = 0;
     build builds[2];
     if (argc < 3)
         return usage();
@@ -314,6 +336,12 @@ int main(int argc, char **argv) {
             threads = atoi(value);
         } else if (!strcmp(argv[i], "--batch")) {
             batch = atoi(value);
+        } else if (!strcmp(argv[i], "--batch-b")) {
+            batch_b = atoi(value);
+            if (batch_b < 1) {
+                fprintf(stderr, "wtconv-ab: --batch-b must be >= 1\n");
+                return 2;
+            }
         } else {
             return usage();
         }
@@ -329,11 +357,18 @@ int main(int argc, char **argv) {
     }
     if (load(&builds[0], argv[1]) || load(&builds[1], argv[2]))
         return 1;
-    printf("A = %s\nB = %s\n%d rounds, %d thread(s), batch %d; A/B > 1: B is faster\n", argv[1],
-           argv[2], rounds, threads, batch);
+    builds[0].batch = batch;
+    builds[1].batch = batch_b ? batch_b : batch;
+    if (builds[0].batch == builds[1].batch)
+        printf("A = %s\nB = %s\n%d rounds, %d thread(s), batch %d%s; A/B > 1: B is faster\n",
+               argv[1], argv[2], rounds, threads, batch, batch > 1 ? ", times per image" : "");
+    else
+        printf("A = %s, batch %d\nB = %s, batch %d\n%d rounds, %d thread(s); times per image; "
+               "A/B > 1: B is faster per image\n",
+               argv[1], builds[0].batch, argv[2], builds[1].batch, rounds, threads);
     if (network)
-        failed = compare_network(builds, rounds, threads, batch) != 0;
+        failed = compare_network(builds, rounds, threads) != 0;
     for (int i = 0; i < shape_count && !failed && !network; i++)
-        failed = compare_shape(builds, &shapes[i], rounds, threads, batch) != 0;
+        failed = compare_shape(builds, &shapes[i], rounds, threads) != 0;
     return failed ? 1 : 0;
 }
