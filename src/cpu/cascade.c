@@ -398,6 +398,13 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
             prefetch.write = (uintptr_t)from;
             prefetch.write_end = (uintptr_t)to;
             lines_ahead = ceil_div((size_t)(to - from), 16);
+        } else if (next_x && first == 0) { /* the next plane's first block (whole planes) */
+            float *from = y + plan->out_plane;
+            float *to =
+                from + output_row(plan, 2 * block_start(0, n, count, 1)) * (size_t)plan->out_width;
+            prefetch.write = (uintptr_t)from;
+            prefetch.write_end = (uintptr_t)to;
+            lines_ahead = ceil_div((size_t)(to - from), 16);
         }
         if (next_x) {
             const float *from = next_x + plan->plane * (size_t)b / (size_t)count;

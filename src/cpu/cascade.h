@@ -83,7 +83,8 @@ void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, floa
  * stride keeps), written into y (the plane's output). level1: R_1 from part 1, NULL for L = 1.
  * bands: the plane's Haar rows from wtconv_cpu_level1_bands, or NULL to compute them here.
  * next_x: the input plane the worker computes next, or NULL; it is brought into the cache
- * meanwhile, so that its memory traffic overlaps this plane's arithmetic. */
+ * meanwhile, and (for a whole plane, first = 0) its output's first block, at y + out_plane,
+ * is prefetched for writing, so that their memory traffic overlaps this plane's arithmetic. */
 void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
                              const float *x, float *bands, const float *level1, float *y, int first,
                              int end, const float *next_x);
