@@ -43,14 +43,6 @@ constexpr int kDownLevels = 5;
 /* Coefficient positions a thread of load_haar loads at once (3: no spills at 48 registers). */
 constexpr int kHaarBatch = 3;
 
-#ifndef WT_TILE_W4 /* experiment: the tiled kernels' filters 16-byte aligned, read as float4s */
-#define WT_TILE_W4 0
-#endif
-/* Floats from one filter to the next in a tiled block's shared memory. */
-__host__ __device__ constexpr int tile_filter_stride(int k, bool templated) {
-    return WT_TILE_W4 && templated ? (k * k + 3) / 4 * 4 : k * k;
-}
-
 struct down_args {
     const float *src;
     int h, w; /* the source level's size */
@@ -253,7 +245,6 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
     const int k = K ? K : a.k;
     const int pb = K ? (K - 1) / 2 : a.pb;
     const int kk = k * k;
-    const int kb = tile_filter_stride(k, K > 0); /* filter stride in shared memory */
     const int TX = blockDim.x, TU = blockDim.y, TZ = blockDim.z;
     const int TV = kPerThread * TX;
     const int tiles = a.tiles_u * a.tiles_v;
@@ -274,12 +265,12 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
         const int c = (int)((a.plane_base + zplane) % a.channels);
         float *wsl = slice + xsize + 4 * csize;
         for (int j = zt; j < 4 * kk; j += nz)
-            wsl[j / kk * kb + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+            wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
         if (BASE) {
             for (int j = zt; j < kk; j += nz)
-                wsl[4 * kb + j] = __ldg(a.wb + (size_t)c * kk + j);
+                wsl[4 * kk + j] = __ldg(a.wb + (size_t)c * kk + j);
             if (zt == 0)
-                wsl[5 * kb] = __ldg(a.bb + c);
+                wsl[5 * kk] = __ldg(a.bb + c);
         }
         /* One pass: each thread loads the 2x2 blocks of coefficient positions zt, zt + nz, ...,
          * stores them to the input tile and their four subbands to the coefficient tile. The
@@ -308,7 +299,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
             for (int m = 0; m < kPerThread; m++)
                 f[s][m] = 0.0f;
             const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
-            const float *wv = ws + s * kb;
+            const float *wv = ws + s * kk;
             if constexpr (K > 0) {
                 constexpr int n = round4(kPerThread + K - 1);
 #pragma unroll
@@ -317,7 +308,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
                     load_row<n>(row, cb + i * a.cp);
 #pragma unroll
                     for (int j = 0; j < K; j++) {
-                        const float wt = wtap<WT_TILE_W4 != 0>(wv, i * K + j);
+                        const float wt = wv[i * k + j];
 #pragma unroll
                         for (int m = 0; m < kPerThread; m++)
                             f[s][m] = fmaf(wt, row[j + m], f[s][m]);
@@ -354,7 +345,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
             /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
              * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile
              * starts 2*pb above): both output rows from the k+1 input rows they share. */
-            const float *wbs = ws + 4 * kb;
+            const float *wbs = ws + 4 * kk;
             const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
             if constexpr (K > 0) {
                 constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
@@ -365,7 +356,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
                     if (i < K)
 #pragma unroll
                         for (int j = 0; j < K; j++) {
-                            const float wt = wtap<WT_TILE_W4 != 0>(wbs, i * K + j);
+                            const float wt = wbs[i * K + j];
 #pragma unroll
                             for (int q = 0; q < 2 * kPerThread; q++)
                                 p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
@@ -373,7 +364,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
                     if (i > 0)
 #pragma unroll
                         for (int j = 0; j < K; j++) {
-                            const float wt = wtap<WT_TILE_W4 != 0>(wbs, (i - 1) * K + j);
+                            const float wt = wbs[(i - 1) * K + j];
 #pragma unroll
                             for (int q = 0; q < 2 * kPerThread; q++)
                                 p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
@@ -390,7 +381,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
                                 p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
                         }
             }
-            const float bias = wbs[kb];
+            const float bias = wbs[kk];
 #pragma unroll
             for (int q = 0; q < 2 * kPerThread; q++) {
                 p[0][q] += bias;
@@ -1224,9 +1215,7 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
         a.cp = round4(tv + k - 1 + 3);
         a.xr = 2 * a.cr;
         a.xp = round4(2 * (tv + k - 1) + 4);
-        const bool templated = k == 3 || k == 5 || k == 7; /* pick_level_kernel */
-        const size_t kb = (size_t)tile_filter_stride(k, templated);
-        const size_t nw = L->base ? 5 * kb + 1 : 4 * kb;
+        const size_t nw = L->base ? 5 * (size_t)k * k + 1 : 4 * (size_t)k * k;
         const size_t slice = (size_t)a.xr * a.xp + 4 * (size_t)a.cr * a.cp + nw;
         a.slice = (int)round4((int)slice);
         const size_t bytes = (size_t)a.slice * sizeof(float);
