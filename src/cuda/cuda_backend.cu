@@ -42,6 +42,13 @@ constexpr int kDownLevels = 5;
 
 /* Coefficient positions a thread of load_haar loads at once (3: no spills at 48 registers). */
 constexpr int kHaarBatch = 3;
+/* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
+ * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
+ * quarter warp then hit other banks (2-way conflicts otherwise). 1 << 30: no gap. */
+#ifndef WT_GAP
+#define WT_GAP 32
+#endif
+constexpr int kTileGap = WT_GAP;
 
 struct down_args {
     const float *src;
@@ -190,10 +197,11 @@ __device__ __forceinline__ void load_window(float *dst, int rows, int pitch, con
  * cr x cw tile takes plane elements (y0 + 2r + dy, x0 + 2q + dx) (zero outside the plane), which
  * go to xs[(2r + dy) * xp + 2q + dx], and its subband s goes to cs[s * csize + r * cp + q]. Thread
  * t of nt; kHaarBatch positions (4 loads each) in flight per thread. x0 is even and xp too, so
- * each row pair is one 8-byte store. */
+ * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
+ * further right (kTileGap). */
 __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
                                           int cw, const float *src, int h, int w, int y0, int x0,
-                                          int t, int nt) {
+                                          int t, int nt, int gap) {
     int r = t / cw, q = t - r * cw;
     const int dr = nt / cw, dq = nt - dr * cw;
     while (r < cr) {
@@ -225,7 +233,9 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
             if (rr[i] >= cr)
                 break;
             const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
-            float2 *x2 = reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + 2 * qq[i]);
+            const int col = 2 * qq[i];
+            float2 *x2 =
+                reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
             x2[0] = make_float2(A, B);
             x2[xp / 2] = make_float2(C, D);
             float *o = cs + rr[i] * cp + qq[i];
@@ -276,7 +286,8 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
          * stores them to the input tile and their four subbands to the coefficient tile. The
          * input tile's 2*cr x 2*cw part is all that the filters read. */
         load_haar(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
-                  a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz);
+                  a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
+                  K > 0 ? kTileGap : 1 << 30);
     }
     __syncthreads();
 
@@ -349,10 +360,22 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
             const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
             if constexpr (K > 0) {
                 constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
+                /* Where the float4s of a row segment lie (past the gap from column kTileGap). */
+                int co[n / 4];
+#pragma unroll
+                for (int c = 0; c < n / 4; c++)
+                    co[c] = 4 * c + (2 * kPerThread * tx + 4 * c >= kTileGap ? 4 : 0);
 #pragma unroll
                 for (int i = 0; i <= K; i++) {
                     float row[n];
-                    load_row<n>(row, xb + i * a.xp);
+#pragma unroll
+                    for (int c = 0; c < n / 4; c++) {
+                        const float4 t = *reinterpret_cast<const float4 *>(xb + i * a.xp + co[c]);
+                        row[4 * c] = t.x;
+                        row[4 * c + 1] = t.y;
+                        row[4 * c + 2] = t.z;
+                        row[4 * c + 3] = t.w;
+                    }
                     if (i < K)
 #pragma unroll
                         for (int j = 0; j < K; j++) {
