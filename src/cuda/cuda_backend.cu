@@ -44,11 +44,9 @@ constexpr int kDownLevels = 5;
 constexpr int kHaarBatch = 3;
 /* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
  * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
- * quarter warp then hit other banks (2-way conflicts otherwise). 1 << 30: no gap. */
-#ifndef WT_GAP
-#define WT_GAP 32
-#endif
-constexpr int kTileGap = WT_GAP;
+ * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
+ * on the H200). */
+constexpr int kTileGap = 32;
 
 struct down_args {
     const float *src;
