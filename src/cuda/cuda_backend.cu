@@ -37,8 +37,16 @@ constexpr size_t kTileSmemTarget = 48 * 1024;
 constexpr size_t kTileSmemMax = 160 * 1024;
 /* Whole planes in one block up to this much shared memory (at least three blocks an SM). */
 constexpr size_t kPlaneSmemMax = 64 * 1024;
-/* Levels the down kernel makes from one 32x32 tile. */
+/* Levels the down kernel makes from one 64x32 tile. */
 constexpr int kDownLevels = 5;
+
+/* Coefficient positions a thread of load_haar loads at once (3: no spills at 48 registers). */
+constexpr int kHaarBatch = 3;
+/* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
+ * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
+ * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
+ * on the H200). */
+constexpr int kTileGap = 32;
 
 struct down_args {
     const float *src;
@@ -49,33 +57,50 @@ struct down_args {
     int dh[kDownLevels], dw[kDownLevels];
 };
 
-/* LL bands of the next `count` levels from 32x32 tiles of the source level. The LL of level
- * i+j is the 2^j x 2^j block sum of level i / 2^j with the same zero padding, so one tile
- * gives each deeper level's tile without another pass. */
+/* LL bands of the next `count` levels from 64 x 32 tiles of the source level (256-byte row
+ * segments). The LL of level i+j is the 2^j x 2^j block sum of level i / 2^j with the same zero
+ * padding, so one tile gives each deeper level's tile without another pass. LL_1 comes straight
+ * from registers: warp w takes the row pairs w/2, w/2 + 4, ... of the tile's left (even w) or
+ * right half, one column a lane, eight loads in flight a thread; a lane adds its two rows, its
+ * right neighbour's sum comes by a shuffle. Deeper levels from LL_1 in shared memory. */
 __global__ void __launch_bounds__(256) down_kernel(down_args a) {
-    __shared__ float t[32][33];
+    __shared__ float t[16][33];
     const int tiles = a.tiles_x * a.tiles_y;
     const long long plane = blockIdx.x / tiles;
     const int tile = (int)(blockIdx.x - plane * tiles);
-    const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 32;
+    const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 64;
     const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
-    float v[4]; /* launched with 256 threads: four loads each, all in flight at once */
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, half = warp & 1;
+    const int gx = x0 + 32 * half + lane;
+    const bool xin = gx < a.w;
+    float v[4][2];
 #pragma unroll
     for (int j = 0; j < 4; j++) {
-        const int i = threadIdx.x + 256 * j, gy = y0 + (i >> 5), gx = x0 + (i & 31);
-        v[j] = (gy < a.h && gx < a.w) ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+        const int gy = y0 + 2 * ((warp >> 1) + 4 * j);
+        v[j][0] = xin && gy < a.h ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+        v[j][1] = xin && gy + 1 < a.h ? __ldg(src + (size_t)(gy + 1) * a.w + gx) : 0.0f;
+    }
+    const int ox = (x0 >> 1) + 16 * half + (lane >> 1);
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const float s = v[j][0] + v[j][1];
+        const float ll = (s + __shfl_down_sync(0xffffffffu, s, 1)) * 0.5f;
+        const int r = (warp >> 1) + 4 * j, oy = (y0 >> 1) + r;
+        if (!(lane & 1)) {
+            t[r][16 * half + (lane >> 1)] = ll;
+            if (oy < a.dh[0] && ox < a.dw[0])
+                a.dst[0][(size_t)plane * (size_t)a.dh[0] * (size_t)a.dw[0] + (size_t)oy * a.dw[0] +
+                         ox] = ll;
+        }
     }
 #pragma unroll
-    for (int j = 0; j < 4; j++)
-        t[(threadIdx.x + 256 * j) >> 5][threadIdx.x & 31] = v[j];
-    __syncthreads();
-#pragma unroll
-    for (int j = 0; j < kDownLevels; j++) {
+    for (int j = 1; j < kDownLevels; j++) {
         if (j >= a.count) /* the same for the whole block */
             break;
-        const int n = 16 >> j;
-        const bool active = (int)threadIdx.x < n * n;
-        const int r = threadIdx.x / n, c = threadIdx.x % n;
+        __syncthreads();
+        const int nc = 32 >> j, nr = 16 >> j;
+        const bool active = (int)threadIdx.x < nr * nc;
+        const int r = threadIdx.x >> (5 - j), c = threadIdx.x & (nc - 1);
         float v = 0.0f;
         if (active)
             v = (t[2 * r][2 * c] + t[2 * r][2 * c + 1] + t[2 * r + 1][2 * c] +
@@ -89,7 +114,6 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
                 a.dst[j][(size_t)plane * (size_t)a.dh[j] * (size_t)a.dw[j] + (size_t)oy * a.dw[j] +
                          ox] = v;
         }
-        __syncthreads();
     }
 }
 
@@ -110,6 +134,16 @@ struct level_args {
     int cr, cp; /* coefficient tile rows and row pitch */
     int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
 };
+
+/* Tap t of a filter in shared memory. W4: the filter starts 16-byte aligned and is read as
+ * float4s (with t known at compile time, one broadcast load serves four taps; faster where a
+ * warp holds several planes' jobs, slower elsewhere). */
+template <bool W4> __device__ __forceinline__ float wtap(const float *w, int t) {
+    if (!W4)
+        return w[t];
+    const float4 q = reinterpret_cast<const float4 *>(w)[t >> 2];
+    return (t & 3) == 0 ? q.x : (t & 3) == 1 ? q.y : (t & 3) == 2 ? q.z : q.w;
+}
 
 /* Loads N floats (N a multiple of 4) from 16-byte aligned shared memory. */
 template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const float *p) {
@@ -157,6 +191,60 @@ __device__ __forceinline__ void load_window(float *dst, int rows, int pitch, con
     }
 }
 
+/* The input tile and its Haar coefficients in one pass: coefficient position (r, q) of the
+ * cr x cw tile takes plane elements (y0 + 2r + dy, x0 + 2q + dx) (zero outside the plane), which
+ * go to xs[(2r + dy) * xp + 2q + dx], and its subband s goes to cs[s * csize + r * cp + q]. Thread
+ * t of nt; kHaarBatch positions (4 loads each) in flight per thread. x0 is even and xp too, so
+ * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
+ * further right (kTileGap). */
+__device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
+                                          int cw, const float *src, int h, int w, int y0, int x0,
+                                          int t, int nt, int gap) {
+    int r = t / cw, q = t - r * cw;
+    const int dr = nt / cw, dq = nt - dr * cw;
+    while (r < cr) {
+        float v[kHaarBatch][4];
+        int rr[kHaarBatch], qq[kHaarBatch];
+#pragma unroll
+        for (int i = 0; i < kHaarBatch; i++) {
+            rr[i] = r;
+            qq[i] = q;
+            const int gy = y0 + 2 * r, gx = x0 + 2 * q;
+            const bool in = r < cr;
+            const bool y0in = in && (unsigned)gy < (unsigned)h,
+                       y1in = in && (unsigned)(gy + 1) < (unsigned)h;
+            const bool x0in = (unsigned)gx < (unsigned)w, x1in = (unsigned)(gx + 1) < (unsigned)w;
+            const float *p = src + (ptrdiff_t)gy * w + gx;
+            v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
+            v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
+            v[i][2] = y1in && x0in ? __ldg(p + w) : 0.0f;
+            v[i][3] = y1in && x1in ? __ldg(p + w + 1) : 0.0f;
+            q += dq;
+            r += dr;
+            if (q >= cw) {
+                q -= cw;
+                r++;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < kHaarBatch; i++) {
+            if (rr[i] >= cr)
+                break;
+            const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
+            const int col = 2 * qq[i];
+            float2 *x2 =
+                reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
+            x2[0] = make_float2(A, B);
+            x2[xp / 2] = make_float2(C, D);
+            float *o = cs + rr[i] * cp + qq[i];
+            o[0] = (A + B + C + D) * 0.5f;
+            o[csize] = (A + B - C - D) * 0.5f;
+            o[2 * csize] = (A - B + C - D) * 0.5f;
+            o[3 * csize] = (A - B - C + D) * 0.5f;
+        }
+    }
+}
+
 /* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
  * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
 template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kernel(level_args a) {
@@ -175,14 +263,13 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
     const int gy0 = 2 * (u0 - pb), gx0 = 2 * (v0 - pb);
     const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
 
-    /* Each plane's threads load its input tile (zero outside the plane) and weights, row by
-     * row (4*TX consecutive threads take consecutive columns: whole 32-byte sectors). */
+    /* Each plane's threads load its weights, then its input tile (zero outside the plane) and
+     * make the Haar coefficients next to it. */
     const int zt = threadIdx.y * TX + threadIdx.x, nz = TX * TU; /* thread in slice, count */
     const long long zplane = plane0 + threadIdx.z;
     float *slice = smem + threadIdx.z * a.slice;
+    const int cw = TV + k - 1;
     if (zplane < a.planes) {
-        load_window(slice, a.xr, a.xp, a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
-                    gy0, gx0, zt, nz);
         const int c = (int)((a.plane_base + zplane) % a.channels);
         float *wsl = slice + xsize + 4 * csize;
         for (int j = zt; j < 4 * kk; j += nz)
@@ -193,160 +280,184 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
             if (zt == 0)
                 wsl[5 * kk] = __ldg(a.bb + c);
         }
-    }
-    __syncthreads();
-    /* Haar coefficients of the tile. */
-    const int cw = TV + k - 1;
-    if (zplane < a.planes) {
-        const int cstep = nz < cw ? nz : cw, rstep = nz / cstep;
-        const int c0 = zt % cstep, r0 = zt / cstep;
-        if (r0 < rstep)
-            for (int r = r0; r < a.cr; r += rstep)
-                for (int q = c0; q < cw; q += cstep) {
-                    const float *p = slice + 2 * r * a.xp + 2 * q;
-                    const float A = p[0], B = p[1], C = p[a.xp], D = p[a.xp + 1];
-                    float *cs = slice + xsize + r * a.cp + q;
-                    cs[0] = (A + B + C + D) * 0.5f;
-                    cs[csize] = (A + B - C - D) * 0.5f;
-                    cs[2 * csize] = (A - B + C - D) * 0.5f;
-                    cs[3 * csize] = (A - B - C + D) * 0.5f;
-                }
+        /* One pass: each thread loads the 2x2 blocks of coefficient positions zt, zt + nz, ...,
+         * stores them to the input tile and their four subbands to the coefficient tile. The
+         * input tile's 2*cr x 2*cw part is all that the filters read. */
+        load_haar(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                  a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
+                  K > 0 ? kTileGap : 1 << 30);
     }
     __syncthreads();
 
     const int tx = threadIdx.x, ty = threadIdx.y;
     const long long plane = plane0 + threadIdx.z;
     const int u = u0 + ty, vb = v0 + kPerThread * tx;
-    if (plane >= a.planes || u >= a.hc || vb >= a.wc)
-        return;
+    const bool live = plane < a.planes && u < a.hc && vb < a.wc;
     const float *xs = smem + threadIdx.z * a.slice;
     const float *cs = xs + xsize;
     const float *ws = cs + 4 * csize;
-
-    float f[4][kPerThread];
-#pragma unroll
-    for (int s = 0; s < 4; s++) {
-#pragma unroll
-        for (int m = 0; m < kPerThread; m++)
-            f[s][m] = 0.0f;
-        const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
-        const float *wv = ws + s * kk;
-        if constexpr (K > 0) {
-            constexpr int n = round4(kPerThread + K - 1);
-#pragma unroll
-            for (int i = 0; i < K; i++) {
-                float row[n];
-                load_row<n>(row, cb + i * a.cp);
-#pragma unroll
-                for (int j = 0; j < K; j++) {
-                    const float wt = wv[i * k + j];
-#pragma unroll
-                    for (int m = 0; m < kPerThread; m++)
-                        f[s][m] = fmaf(wt, row[j + m], f[s][m]);
-                }
-            }
-        } else {
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++) {
-                    const float wt = wv[i * k + j];
-#pragma unroll
-                    for (int m = 0; m < kPerThread; m++)
-                        f[s][m] = fmaf(wt, cb[i * a.cp + j + m], f[s][m]);
-                }
-        }
-    }
-    if (a.rnext) {
-        const float *rn = a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc + (size_t)u * a.wc;
-#pragma unroll
-        for (int m = 0; m < kPerThread; m++)
-            if (vb + m < a.wc)
-                f[0][m] += __ldg(rn + vb + m);
-    }
-    /* Inverse Haar: p[dy][2m+dx] is pixel (2u+dy, 2(vb+m)+dx). */
+    /* p[dy][2m+dx]: pixel (2u+dy, 2(vb+m)+dx) of the level's output (R_i, or y before the
+     * stride). */
     float p[2][2 * kPerThread];
+    if (live) {
+
+        float f[4][kPerThread];
 #pragma unroll
-    for (int m = 0; m < kPerThread; m++) {
-        const float s0 = f[0][m], s1 = f[1][m], s2 = f[2][m], s3 = f[3][m];
-        p[0][2 * m] = (s0 + s1 + s2 + s3) * 0.5f;
-        p[0][2 * m + 1] = (s0 + s1 - s2 - s3) * 0.5f;
-        p[1][2 * m] = (s0 - s1 + s2 - s3) * 0.5f;
-        p[1][2 * m + 1] = (s0 - s1 - s2 + s3) * 0.5f;
-    }
-    if (!BASE) {
-        float *out = a.dst + (size_t)plane * (size_t)a.h * (size_t)a.w;
+        for (int s = 0; s < 4; s++) {
 #pragma unroll
-        for (int dy = 0; dy < 2; dy++) {
-            const int gy = 2 * u + dy;
-            if (gy >= a.h)
-                break;
+            for (int m = 0; m < kPerThread; m++)
+                f[s][m] = 0.0f;
+            const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
+            const float *wv = ws + s * kk;
+            if constexpr (K > 0) {
+                constexpr int n = round4(kPerThread + K - 1);
+#pragma unroll
+                for (int i = 0; i < K; i++) {
+                    float row[n];
+                    load_row<n>(row, cb + i * a.cp);
+#pragma unroll
+                    for (int j = 0; j < K; j++) {
+                        const float wt = wv[i * k + j];
+#pragma unroll
+                        for (int m = 0; m < kPerThread; m++)
+                            f[s][m] = fmaf(wt, row[j + m], f[s][m]);
+                    }
+                }
+            } else {
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++) {
+                        const float wt = wv[i * k + j];
+#pragma unroll
+                        for (int m = 0; m < kPerThread; m++)
+                            f[s][m] = fmaf(wt, cb[i * a.cp + j + m], f[s][m]);
+                    }
+            }
+        }
+        if (a.rnext) {
+            const float *rn =
+                a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc + (size_t)u * a.wc;
+#pragma unroll
+            for (int m = 0; m < kPerThread; m++)
+                if (vb + m < a.wc)
+                    f[0][m] += __ldg(rn + vb + m);
+        }
+        /* Inverse Haar. */
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++) {
+            const float s0 = f[0][m], s1 = f[1][m], s2 = f[2][m], s3 = f[3][m];
+            p[0][2 * m] = (s0 + s1 + s2 + s3) * 0.5f;
+            p[0][2 * m + 1] = (s0 + s1 - s2 - s3) * 0.5f;
+            p[1][2 * m] = (s0 - s1 + s2 - s3) * 0.5f;
+            p[1][2 * m + 1] = (s0 - s1 - s2 + s3) * 0.5f;
+        }
+        if (BASE) {
+            /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
+             * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile
+             * starts 2*pb above): both output rows from the k+1 input rows they share. */
+            const float *wbs = ws + 4 * kk;
+            const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
+            if constexpr (K > 0) {
+                constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
+                /* Where the float4s of a row segment lie (past the gap from column kTileGap). */
+                int co[n / 4];
+#pragma unroll
+                for (int c = 0; c < n / 4; c++)
+                    co[c] = 4 * c + (2 * kPerThread * tx + 4 * c >= kTileGap ? 4 : 0);
+#pragma unroll
+                for (int i = 0; i <= K; i++) {
+                    float row[n];
+#pragma unroll
+                    for (int c = 0; c < n / 4; c++) {
+                        const float4 t = *reinterpret_cast<const float4 *>(xb + i * a.xp + co[c]);
+                        row[4 * c] = t.x;
+                        row[4 * c + 1] = t.y;
+                        row[4 * c + 2] = t.z;
+                        row[4 * c + 3] = t.w;
+                    }
+                    if (i < K)
+#pragma unroll
+                        for (int j = 0; j < K; j++) {
+                            const float wt = wbs[i * K + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
+                        }
+                    if (i > 0)
+#pragma unroll
+                        for (int j = 0; j < K; j++) {
+                            const float wt = wbs[(i - 1) * K + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
+                        }
+                }
+            } else {
+#pragma unroll
+                for (int dy = 0; dy < 2; dy++)
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < k; j++) {
+                            const float wt = wbs[i * k + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
+                        }
+            }
+            const float bias = wbs[kk];
 #pragma unroll
             for (int q = 0; q < 2 * kPerThread; q++) {
-                const int gx = 2 * vb + q;
-                if (gx < a.w)
-                    out[(size_t)gy * a.w + gx] = p[dy][q];
+                p[0][q] += bias;
+                p[1][q] += bias;
+            }
+        } /* BASE */
+    }     /* live */
+    const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
+    float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
+    if (!BASE || a.stride == 1) {
+        /* Through shared memory (the coefficient tile, no longer read), so that a warp stores
+         * consecutive elements of a row: a tile row's stores were 32 bytes apart per lane. */
+        __syncthreads();
+        float *st = smem + threadIdx.z * a.slice + xsize;
+        const int sp = 2 * TV + 4;
+        if (live)
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++) {
+                float4 *d =
+                    reinterpret_cast<float4 *>(st + (2 * ty + dy) * sp + 2 * kPerThread * tx);
+                d[0] = make_float4(p[dy][0], p[dy][1], p[dy][2], p[dy][3]);
+                d[1] = make_float4(p[dy][4], p[dy][5], p[dy][6], p[dy][7]);
+            }
+        __syncthreads();
+        const int rows = min(2 * TU, a.h - 2 * u0), cols = min(2 * TV, a.w - 2 * v0);
+        const int sh = 31 - __clz(2 * TV), j = zt & (2 * TV - 1), di = nz >> sh;
+        if (plane < a.planes) {
+            if (di > 0 && (nz & (2 * TV - 1)) == 0) { /* each thread keeps its column */
+                float *o = out + (size_t)(2 * u0) * ow + 2 * v0 + j;
+                if (j < cols)
+                    for (int i = zt >> sh; i < rows; i += di)
+                        o[(size_t)i * ow] = st[i * sp + j];
+            } else {
+                for (int e = zt; e < 2 * TU * 2 * TV; e += nz) {
+                    const int i = e >> sh, jj = e & (2 * TV - 1);
+                    if (i < rows && jj < cols)
+                        out[(size_t)(2 * u0 + i) * ow + 2 * v0 + jj] = st[i * sp + jj];
+                }
             }
         }
         return;
     }
-    /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
-     * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile starts
-     * 2*pb above): both output rows from the k+1 input rows they share. */
-    const float *wbs = ws + 4 * kk;
-    const float bias = wbs[kk];
-    const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
-    if constexpr (K > 0) {
-        constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
-#pragma unroll
-        for (int i = 0; i <= K; i++) {
-            float row[n];
-            load_row<n>(row, xb + i * a.xp);
-            if (i < K)
-#pragma unroll
-                for (int j = 0; j < K; j++) {
-                    const float wt = wbs[i * K + j];
-#pragma unroll
-                    for (int q = 0; q < 2 * kPerThread; q++)
-                        p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
-                }
-            if (i > 0)
-#pragma unroll
-                for (int j = 0; j < K; j++) {
-                    const float wt = wbs[(i - 1) * K + j];
-#pragma unroll
-                    for (int q = 0; q < 2 * kPerThread; q++)
-                        p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
-                }
-        }
-    } else {
-#pragma unroll
-        for (int dy = 0; dy < 2; dy++)
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++) {
-                    const float wt = wbs[i * k + j];
-#pragma unroll
-                    for (int q = 0; q < 2 * kPerThread; q++)
-                        p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
-                }
-    }
-    float *out = a.dst + (size_t)plane * (size_t)a.out_h * (size_t)a.out_w;
+    if (!live)
+        return;
 #pragma unroll
     for (int dy = 0; dy < 2; dy++) {
         const int gy = 2 * u + dy;
         if (gy >= a.h)
             break;
-        if (a.stride == 1) {
-#pragma unroll
-            for (int q = 0; q < 2 * kPerThread; q++) {
-                const int gx = 2 * vb + q;
-                if (gx < a.w)
-                    out[(size_t)gy * a.out_w + gx] = p[dy][q] + bias;
-            }
-        } else if (gy % a.stride == 0) {
+        if (gy % a.stride == 0) {
 #pragma unroll
             for (int q = 0; q < 2 * kPerThread; q++) {
                 const int gx = 2 * vb + q;
                 if (gx < a.w && gx % a.stride == 0)
-                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q] + bias;
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q];
             }
         }
     }
@@ -461,21 +572,12 @@ struct plane_args {
     int deep;                                     /* SPLIT: threads of the deep warp */
     bool w4;                                      /* the W4 weight layout (plane_band) */
     bool vec_y; /* y's planes and rows 16-byte aligned (set per run) */
+    int nbp;    /* > 0: narrow deep levels (2..) band-parallel, scratch at r_off[1] + nbp */
     int slice;  /* floats of shared memory per plane (a multiple of 4) */
 };
 
 /* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
 constexpr bool kVecStore = true;
-
-/* Tap t of a filter in shared memory. W4: the filter starts 16-byte aligned and is read as
- * float4s (with t known at compile time, one broadcast load serves four taps; faster where a
- * warp holds several planes' jobs, slower elsewhere). */
-template <bool W4> __device__ __forceinline__ float wtap(const float *w, int t) {
-    if (!W4)
-        return w[t];
-    const float4 q = reinterpret_cast<const float4 *>(w)[t >> 2];
-    return (t & 3) == 0 ? q.x : (t & 3) == 1 ? q.y : (t & 3) == 2 ? q.z : q.w;
-}
 
 /* The packed weights of a channel, in floats: the base filter at 0, the bias at kb, level l's
  * band s at kb + g + (4l + s) kb. W4: kb = round4(k*k), g = 4 (every filter 16-byte aligned);
@@ -567,17 +669,21 @@ __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const
 
 /* Adds the base branch (without bias) of pixels (2u+dy, 2v0+q), dy < 2, q < 2NP, to b: both
  * rows from the K+1 input rows they share. */
-template <int K, int NP, bool W4>
+template <int K, int NP, bool W4, bool B4>
 __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm, const float *ws,
                                            int u, int v0, float (&b)[2][2 * NP]) {
-    constexpr int n = 2 * NP + K - 1;
+    /* B4: rows as float4s (the input pitch is a multiple of 4, plan_planes). */
+    constexpr int n = B4 ? round4(2 * NP + K - 1) : 2 * NP + K - 1;
 #pragma unroll
     for (int i = 0; i <= K; i++) {
         const float *src = sm + (2 * u + i) * a.xp + 2 * v0;
         float row[n];
+        if constexpr (B4)
+            load_row<n>(row, src);
+        else
 #pragma unroll
-        for (int j = 0; j < n; j++)
-            row[j] = src[j];
+            for (int j = 0; j < n; j++)
+                row[j] = src[j];
         if (i < K)
 #pragma unroll
             for (int j = 0; j < K; j++) {
@@ -598,7 +704,7 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
 }
 
 /* Level 0 of job (u, v0) without R_1: the wavelet part halved plus the base branch. */
-template <int K, int NP, bool W4>
+template <int K, int NP, bool W4, bool B4>
 __device__ __forceinline__ void plane_top_part(const plane_args &a, const float *sm,
                                                const float *ws, int u, int v0,
                                                float (&p)[2][2 * NP]) {
@@ -608,7 +714,7 @@ __device__ __forceinline__ void plane_top_part(const plane_args &a, const float 
         p[0][q] *= 0.5f;
         p[1][q] *= 0.5f;
     }
-    plane_base<K, NP, W4>(a, sm, ws, u, v0, p);
+    plane_base<K, NP, W4, B4>(a, sm, ws, u, v0, p);
 }
 
 /* Adds R_1 / 2 and the bias to the pixels of job (u, v0) and writes them to y with the stride. */
@@ -669,9 +775,11 @@ __device__ __forceinline__ void plane_top_store(const plane_args &a, const float
 }
 
 /* Haar coefficients of level l of one plane, from the level input (x, then the LL band before):
- * thread t of nt takes elements t, t + nt, ... of the rows x pitch bands (border included). */
+ * thread t of nt takes elements t, t + nt, ... of the rows x pitch bands (border included).
+ * bands: 0 all four, 1 the LL band alone, 2 the other three. */
 template <int K>
-__device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l, int t, int nt) {
+__device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l, int t, int nt,
+                                           int bands = 0) {
     constexpr int pb = (K - 1) / 2;
     const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
     const int ip = l == 0 ? a.xp : a.cp[l - 1];
@@ -692,10 +800,13 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
             D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
         }
         float *o = out + r * cp + q;
-        o[0] = (A + B + C + D) * 0.5f;
-        o[bs] = (A + B - C - D) * 0.5f;
-        o[2 * bs] = (A - B + C - D) * 0.5f;
-        o[3 * bs] = (A - B - C + D) * 0.5f;
+        if (bands != 2) /* the LL band */
+            o[0] = (A + B + C + D) * 0.5f;
+        if (bands != 1) { /* the other three */
+            o[bs] = (A + B - C - D) * 0.5f;
+            o[2 * bs] = (A - B + C - D) * 0.5f;
+            o[3 * bs] = (A - B - C + D) * 0.5f;
+        }
         q += dq;
         r += dr;
         if (q >= cp) {
@@ -717,6 +828,68 @@ __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, cons
         plane_deep<K, 1, W4>(a, sm, ws, l, t, jobs, nt);
 }
 
+/* Level l >= 1 with the four subbands filtered by separate threads (7x7 planes): band jobs
+ * (s, u, v0) write their NP sums to `scratch` (band s at s * hc * wp, wp = NP * jobs a row), then,
+ * after a barrier, one thread a position group adds the four bands through the inverse Haar and
+ * R_{l+1}, as plane_deep. Four times the threads of plane_deep in the filter phase, so the deep
+ * levels' serial phases are shorter (most of the block waited at the barrier). */
+template <int K, int NP, bool W4>
+__device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm, const float *ws,
+                                                 float *scratch, int l, int t, int nt) {
+    constexpr int kb = plane_bias(K, W4);
+    const int per_row = (a.wc[l] + NP - 1) / NP, hc = a.hc[l], wc = a.wc[l], wp = per_row * NP;
+    const int jobs = hc * per_row, cp = a.cp[l], bs = a.band[l];
+    const float *cf = sm + a.coef[l];
+    for (int job = t; job < 4 * jobs; job += nt) {
+        const int sb = job / jobs, rest = job - sb * jobs;
+        const int u = rest / per_row, v0 = (rest - u * per_row) * NP;
+        const float *wl = ws + plane_band(K, W4, l, 0) + sb * kb;
+        float acc[NP];
+#pragma unroll
+        for (int m = 0; m < NP; m++)
+            acc[m] = 0.0f;
+#pragma unroll
+        for (int i = 0; i < K; i++) {
+            const float *row = cf + sb * bs + (u + i) * cp + v0;
+#pragma unroll
+            for (int j = 0; j < K; j++) {
+                const float wt = wtap<W4>(wl, i * K + j);
+#pragma unroll
+                for (int m = 0; m < NP; m++)
+                    acc[m] = fmaf(wt, row[j + m], acc[m]);
+            }
+        }
+        float *o = scratch + (sb * hc + u) * wp + v0;
+#pragma unroll
+        for (int m = 0; m < NP; m++)
+            o[m] = acc[m];
+    }
+    __syncthreads();
+    const int h = a.h[l], w = a.w[l];
+    const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
+    float *rout = sm + a.r_off[l & 1];
+    for (int job = t; job < jobs; job += nt) {
+        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        const float *f = scratch + u * wp + v0;
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            if (v0 + m >= wc)
+                break;
+            const float s0 = f[m], s1 = f[hc * wp + m], s2 = f[2 * hc * wp + m],
+                        s3 = f[3 * hc * wp + m];
+            const float r = rn ? rn[u * wc + v0 + m] : 0.0f;
+            const float px[4] = {(s0 + s1 + s2 + s3 + r) * 0.5f, (s0 + s1 - s2 - s3 + r) * 0.5f,
+                                 (s0 - s1 + s2 - s3 + r) * 0.5f, (s0 - s1 - s2 + s3 + r) * 0.5f};
+#pragma unroll
+            for (int d = 0; d < 4; d++) {
+                const int gy = 2 * u + (d >> 1), gx = 2 * (v0 + m) + (d & 1);
+                if (gy < h && gx < w)
+                    rout[gy * w + gx] = px[d];
+            }
+        }
+    }
+}
+
 /* Whole planes: `per_block` planes a block, `threads` threads each (the block's threads beyond
  * per_block * threads only meet the barriers). SPLIT: the block's last `deep` threads (whole
  * warps) make the Haar levels 1.. and run the inverse cascade down to R_1 for all its planes,
@@ -727,6 +900,11 @@ template <int K, int NP, bool SPLIT, bool W4>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
     constexpr int pb = (K - 1) / 2;
+    /* Measured (docs/cuda-backend.md): the base branch's rows as float4s made 56x56 planes
+     * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
+     * 56x56 / 14x14 slower. plan_planes chooses the input pitch to match B4. */
+    constexpr bool B4 = NP == 4 && !SPLIT && !W4;
+    constexpr bool BP = NP == 1;
     const int nthreads = a.threads;
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
     const int z = deep ? 0 : threadIdx.x / nthreads, tid = threadIdx.x - z * nthreads;
@@ -768,7 +946,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
         const bool job = active && tid < a.hc[0] * per_row; /* one level-0 job a thread */
         float p[2][2 * NP];
         if (job) {
-            plane_top_part<K, NP, W4>(a, sm, ws, u, v0, p);
+            plane_top_part<K, NP, W4, B4>(a, sm, ws, u, v0, p);
         } else if (deep) {
             const int t = threadIdx.x - (blockDim.x - a.deep), nt = a.deep;
             const long long first = (long long)blockIdx.x * a.per_block;
@@ -793,23 +971,50 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
         return;
     } else {
-        for (int l = 0; l < L; l++) {
-            if (active)
-                plane_haar<K>(a, sm, l, tid, nthreads);
-            __syncthreads();
-        }
-        /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y. */
-        for (int l = L - 1; l >= 1; l--) {
-            if (active)
-                plane_level<K, NP, W4>(a, sm, ws, l, tid, nthreads);
-            __syncthreads();
+        if constexpr (BP) {
+            /* Level 0's LL band first: bands 1..3 of level 0 hold the deep levels' band sums, and
+             * are made just before level 0. */
+            for (int l = 0; l < L; l++) {
+                if (active)
+                    plane_haar<K>(a, sm, l, tid, nthreads, l == 0 && L > 1 ? 1 : 0);
+                __syncthreads();
+            }
+            float *scratch = sm + a.coef[0] + a.band[0];
+            /* The inverse cascade, deepest level first (two barriers a level, whole block). */
+            for (int l = L - 1; l >= 1; l--) {
+                if (plane_wide<NP>(a, l))
+                    plane_deep_bands<K, NP, W4>(a, sm, ws, scratch, l, active ? tid : 1 << 30,
+                                                nthreads);
+                else
+                    plane_deep_bands<K, 1, W4>(a, sm, ws, scratch, l, active ? tid : 1 << 30,
+                                               nthreads);
+                __syncthreads();
+            }
+            if (L > 1) {
+                if (active)
+                    plane_haar<K>(a, sm, 0, tid, nthreads, 2);
+                __syncthreads();
+            }
+        } else {
+            for (int l = 0; l < L; l++) {
+                if (active)
+                    plane_haar<K>(a, sm, l, tid, nthreads);
+                __syncthreads();
+            }
+            /* The inverse cascade, deepest level first; level 0 adds the base branch and writes y.
+             */
+            for (int l = L - 1; l >= 1; l--) {
+                if (active)
+                    plane_level<K, NP, W4>(a, sm, ws, l, tid, nthreads);
+                __syncthreads();
+            }
         }
         if (active) {
             const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
             for (int job = tid; job < jobs; job += nthreads) {
                 const int u = job / per_row, v0 = (job - u * per_row) * NP;
                 float p[2][2 * NP];
-                plane_top_part<K, NP, W4>(a, sm, ws, u, v0, p);
+                plane_top_part<K, NP, W4, B4>(a, sm, ws, u, v0, p);
                 plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
             }
         }
@@ -872,7 +1077,9 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     a->out_w = p.out_width;
     size_t at = 0;
     a->xr = p.height + k;
-    a->xp = (p.width + k - 1 + 2 * NP) | 1; /* odd, as cp below */
+    a->xp = (p.width + k - 1 + 2 * NP) | 1;                      /* odd, as cp below */
+    if (NP == 4 && !split && !w4)                                /* plane_base reads float4s (B4) */
+        a->xp = (round4(p.width + k - 1 + 2 * NP + 3) & ~7) + 4; /* 4 mod 8 */
     at += (size_t)a->xr * a->xp;
     for (int i = 0; i < L; i++) {
         a->h[i] = p.level[i].height;
@@ -1084,7 +1291,7 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         d.src = from == 0 ? x : s->ll[from];
         d.h = from == 0 ? p.height : p.level[from].height;
         d.w = from == 0 ? p.width : p.level[from].width;
-        d.tiles_x = (d.w + 31) / 32;
+        d.tiles_x = (d.w + 63) / 64;
         d.tiles_y = (d.h + 31) / 32;
         d.count = L - 1 - from < kDownLevels ? L - 1 - from : kDownLevels;
         for (int j = 0; j < d.count; j++) {
