@@ -597,6 +597,27 @@ template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a
  * inverse Haar, without R of the level below and the factor 1/2: p[dy][2m+dx] belongs to the
  * level input's pixel (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one
  * band's 25-49 weights live at a time). */
+/* acc[m] = the K x K filter w (taps by wtap) over the window whose top-left is at[m]: NP
+ * outputs side by side in a row of a shared-memory plane whose rows are pitch apart. */
+template <int K, int NP, bool W4>
+__device__ __forceinline__ void filter_window(const float *at, int pitch, const float *w,
+                                              float (&acc)[NP]) {
+#pragma unroll
+    for (int m = 0; m < NP; m++)
+        acc[m] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < K; i++) {
+        const float *row = at + i * pitch;
+#pragma unroll
+        for (int j = 0; j < K; j++) {
+            const float wt = wtap<W4>(w, i * K + j);
+#pragma unroll
+            for (int m = 0; m < NP; m++)
+                acc[m] = fmaf(wt, row[j + m], acc[m]);
+        }
+    }
+}
+
 template <int K, int NP, bool W4>
 __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *sm, const float *ws,
                                               int l, int u, int v0, float (&p)[2][2 * NP]) {
@@ -610,20 +631,7 @@ __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *
 #pragma unroll 1
     for (int s = 0; s < 4; s++) {
         float acc[NP];
-#pragma unroll
-        for (int m = 0; m < NP; m++)
-            acc[m] = 0.0f;
-#pragma unroll
-        for (int i = 0; i < K; i++) {
-            const float *row = cf + s * bs + (u + i) * cp + v0;
-#pragma unroll
-            for (int j = 0; j < K; j++) {
-                const float wt = wtap<W4>(wl + s * kb, i * K + j);
-#pragma unroll
-                for (int m = 0; m < NP; m++)
-                    acc[m] = fmaf(wt, row[j + m], acc[m]);
-            }
-        }
+        filter_window<K, NP, W4>(cf + s * bs + u * cp + v0, cp, wl + s * kb, acc);
         /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right column, s3
          * both. */
         const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
@@ -845,20 +853,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
         const int u = rest / per_row, v0 = (rest - u * per_row) * NP;
         const float *wl = ws + plane_band(K, W4, l, 0) + sb * kb;
         float acc[NP];
-#pragma unroll
-        for (int m = 0; m < NP; m++)
-            acc[m] = 0.0f;
-#pragma unroll
-        for (int i = 0; i < K; i++) {
-            const float *row = cf + sb * bs + (u + i) * cp + v0;
-#pragma unroll
-            for (int j = 0; j < K; j++) {
-                const float wt = wtap<W4>(wl, i * K + j);
-#pragma unroll
-                for (int m = 0; m < NP; m++)
-                    acc[m] = fmaf(wt, row[j + m], acc[m]);
-            }
-        }
+        filter_window<K, NP, W4>(cf + sb * bs + u * cp + v0, cp, wl, acc);
         float *o = scratch + (sb * hc + u) * wp + v0;
 #pragma unroll
         for (int m = 0; m < NP; m++)
