@@ -390,35 +390,31 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
         /* While this block computes: the output lines of the next block, and a slice of the
          * next plane's input (whose first pass then reads it from the cache). */
         wtconv_cpu_prefetch prefetch = wtconv_cpu_prefetch_none();
-        size_t steps, lines_ahead = 0;
+        size_t steps;
         if (b + 1 < count) {
             const int next_end = block_start(first, n, count, b + 2);
             float *from = y + output_row(plan, 2 * (row + rows)) * (size_t)plan->out_width;
             float *to = y + output_row(plan, 2 * next_end) * (size_t)plan->out_width;
             prefetch.write = (uintptr_t)from;
             prefetch.write_end = (uintptr_t)to;
-            lines_ahead = ceil_div((size_t)(to - from), 16);
         } else if (next_x && first == 0) { /* the next plane's first block (whole planes) */
             float *from = y + plan->out_plane;
             float *to =
                 from + output_row(plan, 2 * block_start(0, n, count, 1)) * (size_t)plan->out_width;
             prefetch.write = (uintptr_t)from;
             prefetch.write_end = (uintptr_t)to;
-            lines_ahead = ceil_div((size_t)(to - from), 16);
         }
         if (next_x) {
             const float *from = next_x + plan->plane * (size_t)b / (size_t)count;
             const float *to = next_x + plan->plane * (size_t)(b + 1) / (size_t)count;
             prefetch.read = (uintptr_t)from;
             prefetch.read_end = (uintptr_t)to;
-            if (ceil_div((size_t)(to - from), 16) > lines_ahead)
-                lines_ahead = ceil_div((size_t)(to - from), 16);
         }
         /* Kernel chunks in this block: four subbands and about 2*rows base rows. */
         steps = (layer->dwconv_subbands ? ceil_div(4 * (size_t)lv->half_width, lanes)
                                         : 4 * ceil_div((size_t)lv->half_width, lanes)) +
                 ceil_div(2 * (size_t)rows, MAX_ROWS) * ceil_div((size_t)plan->width, lanes);
-        prefetch.lines_per_step = (int)ceil_div(lines_ahead, steps);
+        wtconv_cpu_prefetch_pace(&prefetch, steps);
         pass_filter(&p, row, rows, &prefetch);
         if (layer->dwconv_bands && plan->stride == 1) {
             base_rows_from_bands(layer, s, channel, x, y, 2 * row, out_end, p.layout, &prefetch);

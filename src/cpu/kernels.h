@@ -37,6 +37,17 @@ static inline wtconv_cpu_prefetch wtconv_cpu_prefetch_none(void) {
     return none;
 }
 
+/* Sets p->lines_per_step so that the longest of p's ranges is walked in `steps` steps. */
+static inline void wtconv_cpu_prefetch_pace(wtconv_cpu_prefetch *p, size_t steps) {
+    const uintptr_t spans[3] = {p->read_end - p->read, p->read2_end - p->read2,
+                                p->write_end - p->write};
+    size_t lines = 0;
+    for (int i = 0; i < 3; i++)
+        if ((spans[i] + 63) / 64 > lines)
+            lines = (spans[i] + 63) / 64;
+    p->lines_per_step = (int)((lines + steps - 1) / steps);
+}
+
 /* A block of `rows` (1..WTCONV_CPU_MAX_ROWS) consecutive output rows of a depthwise 'same'
  * cross-correlation at stride 1, `width` columns, k x k `weights` (row-major), with PyTorch's
  * zero padding: (k-1)/2 columns/rows before, k/2 after.

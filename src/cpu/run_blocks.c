@@ -39,7 +39,6 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
                     const size_t next = (item + 1) % batch * channels + (item + 1) / batch * lanes;
                     const float *in = s->input + next * plan->plane;
                     const float *out = s->output + next * plan->out_plane;
-                    size_t lines = (lanes * plan->plane + 15) / 16;
                     prefetch.read = (uintptr_t)in;
                     prefetch.read_end = (uintptr_t)(in + lanes * plan->plane);
                     prefetch.write = (uintptr_t)out;
@@ -48,10 +47,8 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
                         const float *w = s->block_weights + (b + 1) * block_weights;
                         prefetch.read2 = (uintptr_t)w;
                         prefetch.read2_end = (uintptr_t)(w + block_weights);
-                        if ((block_weights + 15) / 16 > lines)
-                            lines = (block_weights + 15) / 16;
                     }
-                    prefetch.lines_per_step = (int)((lines + block_rows - 1) / block_rows);
+                    wtconv_cpu_prefetch_pace(&prefetch, block_rows);
                 }
                 s->layer.kernels->channel_block(
                     plan, &s->block_layout, s->block_weights + b * block_weights,
