@@ -35,6 +35,12 @@ typedef struct wtconv_cpu_layer {
     const float *wavelet_weight[WTCONV_MAX_LEVELS]; /* 4C*k*k each, wavelet scales folded in */
 } wtconv_cpu_layer;
 
+/* Where tap t (= ky*k + kx, of kk = k*k) of subband s of channel c lies in a level's
+ * wavelet_weight: by_tap (the layer has dwconv_subbands) [c][t][s], else [c][s][t]. */
+static inline size_t wtconv_cpu_wavelet_at(int by_tap, size_t kk, size_t c, size_t s, size_t t) {
+    return by_tap ? (c * kk + t) * 4 + s : (4 * c + s) * kk + t;
+}
+
 /* One worker's scratch memory. */
 typedef struct wtconv_cpu_scratch {
     float *ring;                    /* Haar rows of the level being filtered */

@@ -7,6 +7,7 @@
 
 #include "base/checked_size.h"
 #include "base/error.h"
+#include "cpu/cascade.h"
 
 wtconv_status wtconv_cpu_block_mode(int *mode) {
     /* Read in release builds too, and shown by wtconv_backend_detail: see cpu/isa.h. */
@@ -90,7 +91,7 @@ void wtconv_cpu_block_pack(const wtconv_plan *plan, int lanes, const float *base
         for (int i = 0; i < plan->levels; i++)
             for (size_t s = 0; s < 4; s++)
                 for (size_t t = 0; t < kk; t++, p += n)
-                    *p = wavelet_weight[i][wavelet_by_tap ? (channel * kk + t) * 4 + s
-                                                          : (4 * channel + s) * kk + t];
+                    *p =
+                        wavelet_weight[i][wtconv_cpu_wavelet_at(wavelet_by_tap, kk, channel, s, t)];
     }
 }

@@ -40,7 +40,8 @@ wtconv_status wtconv_cpu_fold_weights(const wtconv_model *m, wtconv_cpu_layer *l
         p += 4 * c * kk;
         for (size_t ch = 0; ch < 4 * c; ch++)
             for (size_t t = 0; t < kk; t++)
-                level[layer->dwconv_subbands ? (ch / 4 * kk + t) * 4 + ch % 4 : ch * kk + t] =
+                level[wtconv_cpu_wavelet_at(layer->dwconv_subbands != NULL, kk, ch / 4, ch % 4,
+                                            t)] =
                     ldexpf(m->wavelet_scale[i][ch] * m->wavelet_weight[i][ch * kk + t], -(i + 2));
         layer->wavelet_weight[i] = level;
     }
