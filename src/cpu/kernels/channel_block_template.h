@@ -4,7 +4,6 @@
  * V_ZERO, V_TRANSPOSE; and its own parameters:
  *   CB_CHUNK   output columns per chunk of a depthwise row, 4 or 8 (a row's last chunk may
  *              take half)
- *   CB_SPLIT_SUMS  1: two partial sums per output (even and odd tap rows), 0: one
  *   CB_ENTRY   the name of the wtconv_channel_block_fn it defines. */
 
 /* The largest k whose taps slide along a chunk's loaded input vectors (unrolled). */
@@ -130,17 +129,16 @@ static void haar_inverse_row(const float *bands, size_t band_floats, int half_wi
 
 /* The taps of `n` output columns from the window whose top-left vector is `in` (row pitch
  * `pitch` floats), k constant: per tap row, its k weight vectors in registers, and each input
- * vector of the row loaded once and fed to the (up to k) outputs it reaches. With
- * CB_SPLIT_SUMS the even tap rows (ky = 0, 2, ..) go into acc, the odd ones into odd (from
- * zero; the caller adds the two): 2n independent FMA chains, so that two FMA pipes of latency
- * 4 stay busy (one chain per output, 25 FMAs long for k = 5, left them waiting on their own
- * results). */
+ * vector of the row loaded once and fed to the (up to k) outputs it reaches. The even tap
+ * rows (ky = 0, 2, ..) go into acc, the odd ones into odd (from zero; the caller adds the
+ * two): 2n independent FMA chains, so that two FMA pipes of latency 4 stay busy (one chain per
+ * output, 25 FMAs long for k = 5, left them waiting on their own results). */
 WTCONV_INLINE void taps_sliding(const float *in, size_t pitch, const float *weights, const int k,
                                 const int n, V_VEC *acc, V_VEC *odd) {
     WTCONV_UNROLL
     for (int ky = 0; ky < k; ky++) {
         const float *row = in + (size_t)ky * pitch;
-        V_VEC *sum = CB_SPLIT_SUMS && ky % 2 ? odd : acc;
+        V_VEC *sum = ky % 2 ? odd : acc;
         V_VEC w[CB_MAX_SLIDING_K];
         WTCONV_UNROLL
         for (int kx = 0; kx < k; kx++)
@@ -187,8 +185,7 @@ WTCONV_INLINE void conv_chunk(const float *in, size_t pitch, const float *weight
     WTCONV_UNROLL
     for (int o = 0; o < n; o++)
         if (o < valid)
-            store(out + (size_t)(col + o) * V_LANES,
-                  CB_SPLIT_SUMS && k ? V_ADD(acc[o], odd[o]) : acc[o]);
+            store(out + (size_t)(col + o) * V_LANES, k ? V_ADD(acc[o], odd[o]) : acc[o]);
 }
 
 /* One output row of a depthwise 'same' cross-correlation: `width` columns from the padded
@@ -354,6 +351,5 @@ void CB_ENTRY(const wtconv_plan *plan, const wtconv_cpu_block_layout *layout, co
 #undef CB_EVEN_MIN
 #undef CB_MAX_SLIDING_K
 #undef CB_CHUNK
-#undef CB_SPLIT_SUMS
 #undef CB_ENTRY
 #include "cpu/kernels/vector_undef.h"

@@ -56,6 +56,5 @@ WTCONV_INLINE __m256i first_lanes(int n) {
 /* The template's own parameters. CB_CHUNK 4: 16 ymm registers hold 4 accumulators, up to 7
  * weights and an input vector. */
 #define CB_CHUNK 4
-#define CB_SPLIT_SUMS 1
 #define CB_ENTRY wtconv_cpu_channel_block_avx2
 #include "cpu/kernels/channel_block_template.h"

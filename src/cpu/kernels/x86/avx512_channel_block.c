@@ -56,6 +56,5 @@ WTCONV_INLINE __mmask16 first_lanes(int n) { return (__mmask16)((1u << n) - 1u);
 
 /* The template's own parameters. */
 #define CB_CHUNK 8
-#define CB_SPLIT_SUMS 1
 #define CB_ENTRY wtconv_cpu_channel_block_avx512
 #include "cpu/kernels/channel_block_template.h"
