@@ -160,35 +160,41 @@ template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const f
 
 __host__ __device__ constexpr int round4(int n) { return (n + 3) / 4 * 4; }
 
-/* Copies a rows x pitch window of a plane (h x w, zero outside), whose top left is plane element
- * (y0, x0), to shared memory with row pitch `pitch`; thread t of nt. Eight loads are in flight
- * per thread before their stores (a plain loop would wait for each load in turn). */
-__device__ __forceinline__ void load_window(float *dst, int rows, int pitch, const float *src,
-                                            int h, int w, int y0, int x0, int t, int nt) {
-    int r = t / pitch, q = t - r * pitch;
-    const int dr = nt / pitch, dq = nt - dr * pitch;
-    while (r < rows) {
-        float v[8];
-        int o[8];
-#pragma unroll
-        for (int i = 0; i < 8; i++) {
-            const int gy = y0 + r, gx = x0 + q;
-            o[i] = r < rows ? r * pitch + q : -1;
-            v[i] = r < rows && gy >= 0 && gy < h && gx >= 0 && gx < w
-                       ? __ldg(src + (size_t)gy * w + gx)
-                       : 0.0f;
-            q += dq;
-            r += dr;
-            if (q >= pitch) {
-                q -= pitch;
-                r++;
-            }
-        }
-#pragma unroll
-        for (int i = 0; i < 8; i++)
-            if (o[i] >= 0)
-                dst[o[i]] = v[i];
+/* floor(n / d) without an integer division (about 20 instructions), from d's reciprocal: exact
+ * for 0 <= n < 2^22 and 1 <= d < 2^23, since (n + 0.5) / d lies at least 0.5 / d from an integer
+ * and the correctly rounded reciprocal and product err by less than (n + 0.5) / d * 2^-23. */
+__device__ __forceinline__ float small_inv(int d) { return __frcp_rn((float)d); }
+__device__ __forceinline__ int small_div(int n, float inv_d) {
+    return (int)(((float)n + 0.5f) * inv_d);
+}
+
+/* Copies a plane (h x w) with a zero border of `pad` to shared memory: `rows` rows of `cols`
+ * columns at row pitch `pitch`, element (r, q) = plane (r - pad, q - pad); thread t of nt. Every
+ * copy is asynchronous (cp.async; zero-filled outside the plane), so all of a plane's loads are
+ * in flight at once instead of a few per thread between waits; the caller's barrier follows.
+ * Copies take two elements where both places pair them on 8-byte bounds (even pad, width,
+ * columns and pitch, x 8-byte aligned: the 56x56 planes at k = 5), else one. */
+__device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int pitch,
+                                           const float *src, int h, int w, int pad, int t, int nt) {
+    const unsigned base = (unsigned)__cvta_generic_to_shared(dst);
+    const bool pairs = ((pad | w | cols | pitch) & 1) == 0 && ((uintptr_t)src & 7) == 0;
+    const int g = pairs ? 2 : 1, per_row = cols / g, n = rows * per_row;
+    const float inv = small_inv(per_row);
+    for (int i = t; i < n; i += nt) {
+        const int r = small_div(i, inv), q = (i - r * per_row) * g, gy = r - pad, gx = q - pad;
+        const bool in = (unsigned)gy < (unsigned)h && (unsigned)gx < (unsigned)w;
+        const float *from = in ? src + (ptrdiff_t)gy * w + gx : src;
+        const unsigned to = base + 4u * (unsigned)(r * pitch + q);
+        if (pairs)
+            asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;" ::"r"(to), "l"(from),
+                         "r"(in ? 8 : 0)
+                         : "memory");
+        else
+            asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" ::"r"(to), "l"(from),
+                         "r"(in ? 4 : 0)
+                         : "memory");
     }
+    asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
 /* The input tile and its Haar coefficients in one pass: coefficient position (r, q) of the
@@ -654,7 +660,7 @@ __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const
     const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
     float *rout = sm + a.r_off[l & 1];
     for (int job = first; job < jobs; job += step) {
-        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
         float p[2][2 * NP];
         plane_wavelet<K, NP, W4>(a, sm, ws, l, u, v0, p);
 #pragma unroll
@@ -782,44 +788,39 @@ __device__ __forceinline__ void plane_top_store(const plane_args &a, const float
     }
 }
 
-/* Haar coefficients of level l of one plane, from the level input (x, then the LL band before):
- * thread t of nt takes elements t, t + nt, ... of the rows x pitch bands (border included).
- * bands: 0 all four, 1 the LL band alone, 2 the other three. */
+/* Haar coefficients of level l of one plane, from the level input (x, then the LL band before),
+ * the bands' zero borders included. bands: 0 all four, 1 the LL band alone, 2 the other three.
+ * Thread t of nt takes elements t, t + nt, ... of the rows x pitch bands. The level input has a
+ * zero border of at least one element (x's padding; the LL band's border, written here for the
+ * level before), so a 2x2 block at an odd-sized input's edge is read without bounds checks. */
 template <int K>
 __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l, int t, int nt,
                                            int bands = 0) {
     constexpr int pb = (K - 1) / 2;
+    static_assert(pb >= 1, "the reads past an odd edge need a zero border");
     const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
     const int ip = l == 0 ? a.xp : a.cp[l - 1];
-    const int h = a.h[l], w = a.w[l], hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
-    float *out = sm + a.coef[l];
+    const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
     const int bs = a.band[l], rows = hc + K - 1;
-    const int dr = nt / cp, dq = nt - dr * cp;
-    int r = t / cp, q = t - r * cp;
-    while (r < rows) {
-        const int u = r - pb, v = q - pb;
+    const float inv_cp = small_inv(cp);
+    float *out = sm + a.coef[l];
+    for (int i = t; i < rows * cp; i += nt) {
+        const int r = small_div(i, inv_cp), q = i - r * cp, u = r - pb, v = q - pb;
         float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
-        if (u >= 0 && u < hc && v >= 0 && v < wc) {
-            const int y0 = 2 * u, x0 = 2 * v;
-            const bool right = x0 + 1 < w, down = y0 + 1 < h;
-            A = in[y0 * ip + x0];
-            B = right ? in[y0 * ip + x0 + 1] : 0.0f;
-            C = down ? in[(y0 + 1) * ip + x0] : 0.0f;
-            D = right && down ? in[(y0 + 1) * ip + x0 + 1] : 0.0f;
+        if ((unsigned)u < (unsigned)hc && (unsigned)v < (unsigned)wc) {
+            const float *p = in + 2 * u * ip + 2 * v;
+            A = p[0];
+            B = p[1];
+            C = p[ip];
+            D = p[ip + 1];
         }
-        float *o = out + r * cp + q;
+        float *o = out + i;
         if (bands != 2) /* the LL band */
             o[0] = (A + B + C + D) * 0.5f;
         if (bands != 1) { /* the other three */
             o[bs] = (A + B - C - D) * 0.5f;
             o[2 * bs] = (A - B + C - D) * 0.5f;
             o[3 * bs] = (A - B - C + D) * 0.5f;
-        }
-        q += dq;
-        r += dr;
-        if (q >= cp) {
-            q -= cp;
-            r++;
         }
     }
 }
@@ -849,8 +850,8 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
     const int jobs = hc * per_row, cp = a.cp[l], bs = a.band[l];
     const float *cf = sm + a.coef[l];
     for (int job = t; job < 4 * jobs; job += nt) {
-        const int sb = job / jobs, rest = job - sb * jobs;
-        const int u = rest / per_row, v0 = (rest - u * per_row) * NP;
+        const int sb = small_div(job, small_inv(jobs)), rest = job - sb * jobs;
+        const int u = small_div(rest, small_inv(per_row)), v0 = (rest - u * per_row) * NP;
         const float *wl = ws + plane_band(K, W4, l, 0) + sb * kb;
         float acc[NP];
         filter_window<K, NP, W4>(cf + sb * bs + u * cp + v0, cp, wl, acc);
@@ -864,7 +865,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
     const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
     float *rout = sm + a.r_off[l & 1];
     for (int job = t; job < jobs; job += nt) {
-        const int u = job / per_row, v0 = (job - u * per_row) * NP;
+        const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
         const float *f = scratch + u * wp + v0;
 #pragma unroll
         for (int m = 0; m < NP; m++) {
@@ -921,7 +922,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             if (tid + j * nthreads < a.nw4)
                 wv[j] = __ldg(wsrc + tid + j * nthreads);
         /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
-        load_window(sm, a.xr, a.xp, x, H, W, -pb, -pb, tid, nthreads);
+        load_plane(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
 #pragma unroll
         for (int j = 0; j < 2; j++)
             if (tid + j * nthreads < a.nw4)
@@ -937,7 +938,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             plane_haar<K>(a, sm, 0, tid, nthreads);
         __syncthreads();
         const int per_row = (a.wc[0] + NP - 1) / NP;
-        const int u = tid / per_row, v0 = (tid - u * per_row) * NP;
+        const int u = small_div(tid, small_inv(per_row)), v0 = (tid - u * per_row) * NP;
         const bool job = active && tid < a.hc[0] * per_row; /* one level-0 job a thread */
         float p[2][2 * NP];
         if (job) {
@@ -1007,7 +1008,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
         if (active) {
             const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
             for (int job = tid; job < jobs; job += nthreads) {
-                const int u = job / per_row, v0 = (job - u * per_row) * NP;
+                const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
                 float p[2][2 * NP];
                 plane_top_part<K, NP, W4, B4>(a, sm, ws, u, v0, p);
                 plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
