@@ -33,7 +33,6 @@ struct plane_args {
     int deep;                                     /* SPLIT: threads of the deep warp */
     bool w4;                                      /* the W4 weight layout (plane_band) */
     bool vec_y; /* y's planes and rows 16-byte aligned (set per run) */
-    int nbp;    /* > 0: narrow deep levels (2..) band-parallel, scratch at r_off[1] + nbp */
     int slice;  /* floats of shared memory per plane (a multiple of 4) */
 };
 

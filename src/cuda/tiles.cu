@@ -1,7 +1,7 @@
 /* The CUDA backend's tiled path (tiles.h): WTConv2d in 1 + ceil((L-1)/5) + (L-1) kernel launches.
  *
  *   down:  one pass over x writes the raw LL bands LL_1 .. LL_{L-1} that the deeper levels take
- *          as their inputs (a 32x32 tile of the level input gives up to five levels at once).
+ *          as their inputs (a 64x32 tile of the level input gives up to five levels at once).
  *   level: for i = L-1 .. 1, one launch per level: a tile of LL_i goes to shared memory, its
  *          Haar coefficients next to it, each thread filters four coefficient positions in all
  *          four subbands, adds R_{i+1} (the reconstruction of the level below) to the LL band
@@ -497,7 +497,6 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
                     tz *= 2;
             L->block = dim3((unsigned)tx, (unsigned)ty, (unsigned)tz);
             L->smem = (size_t)tz * bytes;
-            L->groups_per_item = 0; /* set by the caller, per plane count */
             return true;
         }
         if (ty > 1)

@@ -35,7 +35,6 @@ struct level_launch {
     bool base, direct;
     dim3 block;
     size_t smem;
-    long long groups_per_item; /* blocks (tiled) or threads (direct) per batch item */
     level_fn fn;
 };
 
