@@ -41,7 +41,7 @@ find_package(CUDAToolkit REQUIRED)
 message(STATUS "CUDA backend: nvcc ${CMAKE_CUDA_COMPILER_VERSION}, architectures "
                "${CMAKE_CUDA_ARCHITECTURES}")
 
-add_library(wtconv_cuda STATIC src/cuda/cuda_backend.cu)
+add_library(wtconv_cuda STATIC src/cuda/cuda_backend.cu src/cuda/planes.cu src/cuda/tiles.cu)
 target_include_directories(wtconv_cuda PRIVATE "${PROJECT_SOURCE_DIR}/include"
                                                "${PROJECT_SOURCE_DIR}/src")
 target_compile_definitions(wtconv_cuda PRIVATE WTCONV_BUILDING)

@@ -1,0 +1,566 @@
+/* The CUDA backend's tiled path (tiles.h): WTConv2d in 1 + ceil((L-1)/5) + (L-1) kernel launches.
+ *
+ *   down:  one pass over x writes the raw LL bands LL_1 .. LL_{L-1} that the deeper levels take
+ *          as their inputs (a 64x32 tile of the level input gives up to five levels at once).
+ *   level: for i = L-1 .. 1, one launch per level: a tile of LL_i goes to shared memory, its
+ *          Haar coefficients next to it, each thread filters four coefficient positions in all
+ *          four subbands, adds R_{i+1} (the reconstruction of the level below) to the LL band
+ *          and writes R_i, the inverse Haar of the result (cropped to the level's size).
+ *   level 0 does the same on a tile of x and adds the base branch (the depthwise convolution
+ *          of x from the same tile), so y is written once, with the stride applied.
+ *
+ * So x is read twice (the down pass and level 0) and y written once; the deeper levels touch
+ * a third of x's size. Scratch: LL_1 .. LL_{L-1} and two reconstruction buffers (R_i of odd
+ * and even i), about 0.65 of the input in all; host-pointer runs also stage a slice of the
+ * batch. docs/cuda-backend.md has the numbers. */
+#include "cuda/tiles.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "cuda/device_util.cuh"
+
+namespace wtconv_cuda {
+namespace {
+
+/* Coefficient positions per thread along a row (the register tile). */
+constexpr int kPerThread = 4;
+/* Shared memory a tiled block may take; larger tiles (huge kernels) use the direct kernel. */
+constexpr size_t kTileSmemTarget = 48 * 1024;
+constexpr size_t kTileSmemMax = 160 * 1024;
+/* Levels the down kernel makes from one 64x32 tile. */
+constexpr int kDownLevels = 5;
+
+/* Coefficient positions a thread of load_haar loads at once (3: no spills at 48 registers). */
+constexpr int kHaarBatch = 3;
+/* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
+ * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
+ * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
+ * on the H200). */
+constexpr int kTileGap = 32;
+
+struct down_args {
+    const float *src;
+    int h, w; /* the source level's size */
+    int tiles_x, tiles_y;
+    int count; /* levels made, 1..kDownLevels */
+    float *dst[kDownLevels];
+    int dh[kDownLevels], dw[kDownLevels];
+};
+
+/* LL bands of the next `count` levels from 64 x 32 tiles of the source level (256-byte row
+ * segments). The LL of level i+j is the 2^j x 2^j block sum of level i / 2^j with the same zero
+ * padding, so one tile gives each deeper level's tile without another pass. LL_1 comes straight
+ * from registers: warp w takes the row pairs w/2, w/2 + 4, ... of the tile's left (even w) or
+ * right half, one column a lane, eight loads in flight a thread; a lane adds its two rows, its
+ * right neighbour's sum comes by a shuffle. Deeper levels from LL_1 in shared memory. */
+__global__ void __launch_bounds__(256) down_kernel(down_args a) {
+    __shared__ float t[16][33];
+    const int tiles = a.tiles_x * a.tiles_y;
+    const long long plane = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - plane * tiles);
+    const int y0 = (tile / a.tiles_x) * 32, x0 = (tile % a.tiles_x) * 64;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, half = warp & 1;
+    const int gx = x0 + 32 * half + lane;
+    const bool xin = gx < a.w;
+    float v[4][2];
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const int gy = y0 + 2 * ((warp >> 1) + 4 * j);
+        v[j][0] = xin && gy < a.h ? __ldg(src + (size_t)gy * a.w + gx) : 0.0f;
+        v[j][1] = xin && gy + 1 < a.h ? __ldg(src + (size_t)(gy + 1) * a.w + gx) : 0.0f;
+    }
+    const int ox = (x0 >> 1) + 16 * half + (lane >> 1);
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        const float s = v[j][0] + v[j][1];
+        const float ll = (s + __shfl_down_sync(0xffffffffu, s, 1)) * 0.5f;
+        const int r = (warp >> 1) + 4 * j, oy = (y0 >> 1) + r;
+        if (!(lane & 1)) {
+            t[r][16 * half + (lane >> 1)] = ll;
+            if (oy < a.dh[0] && ox < a.dw[0])
+                a.dst[0][(size_t)plane * (size_t)a.dh[0] * (size_t)a.dw[0] + (size_t)oy * a.dw[0] +
+                         ox] = ll;
+        }
+    }
+#pragma unroll
+    for (int j = 1; j < kDownLevels; j++) {
+        if (j >= a.count) /* the same for the whole block */
+            break;
+        __syncthreads();
+        const int nc = 32 >> j, nr = 16 >> j;
+        const bool active = (int)threadIdx.x < nr * nc;
+        const int r = threadIdx.x >> (5 - j), c = threadIdx.x & (nc - 1);
+        float v = 0.0f;
+        if (active)
+            v = (t[2 * r][2 * c] + t[2 * r][2 * c + 1] + t[2 * r + 1][2 * c] +
+                 t[2 * r + 1][2 * c + 1]) *
+                0.5f;
+        __syncthreads();
+        if (active) {
+            const int oy = (y0 >> (j + 1)) + r, ox = (x0 >> (j + 1)) + c;
+            t[r][c] = v;
+            if (oy < a.dh[j] && ox < a.dw[j])
+                a.dst[j][(size_t)plane * (size_t)a.dh[j] * (size_t)a.dw[j] + (size_t)oy * a.dw[j] +
+                         ox] = v;
+        }
+    }
+}
+
+/* The input tile and its Haar coefficients in one pass: coefficient position (r, q) of the
+ * cr x cw tile takes plane elements (y0 + 2r + dy, x0 + 2q + dx) (zero outside the plane), which
+ * go to xs[(2r + dy) * xp + 2q + dx], and its subband s goes to cs[s * csize + r * cp + q]. Thread
+ * t of nt; kHaarBatch positions (4 loads each) in flight per thread. x0 is even and xp too, so
+ * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
+ * further right (kTileGap). */
+__device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
+                                          int cw, const float *src, int h, int w, int y0, int x0,
+                                          int t, int nt, int gap) {
+    int r = t / cw, q = t - r * cw;
+    const int dr = nt / cw, dq = nt - dr * cw;
+    while (r < cr) {
+        float v[kHaarBatch][4];
+        int rr[kHaarBatch], qq[kHaarBatch];
+#pragma unroll
+        for (int i = 0; i < kHaarBatch; i++) {
+            rr[i] = r;
+            qq[i] = q;
+            const int gy = y0 + 2 * r, gx = x0 + 2 * q;
+            const bool in = r < cr;
+            const bool y0in = in && (unsigned)gy < (unsigned)h,
+                       y1in = in && (unsigned)(gy + 1) < (unsigned)h;
+            const bool x0in = (unsigned)gx < (unsigned)w, x1in = (unsigned)(gx + 1) < (unsigned)w;
+            const float *p = src + (ptrdiff_t)gy * w + gx;
+            v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
+            v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
+            v[i][2] = y1in && x0in ? __ldg(p + w) : 0.0f;
+            v[i][3] = y1in && x1in ? __ldg(p + w + 1) : 0.0f;
+            q += dq;
+            r += dr;
+            if (q >= cw) {
+                q -= cw;
+                r++;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < kHaarBatch; i++) {
+            if (rr[i] >= cr)
+                break;
+            const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
+            const int col = 2 * qq[i];
+            float2 *x2 =
+                reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
+            x2[0] = make_float2(A, B);
+            x2[xp / 2] = make_float2(C, D);
+            float *o = cs + rr[i] * cp + qq[i];
+            o[0] = (A + B + C + D) * 0.5f;
+            o[csize] = (A + B - C - D) * 0.5f;
+            o[2 * csize] = (A - B + C - D) * 0.5f;
+            o[3 * csize] = (A - B - C + D) * 0.5f;
+        }
+    }
+}
+
+/* One level on tiles: block (TX, TY, TZ) does a TY x 4*TX tile of coefficient positions of TZ
+ * planes. K > 0: the kernel size, known at compile time (register tiling); K == 0: any k. */
+template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kernel(level_args a) {
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    const int k = K ? K : a.k;
+    const int pb = K ? (K - 1) / 2 : a.pb;
+    const int kk = k * k;
+    const int TX = blockDim.x, TU = blockDim.y, TZ = blockDim.z;
+    const int TV = kPerThread * TX;
+    const int tiles = a.tiles_u * a.tiles_v;
+    const long long group = blockIdx.x / tiles;
+    const int tile = (int)(blockIdx.x - group * tiles);
+    const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
+    const long long plane0 = group * TZ;
+    const int gy0 = 2 * (u0 - pb), gx0 = 2 * (v0 - pb);
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+
+    /* Each plane's threads load its weights, then its input tile (zero outside the plane) and
+     * make the Haar coefficients next to it. */
+    const int zt = threadIdx.y * TX + threadIdx.x, nz = TX * TU; /* thread in slice, count */
+    const long long zplane = plane0 + threadIdx.z;
+    float *slice = smem + threadIdx.z * a.slice;
+    const int cw = TV + k - 1;
+    if (zplane < a.planes) {
+        const int c = (int)((a.plane_base + zplane) % a.channels);
+        float *wsl = slice + xsize + 4 * csize;
+        for (int j = zt; j < 4 * kk; j += nz)
+            wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+        if (BASE) {
+            for (int j = zt; j < kk; j += nz)
+                wsl[4 * kk + j] = __ldg(a.wb + (size_t)c * kk + j);
+            if (zt == 0)
+                wsl[5 * kk] = __ldg(a.bb + c);
+        }
+        /* One pass: each thread loads the 2x2 blocks of coefficient positions zt, zt + nz, ...,
+         * stores them to the input tile and their four subbands to the coefficient tile. The
+         * input tile's 2*cr x 2*cw part is all that the filters read. */
+        load_haar(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                  a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
+                  K > 0 ? kTileGap : 1 << 30);
+    }
+    __syncthreads();
+
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const long long plane = plane0 + threadIdx.z;
+    const int u = u0 + ty, vb = v0 + kPerThread * tx;
+    const bool live = plane < a.planes && u < a.hc && vb < a.wc;
+    const float *xs = smem + threadIdx.z * a.slice;
+    const float *cs = xs + xsize;
+    const float *ws = cs + 4 * csize;
+    /* p[dy][2m+dx]: pixel (2u+dy, 2(vb+m)+dx) of the level's output (R_i, or y before the
+     * stride). */
+    float p[2][2 * kPerThread];
+    if (live) {
+
+        float f[4][kPerThread];
+#pragma unroll
+        for (int s = 0; s < 4; s++) {
+#pragma unroll
+            for (int m = 0; m < kPerThread; m++)
+                f[s][m] = 0.0f;
+            const float *cb = cs + s * csize + ty * a.cp + kPerThread * tx;
+            const float *wv = ws + s * kk;
+            if constexpr (K > 0) {
+                constexpr int n = round4(kPerThread + K - 1);
+#pragma unroll
+                for (int i = 0; i < K; i++) {
+                    float row[n];
+                    load_row<n>(row, cb + i * a.cp);
+#pragma unroll
+                    for (int j = 0; j < K; j++) {
+                        const float wt = wv[i * k + j];
+#pragma unroll
+                        for (int m = 0; m < kPerThread; m++)
+                            f[s][m] = fmaf(wt, row[j + m], f[s][m]);
+                    }
+                }
+            } else {
+                for (int i = 0; i < k; i++)
+                    for (int j = 0; j < k; j++) {
+                        const float wt = wv[i * k + j];
+#pragma unroll
+                        for (int m = 0; m < kPerThread; m++)
+                            f[s][m] = fmaf(wt, cb[i * a.cp + j + m], f[s][m]);
+                    }
+            }
+        }
+        if (a.rnext) {
+            const float *rn =
+                a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc + (size_t)u * a.wc;
+#pragma unroll
+            for (int m = 0; m < kPerThread; m++)
+                if (vb + m < a.wc)
+                    f[0][m] += __ldg(rn + vb + m);
+        }
+        /* Inverse Haar. */
+#pragma unroll
+        for (int m = 0; m < kPerThread; m++) {
+            const float s0 = f[0][m], s1 = f[1][m], s2 = f[2][m], s3 = f[3][m];
+            p[0][2 * m] = (s0 + s1 + s2 + s3) * 0.5f;
+            p[0][2 * m + 1] = (s0 + s1 - s2 - s3) * 0.5f;
+            p[1][2 * m] = (s0 - s1 + s2 - s3) * 0.5f;
+            p[1][2 * m + 1] = (s0 - s1 - s2 + s3) * 0.5f;
+        }
+        if (BASE) {
+            /* Level 0: the base branch for the same pixels, from the input tile, added to p. Pixel
+             * (gy, gx) needs input rows gy-pb .. gy-pb+k-1, at tile rows 2*ty+dy+pb .. (the tile
+             * starts 2*pb above): both output rows from the k+1 input rows they share. */
+            const float *wbs = ws + 4 * kk;
+            const float *xb = xs + (2 * ty + pb) * a.xp + 2 * kPerThread * tx;
+            if constexpr (K > 0) {
+                constexpr int n = round4(2 * kPerThread + K - 1 + (K - 1) / 2);
+                /* Where the float4s of a row segment lie (past the gap from column kTileGap). */
+                int co[n / 4];
+#pragma unroll
+                for (int c = 0; c < n / 4; c++)
+                    co[c] = 4 * c + (2 * kPerThread * tx + 4 * c >= kTileGap ? 4 : 0);
+#pragma unroll
+                for (int i = 0; i <= K; i++) {
+                    float row[n];
+#pragma unroll
+                    for (int c = 0; c < n / 4; c++) {
+                        const float4 t = *reinterpret_cast<const float4 *>(xb + i * a.xp + co[c]);
+                        row[4 * c] = t.x;
+                        row[4 * c + 1] = t.y;
+                        row[4 * c + 2] = t.z;
+                        row[4 * c + 3] = t.w;
+                    }
+                    if (i < K)
+#pragma unroll
+                        for (int j = 0; j < K; j++) {
+                            const float wt = wbs[i * K + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[0][q] = fmaf(wt, row[pb + j + q], p[0][q]);
+                        }
+                    if (i > 0)
+#pragma unroll
+                        for (int j = 0; j < K; j++) {
+                            const float wt = wbs[(i - 1) * K + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[1][q] = fmaf(wt, row[pb + j + q], p[1][q]);
+                        }
+                }
+            } else {
+#pragma unroll
+                for (int dy = 0; dy < 2; dy++)
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < k; j++) {
+                            const float wt = wbs[i * k + j];
+#pragma unroll
+                            for (int q = 0; q < 2 * kPerThread; q++)
+                                p[dy][q] = fmaf(wt, xb[(dy + i) * a.xp + pb + j + q], p[dy][q]);
+                        }
+            }
+            const float bias = wbs[kk];
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                p[0][q] += bias;
+                p[1][q] += bias;
+            }
+        } /* BASE */
+    }     /* live */
+    const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
+    float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
+    if (!BASE || a.stride == 1) {
+        /* Through shared memory (the coefficient tile, no longer read), so that a warp stores
+         * consecutive elements of a row: a tile row's stores were 32 bytes apart per lane. */
+        __syncthreads();
+        float *st = smem + threadIdx.z * a.slice + xsize;
+        const int sp = 2 * TV + 4;
+        if (live)
+#pragma unroll
+            for (int dy = 0; dy < 2; dy++) {
+                float4 *d =
+                    reinterpret_cast<float4 *>(st + (2 * ty + dy) * sp + 2 * kPerThread * tx);
+                d[0] = make_float4(p[dy][0], p[dy][1], p[dy][2], p[dy][3]);
+                d[1] = make_float4(p[dy][4], p[dy][5], p[dy][6], p[dy][7]);
+            }
+        __syncthreads();
+        const int rows = min(2 * TU, a.h - 2 * u0), cols = min(2 * TV, a.w - 2 * v0);
+        const int sh = 31 - __clz(2 * TV), j = zt & (2 * TV - 1), di = nz >> sh;
+        if (plane < a.planes) {
+            if (di > 0 && (nz & (2 * TV - 1)) == 0) { /* each thread keeps its column */
+                float *o = out + (size_t)(2 * u0) * ow + 2 * v0 + j;
+                if (j < cols)
+                    for (int i = zt >> sh; i < rows; i += di)
+                        o[(size_t)i * ow] = st[i * sp + j];
+            } else {
+                for (int e = zt; e < 2 * TU * 2 * TV; e += nz) {
+                    const int i = e >> sh, jj = e & (2 * TV - 1);
+                    if (i < rows && jj < cols)
+                        out[(size_t)(2 * u0 + i) * ow + 2 * v0 + jj] = st[i * sp + jj];
+                }
+            }
+        }
+        return;
+    }
+    if (!live)
+        return;
+#pragma unroll
+    for (int dy = 0; dy < 2; dy++) {
+        const int gy = 2 * u + dy;
+        if (gy >= a.h)
+            break;
+        if (gy % a.stride == 0) {
+#pragma unroll
+            for (int q = 0; q < 2 * kPerThread; q++) {
+                const int gx = 2 * vb + q;
+                if (gx < a.w && gx % a.stride == 0)
+                    out[(size_t)(gy / a.stride) * a.out_w + gx / a.stride] = p[dy][q];
+            }
+        }
+    }
+}
+
+/* Any level, straight from global memory: one thread per coefficient position. For kernels
+ * whose tiles do not fit in shared memory (k in the dozens); slow but exact. */
+__global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int base) {
+    const long long idx = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const long long per_plane = (long long)a.hc * a.wc;
+    if (idx >= a.planes * per_plane)
+        return;
+    const long long plane = idx / per_plane;
+    const int rem = (int)(idx - plane * per_plane);
+    const int u = rem / a.wc, v = rem - u * a.wc;
+    const int k = a.k, pb = a.pb, c = (int)((a.plane_base + plane) % a.channels);
+    const size_t kk = (size_t)k * k;
+    const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+    const float *wl = a.wl + (size_t)c * 4 * kk;
+    float f[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int i = 0; i < k; i++) {
+        const int cu = u - pb + i;
+        if (cu < 0 || cu >= a.hc)
+            continue;
+        for (int j = 0; j < k; j++) {
+            const int cv = v - pb + j;
+            if (cv < 0 || cv >= a.wc)
+                continue;
+            float px[4];
+            for (int d = 0; d < 4; d++) {
+                const int gy = 2 * cu + (d >> 1), gx = 2 * cv + (d & 1);
+                px[d] = (gy < a.h && gx < a.w) ? src[(size_t)gy * a.w + gx] : 0.0f;
+            }
+            const float A = px[0], B = px[1], C = px[2], D = px[3];
+            const size_t t = (size_t)i * k + j;
+            f[0] = fmaf(wl[t], (A + B + C + D) * 0.5f, f[0]);
+            f[1] = fmaf(wl[kk + t], (A + B - C - D) * 0.5f, f[1]);
+            f[2] = fmaf(wl[2 * kk + t], (A - B + C - D) * 0.5f, f[2]);
+            f[3] = fmaf(wl[3 * kk + t], (A - B - C + D) * 0.5f, f[3]);
+        }
+    }
+    if (a.rnext)
+        f[0] += a.rnext[(size_t)plane * (size_t)per_plane + (size_t)u * a.wc + v];
+    const float p[4] = {(f[0] + f[1] + f[2] + f[3]) * 0.5f, (f[0] + f[1] - f[2] - f[3]) * 0.5f,
+                        (f[0] - f[1] + f[2] - f[3]) * 0.5f, (f[0] - f[1] - f[2] + f[3]) * 0.5f};
+    for (int d = 0; d < 4; d++) {
+        const int gy = 2 * u + (d >> 1), gx = 2 * v + (d & 1);
+        if (gy >= a.h || gx >= a.w)
+            continue;
+        if (!base) {
+            a.dst[(size_t)plane * (size_t)a.h * (size_t)a.w + (size_t)gy * a.w + gx] = p[d];
+            continue;
+        }
+        if (gy % a.stride || gx % a.stride)
+            continue;
+        const float *wb = a.wb + (size_t)c * kk;
+        float acc = 0.0f;
+        for (int i = 0; i < k; i++) {
+            const int sy = gy - pb + i;
+            if (sy < 0 || sy >= a.h)
+                continue;
+            for (int j = 0; j < k; j++) {
+                const int sx = gx - pb + j;
+                if (sx >= 0 && sx < a.w)
+                    acc = fmaf(wb[(size_t)i * k + j], src[(size_t)sy * a.w + sx], acc);
+            }
+        }
+        a.dst[(size_t)plane * (size_t)a.out_h * (size_t)a.out_w +
+              (size_t)(gy / a.stride) * a.out_w + gx / a.stride] = (acc + a.bb[c]) + p[d];
+    }
+}
+
+/* The compiled instances: k = 3, 5, 7 with register tiles, any other k from shared memory. */
+level_fn pick_level_kernel(int k, bool base) {
+    switch (k) {
+    case 3:
+        return base ? level_kernel<3, true> : level_kernel<3, false>;
+    case 5:
+        return base ? level_kernel<5, true> : level_kernel<5, false>;
+    case 7:
+        return base ? level_kernel<7, true> : level_kernel<7, false>;
+    default:
+        return base ? level_kernel<0, true> : level_kernel<0, false>;
+    }
+}
+
+/* Tile shape for a level: 4*TX coefficient columns, TY rows, TZ planes per block. Returns
+ * false when even the smallest tile does not fit in shared memory. */
+bool plan_tiles(level_launch *L, long long planes_per_item) {
+    level_args &a = L->args;
+    const int k = a.k;
+    int tx = 1;
+    while (tx < 8 && kPerThread * tx < a.wc)
+        tx *= 2;
+    int ty = a.hc < kMaxThreads / tx ? a.hc : kMaxThreads / tx;
+    if (ty > 32)
+        ty = 32;
+    for (;;) {
+        const int tv = kPerThread * tx;
+        /* The input tile's rows hold the base branch's reads too (up to 2*tv + k - 1 + pb
+         * columns, read four at a time, so rounded up). */
+        a.cr = ty + k - 1;
+        a.cp = round4(tv + k - 1 + 3);
+        a.xr = 2 * a.cr;
+        a.xp = round4(2 * (tv + k - 1) + 4);
+        const size_t nw = L->base ? 5 * (size_t)k * k + 1 : 4 * (size_t)k * k;
+        const size_t slice = (size_t)a.xr * a.xp + 4 * (size_t)a.cr * a.cp + nw;
+        a.slice = (int)round4((int)slice);
+        const size_t bytes = (size_t)a.slice * sizeof(float);
+        if (bytes <= kTileSmemMax) {
+            /* More planes per block while threads and the shared-memory target allow. */
+            int tz = 1;
+            a.tiles_u = (a.hc + ty - 1) / ty;
+            a.tiles_v = (a.wc + tv - 1) / tv;
+            /* Several planes per block where one tile is a whole plane and threads and the
+             * shared-memory target allow. */
+            if (a.tiles_u * a.tiles_v == 1)
+                while (tz * 2 * tx * ty <= kMaxThreads &&
+                       (size_t)(tz * 2) * bytes <= kTileSmemTarget && tz * 2 <= planes_per_item)
+                    tz *= 2;
+            L->block = dim3((unsigned)tx, (unsigned)ty, (unsigned)tz);
+            L->smem = (size_t)tz * bytes;
+            return true;
+        }
+        if (ty > 1)
+            ty = (ty + 1) / 2;
+        else if (tx > 1)
+            tx /= 2;
+        else
+            return false;
+    }
+}
+
+} // namespace
+
+void tiles_plan_level(level_launch *L, long long planes_per_item) {
+    L->fn = pick_level_kernel(L->args.k, L->base);
+    L->direct = !plan_tiles(L, planes_per_item);
+}
+
+cudaError_t tiles_check_device() {
+    cudaFuncAttributes attr;
+    return cudaFuncGetAttributes(&attr, down_kernel);
+}
+
+void tiles_prepare_level(level_launch *L) {
+    if (!L->direct && L->smem > 48 * 1024 &&
+        cudaFuncSetAttribute(L->fn, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L->smem) !=
+            cudaSuccess) {
+        L->direct = true; /* this device has less shared memory: go direct */
+        (void)cudaGetLastError();
+    }
+}
+
+void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, long long planes,
+                        cudaStream_t stream) {
+    const int L = p.levels;
+    for (int from = 0; from < L - 1;) {
+        down_args d;
+        memset(&d, 0, sizeof d);
+        d.src = from == 0 ? x : ll[from];
+        d.h = from == 0 ? p.height : p.level[from].height;
+        d.w = from == 0 ? p.width : p.level[from].width;
+        d.tiles_x = (d.w + 63) / 64;
+        d.tiles_y = (d.h + 31) / 32;
+        d.count = L - 1 - from < kDownLevels ? L - 1 - from : kDownLevels;
+        for (int j = 0; j < d.count; j++) {
+            d.dst[j] = ll[from + 1 + j];
+            d.dh[j] = p.level[from + 1 + j].height;
+            d.dw[j] = p.level[from + 1 + j].width;
+        }
+        const long long blocks = planes * d.tiles_x * d.tiles_y;
+        down_kernel<<<(unsigned)blocks, 256, 0, stream>>>(d);
+        from += d.count;
+    }
+}
+
+void tiles_enqueue_level(const level_launch &L, const level_args &a, cudaStream_t stream) {
+    if (L.direct) {
+        const long long threads = a.planes * a.hc * a.wc;
+        level_direct_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(a, L.base);
+    } else {
+        const long long groups = (a.planes + L.block.z - 1) / L.block.z;
+        const long long blocks = groups * a.tiles_u * a.tiles_v;
+        L.fn<<<(unsigned)blocks, L.block, L.smem, stream>>>(a);
+    }
+}
+
+} // namespace wtconv_cuda
