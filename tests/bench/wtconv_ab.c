@@ -124,10 +124,10 @@ static void report(const char *what, const double best[2], const double *ratios,
 }
 
 /* Runs per turn for each build: about `seconds` of its own, from a warm-up of 3 runs timed
- * by time(job, which, 3) (seconds per image); 0 after an error. */
-static int runs_per_turn(turn_fn time, void *job, build builds[2], double seconds, long runs[2]) {
+ * by turn(job, which, 3) (seconds per image); 0 after an error. */
+static int runs_per_turn(turn_fn turn, void *job, build builds[2], double seconds, long runs[2]) {
     for (int i = 0; i < 2; i++) {
-        const double t = time(job, i, 3) * (double)builds[i].batch;
+        const double t = turn(job, i, 3) * (double)builds[i].batch;
         if (t < 0)
             return 0;
         runs[i] = t > 0 ? (long)(seconds / t) + 1 : 1;
