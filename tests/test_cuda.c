@@ -148,6 +148,7 @@ static const shape k_shapes[] = {
     {1, 3, 1, 37, 2, 4, 1, 0, "one row, deep, even k"},
     {4, 6, 5, 3, 1, 2, 2, 1, "k=1, tiny planes"},
     {1, 32, 128, 128, 5, 1, 1, 1, "one level only"},
+    {1, 3, 67, 70, 3, 2, 1, 1, "k=3, 67x70: 32x32 tiles (taps in registers), partial tiles"},
 };
 
 /* Compares y (floats) with the reference; returns 1 if within the contract. */

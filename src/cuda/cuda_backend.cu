@@ -169,6 +169,11 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         return cuda_fail(e, "cudaGetDevice");
     }
     /* Launch geometry for each level. */
+    /* WTCONV_CUDA_TILES (tests and experiments): non-empty and not "0" runs the tiled path
+     * where whole planes would fit; "shared" in addition keeps every level on the kernel that
+     * reads its taps from shared memory (level_kernel), so that both tile kernels are tested. */
+    const char *tiles = getenv("WTCONV_CUDA_TILES");
+    const bool tiles_shared = tiles && !strcmp(tiles, "shared");
     for (int i = 0; i < L; i++) {
         level_launch &ll = s->level[i];
         level_args &a = ll.args;
@@ -184,7 +189,7 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         a.out_h = p.out_height;
         a.out_w = p.out_width;
         ll.base = i == 0;
-        tiles_plan_level(&ll, planes_per_item);
+        tiles_plan_level(&ll, planes_per_item, !tiles_shared);
     }
     /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
     const long long planes = (long long)p.batch * C;
@@ -213,7 +218,6 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     }
     /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
      * the tiled kernels on the same shapes). */
-    const char *tiles = getenv("WTCONV_CUDA_TILES");
     s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) && planes_plan(p, &s->plane) &&
                       (long long)p.batch * C <= 0x7fffffffLL && planes_prepare(s->plane);
     for (int i = 0; i < L; i++)

@@ -31,8 +31,10 @@ constexpr size_t kTileSmemMax = 160 * 1024;
 /* Levels the down kernel makes from one 64x32 tile. */
 constexpr int kDownLevels = 5;
 
-/* Coefficient positions a thread of load_haar loads at once (3: no spills at 48 registers). */
+/* Coefficient positions a thread of load_haar loads at once: 3 in level_kernel (no spills at 48
+ * registers), 5 in level_strip_kernel (64 registers; 8/64/255/5/3 0.294 -> 0.291 ms). */
 constexpr int kHaarBatch = 3;
+constexpr int kStripHaarBatch = 5;
 /* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
  * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
@@ -111,19 +113,20 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
 /* The input tile and its Haar coefficients in one pass: coefficient position (r, q) of the
  * cr x cw tile takes plane elements (y0 + 2r + dy, x0 + 2q + dx) (zero outside the plane), which
  * go to xs[(2r + dy) * xp + 2q + dx], and its subband s goes to cs[s * csize + r * cp + q]. Thread
- * t of nt; kHaarBatch positions (4 loads each) in flight per thread. x0 is even and xp too, so
+ * t of nt; BATCH positions (4 loads each) in flight per thread. x0 is even and xp too, so
  * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
  * further right (kTileGap). */
+template <int BATCH = kHaarBatch>
 __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
                                           int cw, const float *src, int h, int w, int y0, int x0,
                                           int t, int nt, int gap) {
     int r = t / cw, q = t - r * cw;
     const int dr = nt / cw, dq = nt - dr * cw;
     while (r < cr) {
-        float v[kHaarBatch][4];
-        int rr[kHaarBatch], qq[kHaarBatch];
+        float v[BATCH][4];
+        int rr[BATCH], qq[BATCH];
 #pragma unroll
-        for (int i = 0; i < kHaarBatch; i++) {
+        for (int i = 0; i < BATCH; i++) {
             rr[i] = r;
             qq[i] = q;
             const int gy = y0 + 2 * r, gx = x0 + 2 * q;
@@ -144,7 +147,7 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
             }
         }
 #pragma unroll
-        for (int i = 0; i < kHaarBatch; i++) {
+        for (int i = 0; i < BATCH; i++) {
             if (rr[i] >= cr)
                 break;
             const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
@@ -158,6 +161,51 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
             o[csize] = (A + B - C - D) * 0.5f;
             o[2 * csize] = (A - B + C - D) * 0.5f;
             o[3 * csize] = (A - B - C + D) * 0.5f;
+        }
+    }
+}
+
+/* level_strip_kernel's load: a plane's weights (four bands, then the base filter and the bias at
+ * level 0) into its slice after the coefficient tile, then its input tile and the Haar
+ * coefficients (load_haar): the input tile's 2*cr x 2*cw part is all that the filters read.
+ * Thread zt of nz. level_kernel keeps the same steps inline: calling these two functions from it
+ * changed its instruction schedule and made it 3% slower (8/64/255/5/3 on the H200). */
+template <int K, bool BASE, int BATCH = kHaarBatch>
+__device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
+                                          int gy0, int gx0, int cw, int kk, int xsize, int csize,
+                                          int zt, int nz) {
+    const int c = (int)((a.plane_base + zplane) % a.channels);
+    float *wsl = slice + xsize + 4 * csize;
+    for (int j = zt; j < 4 * kk; j += nz)
+        wsl[j] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+    if (BASE) {
+        for (int j = zt; j < kk; j += nz)
+            wsl[4 * kk + j] = __ldg(a.wb + (size_t)c * kk + j);
+        if (zt == 0)
+            wsl[5 * kk] = __ldg(a.bb + c);
+    }
+    load_haar<BATCH>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                     a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
+                     K > 0 ? kTileGap : 1 << 30);
+}
+
+/* level_strip_kernel's store: a level's staged output tile (2*TU x 2*TV pixels at st, rows sp
+ * apart; tile (u0, v0) of coefficient positions) to its plane at out (rows ow apart), so that a
+ * warp stores consecutive elements of a row. */
+__device__ __forceinline__ void tile_store(const level_args &a, const float *st, int sp, float *out,
+                                           int ow, int u0, int v0, int TU, int TV, int zt, int nz) {
+    const int rows = min(2 * TU, a.h - 2 * u0), cols = min(2 * TV, a.w - 2 * v0);
+    const int sh = 31 - __clz(2 * TV), j = zt & (2 * TV - 1), di = nz >> sh;
+    if (di > 0 && (nz & (2 * TV - 1)) == 0) { /* each thread keeps its column */
+        float *o = out + (size_t)(2 * u0) * ow + 2 * v0 + j;
+        if (j < cols)
+            for (int i = zt >> sh; i < rows; i += di)
+                o[(size_t)i * ow] = st[i * sp + j];
+    } else {
+        for (int e = zt; e < 2 * TU * 2 * TV; e += nz) {
+            const int i = e >> sh, jj = e & (2 * TV - 1);
+            if (i < rows && jj < cols)
+                out[(size_t)(2 * u0 + i) * ow + 2 * v0 + jj] = st[i * sp + jj];
         }
     }
 }
@@ -380,6 +428,156 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
     }
 }
 
+/* ---- Tiles with the taps in registers (level_strip_kernel). ----
+ * level_kernel reads every tap from shared memory once per four products (a broadcast load
+ * costs a whole wavefront) and each input row once per kernel row: level 0 of 8/64/255 ran at
+ * 94% of L1 throughput. Here a lane holds one filter's K*K taps in registers and makes four rows
+ * of four outputs from K + 3 input rows, each row read once (16 products per tap load). */
+
+/* Four rows of four outputs: output (o, m) = sum over (ky, kx) of wt[ky*K + kx] * row(o + ky)[m
+ * + kx + off], where load(t, row) loads input row t (NW floats). Fully unrolled: every product
+ * of an input row goes to the outputs it belongs to while the row is in registers. */
+template <int K, int NW, int OFF, class Load>
+__device__ __forceinline__ void strip4(Load load, const float (&wt)[K * K], float (&acc)[4][4]) {
+#pragma unroll
+    for (int o = 0; o < 4; o++)
+#pragma unroll
+        for (int m = 0; m < 4; m++)
+            acc[o][m] = 0.0f;
+#pragma unroll
+    for (int t = 0; t < 4 + K - 1; t++) {
+        float row[NW];
+        load(t, row);
+#pragma unroll
+        for (int ky = 0; ky < K; ky++) {
+            const int o = t - ky;
+            if (o < 0 || o >= 4)
+                continue;
+#pragma unroll
+            for (int kx = 0; kx < K; kx++)
+#pragma unroll
+                for (int m = 0; m < 4; m++)
+                    acc[o][m] = fmaf(wt[ky * K + kx], row[OFF + kx + m], acc[o][m]);
+        }
+    }
+}
+
+/* One level on 32 x 32 tiles of coefficient positions, one plane a block, 256 threads, stride 1
+ * at level 0, K = 3 or 5. Phase 1: warp w filters coefficient rows 4w .. 4w+3 of the tile, lane
+ * (band b = lane / 8, strip j = lane % 8: a quarter warp reads one band's 32 consecutive floats)
+ * four columns 4j .. of band b; the four bands of a position meet by shuffles (the inverse Haar,
+ * lanes 8 and 16 apart), each lane keeping one pixel of each 2x2 block. After a barrier the halved
+ * pixels go to the staging tile (over the coefficient tile). Phase 2 (level 0): lane (strip j =
+ * lane % 16, rows 4s .. 4s+3 with s = 2w + lane / 16) adds the base branch of four columns of y
+ * and the bias. Then the staged store. */
+template <int K, bool BASE>
+__global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    constexpr int pb = (K - 1) / 2, kk = K * K, TU = 32, TV = 32;
+    const int tile = (int)(blockIdx.x % (unsigned)(a.tiles_u * a.tiles_v));
+    const long long plane = blockIdx.x / (unsigned)(a.tiles_u * a.tiles_v);
+    const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+    const int t = threadIdx.y * blockDim.x + threadIdx.x, w = t >> 5, lane = t & 31;
+    /* R_{i+1} of the tile's positions (zero outside the plane), loaded beside the input tile. */
+    float *rs = smem + a.r_tile;
+    float r[4];
+    const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int e = t + 256 * i, u = u0 + (e >> 5), v = v0 + (e & 31);
+        r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
+    }
+    tile_load<K, BASE, kStripHaarBatch>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1,
+                                        kk, xsize, csize, t, 256);
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+        rs[t + 256 * i] = r[i];
+    __syncthreads();
+    const float *xs = smem, *ws = smem + xsize + 4 * csize;
+    float *st = smem + xsize; /* the staging tile, over the coefficient tile */
+    constexpr int sp = 2 * TV + 4;
+
+    /* Phase 1: the four subbands through the inverse Haar. */
+    const int b = lane >> 3, j = lane & 7;
+    float px[4][4];
+    {
+        float wt[kk];
+#pragma unroll
+        for (int i = 0; i < kk; i++)
+            wt[i] = ws[b * kk + i];
+        const float *src = smem + xsize + b * csize + 4 * w * a.cp + 4 * j;
+        const int cp = a.cp;
+        strip4<K, round4(K + 3), 0>(
+            [&](int i, float(&row)[round4(K + 3)]) { load_row<round4(K + 3)>(row, src + i * cp); },
+            wt, px);
+        const float sign1 = (b & 1) ? -1.0f : 1.0f, sign2 = (b & 2) ? -1.0f : 1.0f;
+#pragma unroll
+        for (int o = 0; o < 4; o++)
+#pragma unroll
+            for (int m = 0; m < 4; m++) {
+                /* R_{i+1} joins the LL band before the inverse Haar. */
+                float v = px[o][m] + (b == 0 ? rs[(4 * w + o) * TV + 4 * j + m] : 0.0f);
+                v = fmaf(sign1, v, __shfl_xor_sync(0xffffffffu, v, 8));
+                v = fmaf(sign2, v, __shfl_xor_sync(0xffffffffu, v, 16));
+                px[o][m] = 0.5f * v;
+            }
+    }
+    __syncthreads(); /* every lane is done with the coefficient tile */
+    {
+        /* Lane b holds pixel (dy, dx) = (b & 1, b >> 1) of each position's 2x2 block. */
+        float *d = st + (8 * w + (b & 1)) * sp + 8 * j + (b >> 1);
+#pragma unroll
+        for (int o = 0; o < 4; o++)
+#pragma unroll
+            for (int m = 0; m < 4; m++)
+                d[2 * o * sp + 2 * m] = px[o][m];
+    }
+    __syncthreads();
+    if (BASE) {
+        const int jb = lane & 15, y0 = 4 * (2 * w + (lane >> 4));
+        float wt[kk];
+#pragma unroll
+        for (int i = 0; i < kk; i++)
+            wt[i] = ws[4 * kk + i];
+        const float bias = ws[5 * kk];
+        /* Output pixel (Y, X) of the tile reads window rows Y + pb .., columns X + pb ..; the
+         * window's columns from kTileGap on lie 4 floats further right. */
+        constexpr int NW = round4(pb + K + 3);
+        const float *src = xs + (y0 + pb) * a.xp;
+        const int xp = a.xp;
+        int co[NW / 4];
+#pragma unroll
+        for (int c = 0; c < NW / 4; c++)
+            co[c] = 4 * jb + 4 * c + (4 * jb + 4 * c >= kTileGap ? 4 : 0);
+        float acc[4][4];
+        strip4<K, NW, pb>(
+            [&](int i, float(&row)[NW]) {
+#pragma unroll
+                for (int c = 0; c < NW / 4; c++) {
+                    const float4 q = *reinterpret_cast<const float4 *>(src + i * xp + co[c]);
+                    row[4 * c] = q.x;
+                    row[4 * c + 1] = q.y;
+                    row[4 * c + 2] = q.z;
+                    row[4 * c + 3] = q.w;
+                }
+            },
+            wt, acc);
+#pragma unroll
+        for (int o = 0; o < 4; o++) {
+            float4 *d = reinterpret_cast<float4 *>(st + (y0 + o) * sp + 4 * jb);
+            const float4 v = *d;
+            *d = make_float4(v.x + acc[o][0] + bias, v.y + acc[o][1] + bias, v.z + acc[o][2] + bias,
+                             v.w + acc[o][3] + bias);
+        }
+        __syncthreads();
+    }
+    const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
+    float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
+    tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, 256);
+}
+
 /* Any level, straight from global memory: one thread per coefficient position. For kernels
  * whose tiles do not fit in shared memory (k in the dozens); slow but exact. */
 __global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int base) {
@@ -461,6 +659,12 @@ level_fn pick_level_kernel(int k, bool base) {
     }
 }
 
+level_fn pick_strip_kernel(int k, bool base) {
+    if (k == 3)
+        return base ? level_strip_kernel<3, true> : level_strip_kernel<3, false>;
+    return base ? level_strip_kernel<5, true> : level_strip_kernel<5, false>;
+}
+
 /* Tile shape for a level: 4*TX coefficient columns, TY rows, TZ planes per block. Returns
  * false when even the smallest tile does not fit in shared memory. */
 bool plan_tiles(level_launch *L, long long planes_per_item) {
@@ -510,9 +714,18 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
 
 } // namespace
 
-void tiles_plan_level(level_launch *L, long long planes_per_item) {
+void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_taps) {
     L->fn = pick_level_kernel(L->args.k, L->base);
     L->direct = !plan_tiles(L, planes_per_item);
+    level_args &a = L->args;
+    /* Taps in registers on whole 32 x 32 tiles of one plane (k = 3, 5; stride 1 at level 0):
+     * 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1 unchanged (docs/cuda-backend.md). */
+    if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && L->block.x == 8 &&
+        L->block.y == 32 && L->block.z == 1 && (!L->base || a.stride == 1)) {
+        L->fn = pick_strip_kernel(a.k, L->base);
+        a.r_tile = a.slice; /* R_{i+1}'s tile after the plane's slice */
+        L->smem += 32 * 32 * sizeof(float);
+    }
 }
 
 cudaError_t tiles_check_device() {

@@ -26,6 +26,7 @@ struct level_args {
     int xr, xp; /* input tile rows and row pitch */
     int cr, cp; /* coefficient tile rows and row pitch */
     int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
+    int r_tile; /* level_strip_kernel: where R_{i+1}'s 32 x 32 tile lies (floats) */
 };
 
 typedef void (*level_fn)(level_args);
@@ -39,8 +40,9 @@ struct level_launch {
 };
 
 /* From L->args' sizes, kernel and padding (and L->base): the kernel, the tile shape and the
- * shared memory, or L->direct when even the smallest tile does not fit. */
-void tiles_plan_level(level_launch *L, long long planes_per_item);
+ * shared memory, or L->direct when even the smallest tile does not fit. register_taps: the
+ * kernel with the taps in registers (level_strip_kernel) where it applies. */
+void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_taps);
 
 /* cudaSuccess when this build's GPU code runs on the current device. */
 cudaError_t tiles_check_device();
