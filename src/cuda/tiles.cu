@@ -170,7 +170,7 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
  * coefficients (load_haar): the input tile's 2*cr x 2*cw part is all that the filters read.
  * Thread zt of nz. level_kernel keeps the same steps inline: calling these two functions from it
  * changed its instruction schedule and made it 3% slower (8/64/255/5/3 on the H200). */
-template <int K, bool BASE, int BATCH = kHaarBatch>
+template <bool BASE>
 __device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
                                           int zt, int nz) {
@@ -184,9 +184,9 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
         if (zt == 0)
             wsl[5 * kk] = __ldg(a.bb + c);
     }
-    load_haar<BATCH>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
-                     a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
-                     K > 0 ? kTileGap : 1 << 30);
+    load_haar<kStripHaarBatch>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                               a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0,
+                               gx0, zt, nz, kTileGap);
 }
 
 /* level_strip_kernel's store: a level's staged output tile (2*TU x 2*TV pixels at st, rows sp
@@ -489,8 +489,8 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
         const int e = t + 256 * i, u = u0 + (e >> 5), v = v0 + (e & 31);
         r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
     }
-    tile_load<K, BASE, kStripHaarBatch>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1,
-                                        kk, xsize, csize, t, 256);
+    tile_load<BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize, t,
+                    256);
 #pragma unroll
     for (int i = 0; i < 4; i++)
         rs[t + 256 * i] = r[i];
