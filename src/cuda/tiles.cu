@@ -462,19 +462,20 @@ __device__ __forceinline__ void strip4(Load load, const float (&wt)[K * K], floa
     }
 }
 
-/* One level on 32 x 32 tiles of coefficient positions, one plane a block, 256 threads, stride 1
- * at level 0, K = 3 or 5. Phase 1: warp w filters coefficient rows 4w .. 4w+3 of the tile, lane
- * (band b = lane / 8, strip j = lane % 8: a quarter warp reads one band's 32 consecutive floats)
- * four columns 4j .. of band b; the four bands of a position meet by shuffles (the inverse Haar,
- * lanes 8 and 16 apart), each lane keeping one pixel of each 2x2 block. After a barrier the halved
- * pixels go to the staging tile (over the coefficient tile). Phase 2 (level 0): lane (strip j =
- * lane % 16, rows 4s .. 4s+3 with s = 2w + lane / 16) adds the base branch of four columns of y
- * and the bias. Then the staged store. */
+/* One level on tiles of TU x 32 coefficient positions (TU = blockDim.y, a multiple of 4, at most
+ * 32; 8 * TU threads), one plane a block, stride 1 at level 0, K = 3 or 5. Phase 1: warp w filters
+ * coefficient rows 4w .. 4w+3 of the tile, lane (band b = lane / 8, strip j = lane % 8: a quarter
+ * warp reads one band's 32 consecutive floats) four columns 4j .. of band b; the four bands of a
+ * position meet by shuffles (the inverse Haar, lanes 8 and 16 apart), each lane keeping one pixel
+ * of each 2x2 block. After a barrier the halved pixels go to the staging tile (over the coefficient
+ * tile). Phase 2 (level 0): lane (strip j = lane % 16, rows 4s .. 4s+3 with s = 2w + lane / 16)
+ * adds the base branch of four columns of y and the bias. Then the staged store. */
 template <int K, bool BASE>
 __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     extern __shared__ float4 smem4[];
     float *const smem = reinterpret_cast<float *>(smem4);
-    constexpr int pb = (K - 1) / 2, kk = K * K, TU = 32, TV = 32;
+    constexpr int pb = (K - 1) / 2, kk = K * K, TV = 32;
+    const int TU = blockDim.y, nt = 8 * TU;
     const int tile = (int)(blockIdx.x % (unsigned)(a.tiles_u * a.tiles_v));
     const long long plane = blockIdx.x / (unsigned)(a.tiles_u * a.tiles_v);
     const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
@@ -486,14 +487,14 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        const int e = t + 256 * i, u = u0 + (e >> 5), v = v0 + (e & 31);
+        const int e = t + nt * i, u = u0 + (e >> 5), v = v0 + (e & 31);
         r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
     }
     tile_load<BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize, t,
-                    256);
+                    nt);
 #pragma unroll
     for (int i = 0; i < 4; i++)
-        rs[t + 256 * i] = r[i];
+        rs[t + nt * i] = r[i];
     __syncthreads();
     const float *xs = smem, *ws = smem + xsize + 4 * csize;
     float *st = smem + xsize; /* the staging tile, over the coefficient tile */
@@ -575,7 +576,7 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     }
     const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
     float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
-    tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, 256);
+    tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, nt);
 }
 
 /* Any level, straight from global memory: one thread per coefficient position. For kernels
@@ -718,10 +719,11 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
     L->fn = pick_level_kernel(L->args.k, L->base);
     L->direct = !plan_tiles(L, planes_per_item);
     level_args &a = L->args;
-    /* Taps in registers on whole 32 x 32 tiles of one plane (k = 3, 5; stride 1 at level 0):
-     * 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1 unchanged (docs/cuda-backend.md). */
+    /* Taps in registers on tiles of 32 coefficient columns and a multiple of 4 rows, one plane a
+     * block (k = 3, 5; stride 1 at level 0): 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1
+     * unchanged (docs/cuda-backend.md). */
     if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && L->block.x == 8 &&
-        L->block.y == 32 && L->block.z == 1 && (!L->base || a.stride == 1)) {
+        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
         L->fn = pick_strip_kernel(a.k, L->base);
         a.r_tile = a.slice; /* R_{i+1}'s tile after the plane's slice */
         L->smem += 32 * 32 * sizeof(float);

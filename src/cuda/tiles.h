@@ -26,7 +26,7 @@ struct level_args {
     int xr, xp; /* input tile rows and row pitch */
     int cr, cp; /* coefficient tile rows and row pitch */
     int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
-    int r_tile; /* level_strip_kernel: where R_{i+1}'s 32 x 32 tile lies (floats) */
+    int r_tile; /* level_strip_kernel: where R_{i+1}'s tile (32 x 32 floats) lies */
 };
 
 typedef void (*level_fn)(level_args);
