@@ -34,7 +34,7 @@ struct cuda_state {
     float *stage_in, *stage_out;  /* host runs: `chunk` planes of input and output */
     long long chunk;
     level_launch level[WTCONV_MAX_LEVELS];
-    /* Whole planes in one block (plan_planes), when they fit: no scratch, one launch. */
+    /* Whole planes in one block (planes_plan), when they fit: no scratch, one launch. */
     bool whole_planes;
     plane_launch plane;
     cudaStream_t stream; /* host runs */

@@ -109,8 +109,9 @@ __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const
     const int per_row = (a.wc[l] + NP - 1) / NP, h = a.h[l], w = a.w[l], wc = a.wc[l];
     const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
     float *rout = sm + a.r_off[l & 1];
+    const float inv_row = small_inv(per_row);
     for (int job = first; job < jobs; job += step) {
-        const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
+        const int u = small_div(job, inv_row), v0 = (job - u * per_row) * NP;
         float p[2][2 * NP];
         plane_wavelet<K, NP, W4>(a, sm, ws, l, u, v0, p);
 #pragma unroll
@@ -136,7 +137,7 @@ __device__ __forceinline__ void plane_deep(const plane_args &a, float *sm, const
 template <int K, int NP, bool W4, bool B4>
 __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm, const float *ws,
                                            int u, int v0, float (&b)[2][2 * NP]) {
-    /* B4: rows as float4s (the input pitch is a multiple of 4, plan_planes). */
+    /* B4: rows as float4s (the input pitch is a multiple of 4, planes_plan). */
     constexpr int n = B4 ? round4(2 * NP + K - 1) : 2 * NP + K - 1;
 #pragma unroll
     for (int i = 0; i <= K; i++) {
@@ -299,9 +300,10 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
     const int per_row = (a.wc[l] + NP - 1) / NP, hc = a.hc[l], wc = a.wc[l], wp = per_row * NP;
     const int jobs = hc * per_row, cp = a.cp[l], bs = a.band[l];
     const float *cf = sm + a.coef[l];
+    const float inv_jobs = small_inv(jobs), inv_row = small_inv(per_row);
     for (int job = t; job < 4 * jobs; job += nt) {
-        const int sb = small_div(job, small_inv(jobs)), rest = job - sb * jobs;
-        const int u = small_div(rest, small_inv(per_row)), v0 = (rest - u * per_row) * NP;
+        const int sb = small_div(job, inv_jobs), rest = job - sb * jobs;
+        const int u = small_div(rest, inv_row), v0 = (rest - u * per_row) * NP;
         const float *wl = ws + plane_band(K, W4, l, 0) + sb * kb;
         float acc[NP];
         filter_window<K, NP, W4>(cf + sb * bs + u * cp + v0, cp, wl, acc);
@@ -315,7 +317,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
     const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
     float *rout = sm + a.r_off[l & 1];
     for (int job = t; job < jobs; job += nt) {
-        const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
+        const int u = small_div(job, inv_row), v0 = (job - u * per_row) * NP;
         const float *f = scratch + u * wp + v0;
 #pragma unroll
         for (int m = 0; m < NP; m++) {
@@ -348,7 +350,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     constexpr int pb = (K - 1) / 2;
     /* Measured (docs/cuda-backend.md): the base branch's rows as float4s made 56x56 planes
      * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
-     * 56x56 / 14x14 slower. plan_planes chooses the input pitch to match B4. */
+     * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
     constexpr bool B4 = NP == 4 && !SPLIT && !W4;
     constexpr bool BP = NP == 1;
     const int nthreads = a.threads;
@@ -457,8 +459,9 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
         }
         if (active) {
             const int per_row = (a.wc[0] + NP - 1) / NP, jobs = a.hc[0] * per_row;
+            const float inv_row = small_inv(per_row);
             for (int job = tid; job < jobs; job += nthreads) {
-                const int u = small_div(job, small_inv(per_row)), v0 = (job - u * per_row) * NP;
+                const int u = small_div(job, inv_row), v0 = (job - u * per_row) * NP;
                 float p[2][2 * NP];
                 plane_top_part<K, NP, W4, B4>(a, sm, ws, u, v0, p);
                 plane_top_store<K, NP, W4>(a, sm, ws, plane, u, v0, p);
@@ -493,7 +496,10 @@ plane_fn pick_plane_kernel(int k, int np, bool split, bool w4) {
  * level-0 jobs fit in the block beside it. */
 constexpr bool kPlaneSplit = true;
 
-bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem, plane_fn *fn) {
+} // namespace
+
+bool planes_plan(const wtconv_plan &p, plane_launch *out) {
+    plane_args *a = &out->args;
     const int k = p.kernel, L = p.levels;
     if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
         return false;
@@ -511,7 +517,7 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
     /* float4 weight loads where a warp holds several planes' jobs of 14x14 planes (0.141 ->
      * 0.124 ms; 1-2% slower on 56x56, 28x28 and 7x7 planes). */
     const bool w4 = NP == 4 && p.level[0].half_height <= 7;
-    *fn = pick_plane_kernel(k, NP, split, w4);
+    out->fn = pick_plane_kernel(k, NP, split, w4);
     a->channels = p.channels;
     a->levels = L;
     a->stride = p.stride;
@@ -573,16 +579,9 @@ bool plan_planes(const wtconv_plan &p, plane_args *a, dim3 *block, size_t *smem,
             a->per_block = per;
         }
     }
-    *smem = (size_t)a->per_block * at * sizeof(float);
-    *block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32 + a->deep));
+    out->smem = (size_t)a->per_block * at * sizeof(float);
+    out->block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32 + a->deep));
     return true;
-}
-
-/* How one level is launched. */
-} // namespace
-
-bool planes_plan(const wtconv_plan &p, plane_launch *out) {
-    return plan_planes(p, &out->args, &out->block, &out->smem, &out->fn);
 }
 
 bool planes_prepare(const plane_launch &L) {
