@@ -37,9 +37,11 @@ constexpr int kDownRows = 8 * kDownPairs;
 static_assert(kDownRows % (1 << kDownLevels) == 0, "each level's tile rows must halve evenly");
 
 /* Coefficient positions a thread of load_haar loads at once: 3 in level_kernel (no spills at 48
- * registers), 5 in level_strip_kernel (64 registers; 8/64/255/5/3 0.294 -> 0.291 ms). */
+ * registers), 6 in level_strip_kernel (64 registers, no spills): its 36 x 36 positions at k = 5
+ * then take one trip of 256 threads, not two (8/64/255/5/3 on the H200: 3 -> 5 positions 0.294
+ * -> 0.291 ms; 5 -> 6 0.2777 -> 0.2765, 7 0.281). */
 constexpr int kHaarBatch = 3;
-constexpr int kStripHaarBatch = 5;
+constexpr int kStripHaarBatch = 6;
 /* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
  * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
