@@ -126,8 +126,10 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
  * go to xs[(2r + dy) * xp + 2q + dx], and its subband s goes to cs[s * csize + r * cp + q]. Thread
  * t of nt; BATCH positions (4 loads each) in flight per thread. x0 is even and xp too, so
  * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
- * further right (kTileGap). */
-template <int BATCH = kHaarBatch>
+ * further right (kTileGap). !WINDOW: only the subbands, for levels without the base branch, which
+ * never read the input tile (level_strip_kernel's levels 1 and 2 of 8/64/255/5/3: 0.2767 ->
+ * 0.2751 ms on the H200; level_kernel keeps its code). */
+template <int BATCH = kHaarBatch, bool WINDOW = true>
 __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
                                           int cw, const float *src, int h, int w, int y0, int x0,
                                           int t, int nt, int gap) {
@@ -162,11 +164,13 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
             if (rr[i] >= cr)
                 break;
             const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
-            const int col = 2 * qq[i];
-            float2 *x2 =
-                reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
-            x2[0] = make_float2(A, B);
-            x2[xp / 2] = make_float2(C, D);
+            if (WINDOW) {
+                const int col = 2 * qq[i];
+                float2 *x2 =
+                    reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
+                x2[0] = make_float2(A, B);
+                x2[xp / 2] = make_float2(C, D);
+            }
             float *o = cs + rr[i] * cp + qq[i];
             o[0] = (A + B + C + D) * 0.5f;
             o[csize] = (A + B - C - D) * 0.5f;
@@ -196,9 +200,9 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
         if (zt == 0)
             wsl[5 * kk] = __ldg(a.bb + c);
     }
-    load_haar<kStripHaarBatch>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
-                               a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0,
-                               gx0, zt, nz, kTileGap);
+    load_haar<kStripHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                                     a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
+                                     gy0, gx0, zt, nz, kTileGap);
 }
 
 /* level_strip_kernel's store: a level's staged output tile (2*TU x 2*TV pixels at st, rows sp
