@@ -127,8 +127,8 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
  * t of nt; BATCH positions (4 loads each) in flight per thread. x0 is even and xp too, so
  * each row pair is one 8-byte store. Input columns from `gap` on (even) are stored 4 floats
  * further right (kTileGap). !WINDOW: only the subbands, for levels without the base branch, which
- * never read the input tile (level_strip_kernel's levels 1 and 2 of 8/64/255/5/3: 0.2767 ->
- * 0.2751 ms on the H200; level_kernel keeps its code). */
+ * never read the input tile (on the H200: 8/64/255/5/3 0.2767 -> 0.2751 ms, 8/64/255/7/3 0.4285 ->
+ * 0.4251). */
 template <int BATCH = kHaarBatch, bool WINDOW = true>
 __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, int csize, int cr,
                                           int cw, const float *src, int h, int w, int y0, int x0,
@@ -264,9 +264,9 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
         /* One pass: each thread loads the 2x2 blocks of coefficient positions zt, zt + nz, ...,
          * stores them to the input tile and their four subbands to the coefficient tile. The
          * input tile's 2*cr x 2*cw part is all that the filters read. */
-        load_haar(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
-                  a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w, gy0, gx0, zt, nz,
-                  K > 0 ? kTileGap : 1 << 30);
+        load_haar<kHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
+                                    a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
+                                    gy0, gx0, zt, nz, K > 0 ? kTileGap : 1 << 30);
     }
     __syncthreads();
 
