@@ -185,7 +185,8 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
  * coefficients (load_haar): the input tile's 2*cr x 2*cw part is all that the filters read.
  * Thread zt of nz. level_kernel keeps the same steps inline: calling these two functions from it
  * changed its instruction schedule and made it 3% slower (8/64/255/5/3 on the H200), the store
- * alone 1-1.5%. */
+ * alone 1-1.5%; this load alone (with its batch and gap as parameters), 1.5% on 8/64/255/7/3 and
+ * 8% on 8/64/255/5/3 with WTCONV_CUDA_TILES=shared (2026-12-04, same device call). */
 template <bool BASE>
 __device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
