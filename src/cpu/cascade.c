@@ -215,11 +215,13 @@ static void pass_inverse(const level_pass *p, int row, int rows, float *dst, siz
                                     p->wc, rows, dst, dst_pitch, p->w, p->h - 2 * row);
 }
 
-/* Block b of `count` blocks splitting [first, end) as evenly as possible (each at most
- * MAX_ROWS rows when count = block_count). */
+/* Blocks of MAX_ROWS rows from `first` (n rows in all), the last one shorter: the kernels run
+ * fastest on whole blocks. An even split (28 rows: 7 + 7 + 7 + 7, and the base branch's 14
+ * output rows of each as 8 + 6) made 56 x 56 layers 3-7% slower (wtconv-ab, 2026-12-04). */
 static int block_count(int n) { return (n + MAX_ROWS - 1) / MAX_ROWS; }
-static int block_start(int first, int n, int count, int b) {
-    return first + (int)((long long)n * b / count);
+static int block_start(int first, int n, int b) {
+    const long long start = (long long)b * MAX_ROWS;
+    return first + (start < n ? (int)start : n);
 }
 
 /* ---- part 1 ------------------------------------------------------------------------------ */
@@ -277,8 +279,8 @@ void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scra
         pass_begin(&p, layer, s, data, lv, layer->wavelet_weight[i] + 4 * (size_t)channel * kk,
                    i + 1 < levels ? level_input[i + 1] : NULL, 0, NULL);
         for (int b = 0; b < count; b++) {
-            const int row = block_start(0, n, count, b);
-            const int rows = block_start(0, n, count, b + 1) - row;
+            const int row = block_start(0, n, b);
+            const int rows = block_start(0, n, b + 1) - row;
             pass_filter(&p, row, rows, NULL);
             pass_inverse(&p, row, rows, data + (size_t)(2 * row) * (size_t)lv->width,
                          (size_t)lv->width);
@@ -333,8 +335,8 @@ static void base_rows(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int 
     if (stride == 1) {
         const int n = row_end - row0, count = block_count(n);
         for (int b = 0; b < count; b++) {
-            const int row = block_start(row0, n, count, b);
-            const int rows = block_start(row0, n, count, b + 1) - row;
+            const int row = block_start(row0, n, b);
+            const int rows = block_start(row0, n, b + 1) - row;
             base_window(plan, s, x, y, row, rows);
             for (int o = 0; o < rows; o++)
                 s->init_rows[o] = s->wavelet_rows + (size_t)(row - row0 + o) * pitch;
@@ -384,23 +386,22 @@ void wtconv_cpu_plane_output(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *
     pass_begin(&p, layer, s, x, lv, layer->wavelet_weight[0] + 4 * (size_t)channel * kk, level1,
                first, bands);
     for (int b = 0; b < count; b++) {
-        const int row = block_start(first, n, count, b);
-        const int rows = block_start(first, n, count, b + 1) - row;
+        const int row = block_start(first, n, b);
+        const int rows = block_start(first, n, b + 1) - row;
         const int out_end = 2 * (row + rows) < plan->height ? 2 * (row + rows) : plan->height;
         /* While this block computes: the output lines of the next block, and a slice of the
          * next plane's input (whose first pass then reads it from the cache). */
         wtconv_cpu_prefetch prefetch = wtconv_cpu_prefetch_none();
         size_t steps;
         if (b + 1 < count) {
-            const int next_end = block_start(first, n, count, b + 2);
+            const int next_end = block_start(first, n, b + 2);
             float *from = y + output_row(plan, 2 * (row + rows)) * (size_t)plan->out_width;
             float *to = y + output_row(plan, 2 * next_end) * (size_t)plan->out_width;
             prefetch.write = (uintptr_t)from;
             prefetch.write_end = (uintptr_t)to;
         } else if (next_x && first == 0) { /* the next plane's first block (whole planes) */
             float *from = y + plan->out_plane;
-            float *to =
-                from + output_row(plan, 2 * block_start(0, n, count, 1)) * (size_t)plan->out_width;
+            float *to = from + output_row(plan, 2 * block_start(0, n, 1)) * (size_t)plan->out_width;
             prefetch.write = (uintptr_t)from;
             prefetch.write_end = (uintptr_t)to;
         }
