@@ -47,6 +47,10 @@ constexpr int kStripHaarBatch = 6;
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
  * on the H200). */
 constexpr int kTileGap = 32;
+/* The tile pitches (floats) of plan_tiles for 32 coefficient columns, which level_strip_kernel
+ * takes as constants: the coefficient tile's and the input tile's. */
+__host__ __device__ constexpr int strip_cp(int k) { return round4(32 + k - 1 + 3); }
+__host__ __device__ constexpr int strip_xp(int k) { return round4(2 * (32 + k - 1) + 4); }
 
 struct down_args {
     const float *src;
@@ -121,22 +125,21 @@ __global__ void __launch_bounds__(256) down_kernel(down_args a) {
     }
 }
 
-/* Coefficient position (r, q) from its 2x2 block v = (A, B; C, D): the block to the input tile's
- * rows 2r and 2r + 1 at column col (WINDOW), its four subbands to cs[s * csize + r * cp + q]. */
+/* A coefficient position from its 2x2 block v = (A, B; C, D): the block to the input tile at wp
+ * (its rows xp floats apart; WINDOW), the four subbands to bp, bp + csize, ... */
 template <bool WINDOW>
-__device__ __forceinline__ void store_haar(float *xs, float *cs, int xp, int cp, int csize, int r,
-                                           int q, int col, const float (&v)[4]) {
+__device__ __forceinline__ void store_haar(float *wp, float *bp, int xp, int csize,
+                                           const float (&v)[4]) {
     const float A = v[0], B = v[1], C = v[2], D = v[3];
     if (WINDOW) {
-        float2 *x2 = reinterpret_cast<float2 *>(xs + 2 * r * xp + col);
+        float2 *x2 = reinterpret_cast<float2 *>(wp);
         x2[0] = make_float2(A, B);
         x2[xp / 2] = make_float2(C, D);
     }
-    float *o = cs + r * cp + q;
-    o[0] = (A + B + C + D) * 0.5f;
-    o[csize] = (A + B - C - D) * 0.5f;
-    o[2 * csize] = (A - B + C - D) * 0.5f;
-    o[3 * csize] = (A - B - C + D) * 0.5f;
+    bp[0] = (A + B + C + D) * 0.5f;
+    bp[csize] = (A + B - C - D) * 0.5f;
+    bp[2 * csize] = (A - B + C - D) * 0.5f;
+    bp[3 * csize] = (A - B - C + D) * 0.5f;
 }
 
 /* The input tile and its Haar coefficients in one pass: coefficient position (r, q) of the
@@ -181,48 +184,69 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
         for (int i = 0; i < BATCH; i++) {
             if (rr[i] >= cr)
                 break;
-            const int col = 2 * qq[i];
-            store_haar<WINDOW>(xs, cs, xp, cp, csize, rr[i], qq[i], col + (col >= gap ? 4 : 0),
-                               v[i]);
+            const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
+            if (WINDOW) {
+                const int col = 2 * qq[i];
+                float2 *x2 =
+                    reinterpret_cast<float2 *>(xs + 2 * rr[i] * xp + col + (col >= gap ? 4 : 0));
+                x2[0] = make_float2(A, B);
+                x2[xp / 2] = make_float2(C, D);
+            }
+            float *o = cs + rr[i] * cp + qq[i];
+            o[0] = (A + B + C + D) * 0.5f;
+            o[csize] = (A + B - C - D) * 0.5f;
+            o[2 * csize] = (A - B + C - D) * 0.5f;
+            o[3 * csize] = (A - B - C + D) * 0.5f;
         }
     }
 }
 
 /* load_haar with a thread per column: thread t of nt takes coefficient column q = t % cw and the
  * rows g, g + G, g + 2G, ... (g = t / cw, G = nt / cw row groups; the last nt - G * cw threads
- * idle), so its column's bounds tests and store offsets are made once, not per position (for nt
- * >= cw; 8/64/255/5/3 on the H200: 0.2754 -> 0.2700 ms, level 0 138.6 M -> 132.6 M
- * instructions). Same values in the same places as load_haar. */
-template <int BATCH, bool WINDOW>
-__device__ __forceinline__ void load_haar_columns(float *xs, float *cs, int xp, int cp, int csize,
-                                                  int cr, int cw, const float *src, int h, int w,
-                                                  int y0, int x0, int t, int nt, int gap) {
+ * idle), for nt >= cw. Its column's bounds are folded into four row limits once, and its
+ * pointers step down the rows, so a position costs four compares and two 64-bit adds besides
+ * its loads, Haar sums and stores. 8/64/255/5/3 on the H200: load_haar 0.2746 ms; a column a
+ * thread, bounds and addresses still per position, 0.2697; as here 0.2658 (with tile_store's
+ * whole tiles; level 0 131.4 M -> 124.2 M instructions, the load 431 -> 317 a warp). XP and CP:
+ * the tile pitches (xp, cp). Same values in the same places as load_haar. */
+template <int BATCH, bool WINDOW, int XP, int CP>
+__device__ __forceinline__ void load_haar_columns(float *xs, float *cs, int csize, int cr, int cw,
+                                                  const float *src, int h, int w, int y0, int x0,
+                                                  int t, int nt, int gap) {
     const int groups = nt / cw, g = t / cw, q = t - g * cw;
     if (g >= groups)
         return;
     const int gx = x0 + 2 * q;
     const bool x0in = (unsigned)gx < (unsigned)w, x1in = (unsigned)(gx + 1) < (unsigned)w;
+    /* Plane row y is read where y < h and its position row r < cr: (unsigned)y < limit for the
+     * upper row of a pair (y = y0 + 2r < y0 + 2cr), (unsigned)(y + 1) < limit for the lower. */
+    const int upper = max(0, min(h, y0 + 2 * cr)), lower = max(0, min(h, y0 + 2 * cr + 1));
+    const unsigned l00 = x0in ? upper : 0, l01 = x1in ? upper : 0;
+    const unsigned l10 = x0in ? lower : 0, l11 = x1in ? lower : 0;
     const int col = 2 * q + (2 * q >= gap ? 4 : 0);
+    int y = y0 + 2 * g;
+    const float *p = src + (ptrdiff_t)y * w + gx;
+    const ptrdiff_t step = (ptrdiff_t)(2 * groups) * w;
+    float *wp = xs + 2 * g * XP + col, *bp = cs + g * CP + q;
     for (int r0 = g; r0 < cr; r0 += BATCH * groups) {
         float v[BATCH][4];
 #pragma unroll
         for (int i = 0; i < BATCH; i++) {
-            const int r = r0 + i * groups, gy = y0 + 2 * r;
-            const bool in = r < cr;
-            const bool y0in = in && (unsigned)gy < (unsigned)h,
-                       y1in = in && (unsigned)(gy + 1) < (unsigned)h;
-            const float *p = src + (ptrdiff_t)gy * w + gx;
-            v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
-            v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
-            v[i][2] = y1in && x0in ? __ldg(p + w) : 0.0f;
-            v[i][3] = y1in && x1in ? __ldg(p + w + 1) : 0.0f;
+            const unsigned y_up = (unsigned)y, y_lo = (unsigned)(y + 1);
+            v[i][0] = y_up < l00 ? __ldg(p) : 0.0f;
+            v[i][1] = y_up < l01 ? __ldg(p + 1) : 0.0f;
+            v[i][2] = y_lo < l10 ? __ldg(p + w) : 0.0f;
+            v[i][3] = y_lo < l11 ? __ldg(p + w + 1) : 0.0f;
+            p += step;
+            y += 2 * groups;
         }
 #pragma unroll
         for (int i = 0; i < BATCH; i++) {
-            const int r = r0 + i * groups;
-            if (r >= cr)
+            if (r0 + i * groups >= cr)
                 break;
-            store_haar<WINDOW>(xs, cs, xp, cp, csize, r, q, col, v[i]);
+            store_haar<WINDOW>(wp, bp, XP, csize, v[i]);
+            wp += 2 * groups * XP;
+            bp += groups * CP;
         }
     }
 }
@@ -234,7 +258,7 @@ __device__ __forceinline__ void load_haar_columns(float *xs, float *cs, int xp, 
  * changed its instruction schedule and made it 3% slower (8/64/255/5/3 on the H200), the store
  * alone 1-1.5%; this load alone (with its batch and gap as parameters), 1.5% on 8/64/255/7/3 and
  * 8% on 8/64/255/5/3 with WTCONV_CUDA_TILES=shared (2026-12-04, same device call). */
-template <bool BASE>
+template <int K, bool BASE>
 __device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
                                           int zt, int nz) {
@@ -250,8 +274,8 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
     }
     const float *src = a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w;
     if (nz >= cw)
-        load_haar_columns<kStripHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
-                                                 src, a.h, a.w, gy0, gx0, zt, nz, kTileGap);
+        load_haar_columns<kStripHaarBatch, BASE, strip_xp(K), strip_cp(K)>(
+            slice, slice + xsize, csize, a.cr, cw, src, a.h, a.w, gy0, gx0, zt, nz, kTileGap);
     else /* tiles of 4 rows: 32 threads */
         load_haar<kStripHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw, src,
                                          a.h, a.w, gy0, gx0, zt, nz, kTileGap);
@@ -573,8 +597,8 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
         const int e = t + nt * i, u = u0 + (e >> 5), v = v0 + (e & 31);
         r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
     }
-    tile_load<BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize, t,
-                    nt);
+    tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize,
+                       t, nt);
 #pragma unroll
     for (int i = 0; i < 4; i++)
         rs[t + nt * i] = r[i];
@@ -806,7 +830,8 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
      * block (k = 3, 5; stride 1 at level 0): 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1
      * unchanged (docs/cuda-backend.md). */
     if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && L->block.x == 8 &&
-        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
+        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1) &&
+        a.cp == strip_cp(a.k) && a.xp == strip_xp(a.k)) {
         L->fn = pick_strip_kernel(a.k, L->base);
         a.r_tile = a.slice; /* R_{i+1}'s tile after the plane's slice */
         L->smem += 32 * 32 * sizeof(float);
