@@ -26,7 +26,8 @@ struct level_args {
     int xr, xp; /* input tile rows and row pitch */
     int cr, cp; /* coefficient tile rows and row pitch */
     int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
-    int r_tile; /* level_strip_kernel: where R_{i+1}'s tile (32 x 32 floats) lies */
+    int r_tile; /* level_strip_kernel: where R_{i+1}'s tile (32 x 32 floats) lies, then the
+                 * weights (each filter round4(k*k) floats, 16-byte aligned) */
 };
 
 typedef void (*level_fn)(level_args);
