@@ -206,7 +206,7 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
  * idle), for nt >= cw. Its column's bounds are folded into four row limits once, and its
  * pointers step down the rows, so a position costs four compares and two 64-bit adds besides
  * its loads, Haar sums and stores. 8/64/255/5/3 on the H200: load_haar 0.2746 ms; a column a
- * thread, bounds and addresses still per position, 0.2697; as here 0.2658 (with tile_store's
+ * thread, bounds and addresses still per position, 0.2697; as here 0.2655 (with tile_store's
  * whole tiles; level 0 131.4 M -> 124.2 M instructions, the load 431 -> 317 a warp). XP and CP:
  * the tile pitches (xp, cp). Same values in the same places as load_haar. */
 template <int BATCH, bool WINDOW, int XP, int CP>
@@ -253,7 +253,7 @@ __device__ __forceinline__ void load_haar_columns(float *xs, float *cs, int csiz
 
 /* N taps from 16-byte aligned shared memory, four a load: 7 loads instead of 25 for k = 5 (each
  * scalar load of a tap costs a wavefront and an instruction; 8/64/255/5/3 on the H200 0.2663 ->
- * 0.2569 ms, 8/64/255/3/3 0.2134 -> 0.2103). */
+ * 0.2570 ms, 8/64/255/3/3 0.2134 -> 0.2102). */
 template <int N> __device__ __forceinline__ void load_taps(float (&wt)[N], const float *w) {
     const float4 *q = reinterpret_cast<const float4 *>(w);
 #pragma unroll
@@ -311,7 +311,7 @@ __device__ __forceinline__ void tile_store(const level_args &a, const float *st,
         float *o = out + (size_t)(2 * u0) * ow + 2 * v0 + j;
         if (j < cols && rows == 2 * TU && 16 * di == rows) {
             /* All of the tile's rows inside the plane: 16 a thread, loaded before the first store
-             * (8/64/255/5/3 on the H200: 0.2697 -> 0.2682 ms, 8/64/255/3/3 0.2170 -> 0.2147). */
+             * (8/64/255/5/3 on the H200: 0.2697 -> 0.2681 ms, 8/64/255/3/3 0.2172 -> 0.2147). */
             const int i0 = zt >> sh;
             float v[16];
 #pragma unroll
