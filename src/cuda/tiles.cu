@@ -47,10 +47,19 @@ constexpr int kStripHaarBatch = 6;
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
  * on the H200). */
 constexpr int kTileGap = 32;
-/* The tile pitches (floats) of plan_tiles for 32 coefficient columns, which level_strip_kernel
- * takes as constants: the coefficient tile's and the input tile's. */
-__host__ __device__ constexpr int strip_cp(int k) { return round4(32 + k - 1 + 3); }
-__host__ __device__ constexpr int strip_xp(int k) { return round4(2 * (32 + k - 1) + 4); }
+/* Row pitches (floats) of a tile of tv coefficient columns: the coefficient tile's, and the
+ * input tile's, whose rows also hold the base branch's reads (up to 2*tv + k - 1 + pb columns,
+ * read four at a time, so rounded up). plan_tiles sets them; level_strip_kernel (tv = 32) takes
+ * them as constants. */
+__host__ __device__ constexpr int tile_cp(int tv, int k) { return round4(tv + k - 1 + 3); }
+__host__ __device__ constexpr int tile_xp(int tv, int k) { return round4(2 * (tv + k - 1) + 4); }
+/* level_strip_kernel's shared memory after the plane's slice (at level_args::r_tile): R_{i+1}'s
+ * 32 x 32 tile, then the weights, each filter from a 16-byte bound (round4(k*k) floats apart, so
+ * that taps are read four a load): four bands, then the base filter and the bias. */
+constexpr int kStripRTile = 32 * 32;
+__host__ __device__ constexpr int strip_extra_floats(int k) {
+    return kStripRTile + 5 * round4(k * k) + 4;
+}
 
 struct down_args {
     const float *src;
@@ -184,6 +193,8 @@ __device__ __forceinline__ void load_haar(float *xs, float *cs, int xp, int cp, 
         for (int i = 0; i < BATCH; i++) {
             if (rr[i] >= cr)
                 break;
+            /* store_haar's steps, written out: through the helper, level_kernel's PTX changed,
+             * and such changes cost that kernel 1-3% on the H200. */
             const float A = v[i][0], B = v[i][1], C = v[i][2], D = v[i][3];
             if (WINDOW) {
                 const int col = 2 * qq[i];
@@ -278,11 +289,9 @@ template <int K, bool BASE>
 __device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
                                           int zt, int nz) {
-    const int c = (int)((a.plane_base + zplane) % a.channels);
-    /* Each filter from a 16-byte bound (round4(kk) floats apart), after R's tile: the kernel
-     * reads its taps four a load. */
     constexpr int KK4 = round4(K * K);
-    float *wsl = slice + a.r_tile + 32 * 32;
+    const int c = (int)((a.plane_base + zplane) % a.channels);
+    float *wsl = slice + a.r_tile + kStripRTile; /* the layout: strip_extra_floats */
     for (int j = zt; j < 4 * kk; j += nz)
         wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
     if (BASE) {
@@ -293,7 +302,7 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
     }
     const float *src = a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w;
     if (nz >= cw)
-        load_haar_columns<kStripHaarBatch, BASE, strip_xp(K), strip_cp(K)>(
+        load_haar_columns<kStripHaarBatch, BASE, tile_xp(32, K), tile_cp(32, K)>(
             slice, slice + xsize, csize, a.cr, cw, src, a.h, a.w, gy0, gx0, zt, nz, kTileGap);
     else /* tiles of 4 rows: 32 threads */
         load_haar<kStripHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw, src,
@@ -623,7 +632,7 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
         rs[t + nt * i] = r[i];
     __syncthreads();
     constexpr int KK4 = round4(kk);
-    const float *xs = smem, *ws = smem + a.r_tile + 32 * 32;
+    const float *xs = smem, *ws = smem + a.r_tile + kStripRTile;
     float *st = smem + xsize; /* the staging tile, over the coefficient tile */
     constexpr int sp = 2 * TV + 4;
 
@@ -802,12 +811,10 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
         ty = 32;
     for (;;) {
         const int tv = kPerThread * tx;
-        /* The input tile's rows hold the base branch's reads too (up to 2*tv + k - 1 + pb
-         * columns, read four at a time, so rounded up). */
         a.cr = ty + k - 1;
-        a.cp = round4(tv + k - 1 + 3);
+        a.cp = tile_cp(tv, k);
         a.xr = 2 * a.cr;
-        a.xp = round4(2 * (tv + k - 1) + 4);
+        a.xp = tile_xp(tv, k);
         const size_t nw = L->base ? 5 * (size_t)k * k + 1 : 4 * (size_t)k * k;
         const size_t slice = (size_t)a.xr * a.xp + 4 * (size_t)a.cr * a.cp + nw;
         a.slice = (int)round4((int)slice);
@@ -845,14 +852,12 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
     /* Taps in registers on tiles of 32 coefficient columns and a multiple of 4 rows, one plane a
      * block (k = 3, 5; stride 1 at level 0): 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1
      * unchanged (docs/cuda-backend.md). */
-    if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && L->block.x == 8 &&
-        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1) &&
-        a.cp == strip_cp(a.k) && a.xp == strip_xp(a.k)) {
+    if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && kPerThread * L->block.x == 32 &&
+        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
         L->fn = pick_strip_kernel(a.k, L->base);
-        /* R_{i+1}'s tile after the plane's slice, then the weights, each filter 16-byte aligned
-         * (the slice's own weight floats stay unused). */
+        /* The slice's own weight floats stay unused: the weights follow R_{i+1}'s tile. */
         a.r_tile = a.slice;
-        L->smem += (32 * 32 + 5 * round4(a.k * a.k) + 4) * sizeof(float);
+        L->smem += (size_t)strip_extra_floats(a.k) * sizeof(float);
     }
 }
 
