@@ -124,7 +124,7 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         a.wl = s->wl[i];
         a.wb = s->wb;
         a.bb = s->bb;
-        tiles_enqueue_level(ll, a, stream);
+        tiles_enqueue_level(ll, a, L > 1 /* after the down pass */, stream);
     }
     const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");

@@ -47,6 +47,21 @@ constexpr int kStripHaarBatch = 6;
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
  * on the H200). */
 constexpr int kTileGap = 32;
+/* Programmatic dependent launch (sm_90): level_strip_kernel is launched while the kernel before
+ * it (the down pass or a deeper level) runs its last blocks, so that its blocks start as those
+ * retire instead of on a drained GPU. It calls wait_for_previous_kernels() before it reads
+ * anything an earlier kernel of the run wrote: that returns once the kernel before has finished
+ * and its writes are visible (that kernel, in turn, finished after its own predecessor). The
+ * down pass and the deeper levels let the next kernel launch at their start; level 0, the run's
+ * last kernel, does not, so the caller's next kernel starts as it would without us. level_kernel
+ * is launched as before: with the same wait it lost 4.6% on 2/32/300/7/4 (H200, 2026-12-04). */
+__device__ __forceinline__ void wait_for_previous_kernels() {
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+}
+__device__ __forceinline__ void let_next_kernel_launch() {
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+}
+
 /* Row pitches (floats) of a tile of tv coefficient columns: the coefficient tile's, and the
  * input tile's, whose rows also hold the base branch's reads (up to 2*tv + k - 1 + pb columns,
  * read four at a time, so rounded up). plan_tiles sets them; level_strip_kernel (tv = 32) takes
@@ -80,6 +95,7 @@ struct down_args {
  * row the pass issued 0.83 instructions a cycle per scheduler at 62% of DRAM bandwidth. */
 __global__ void __launch_bounds__(256) down_kernel(down_args a) {
     __shared__ float t[kDownRows / 2][33];
+    let_next_kernel_launch();
     const int tiles = a.tiles_x * a.tiles_y;
     const long long plane = blockIdx.x / tiles;
     const int tile = (int)(blockIdx.x - plane * tiles);
@@ -597,6 +613,17 @@ __device__ __forceinline__ void strip4(Load load, const float (&wt)[K * K], floa
     }
 }
 
+/* R_{i+1} at the tile's 32 x 32 positions (zero outside the plane, or everywhere without rn):
+ * thread t of nt takes elements t, t + nt, t + 2nt, t + 3nt. */
+__device__ __forceinline__ void load_r_tile(float (&r)[4], const float *rn, const level_args &a,
+                                            int u0, int v0, int t, int nt) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int e = t + nt * i, u = u0 + (e >> 5), v = v0 + (e & 31);
+        r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
+    }
+}
+
 /* One level on tiles of TU x 32 coefficient positions (TU = blockDim.y, a multiple of 4, at most
  * 32; 8 * TU threads), one plane a block, stride 1 at level 0, K = 3 or 5. Phase 1: warp w filters
  * coefficient rows 4w .. 4w+3 of the tile, lane (band b = lane / 8, strip j = lane % 8: a quarter
@@ -616,17 +643,22 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
     const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
     const int t = threadIdx.y * blockDim.x + threadIdx.x, w = t >> 5, lane = t & 31;
-    /* R_{i+1} of the tile's positions (zero outside the plane), loaded beside the input tile. */
+    /* R_{i+1} of the tile's positions (zero outside the plane), to shared memory with the input
+     * tile. */
     float *rs = smem + a.r_tile;
-    float r[4];
+    float r[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int e = t + nt * i, u = u0 + (e >> 5), v = v0 + (e & 31);
-        r[i] = rn && u < a.hc && v < a.wc ? __ldg(rn + (size_t)u * a.wc + v) : 0.0f;
+    if (!BASE) { /* everything this level reads, the kernels before it wrote */
+        let_next_kernel_launch();
+        wait_for_previous_kernels();
+        load_r_tile(r, rn, a, u0, v0, t, nt);
     }
     tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize,
                        t, nt);
+    if (BASE) { /* level 0 reads x and its weights before R_1 is ready (8/64/255/5/3: -2%) */
+        wait_for_previous_kernels();
+        load_r_tile(r, rn, a, u0, v0, t, nt);
+    }
 #pragma unroll
     for (int i = 0; i < 4; i++)
         rs[t + nt * i] = r[i];
@@ -847,6 +879,7 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
 
 void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_taps) {
     L->fn = pick_level_kernel(L->args.k, L->base);
+    L->strip = false;
     L->direct = !plan_tiles(L, planes_per_item);
     level_args &a = L->args;
     /* Taps in registers on tiles of 32 coefficient columns and a multiple of 4 rows, one plane a
@@ -855,6 +888,7 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
     if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && kPerThread * L->block.x == 32 &&
         L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
         L->fn = pick_strip_kernel(a.k, L->base);
+        L->strip = true;
         /* The slice's own weight floats stay unused: the weights follow R_{i+1}'s tile. */
         a.r_tile = a.slice;
         L->smem += (size_t)strip_extra_floats(a.k) * sizeof(float);
@@ -898,14 +932,35 @@ void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, 
     }
 }
 
-void tiles_enqueue_level(const level_launch &L, const level_args &a, cudaStream_t stream) {
+/* Launches fn on stream; early: with programmatic stream serialisation, so that fn may start
+ * before the kernel before it has finished (it waits in wait_for_previous_kernels()). */
+template <class... Args>
+void launch(void (*fn)(Args...), unsigned blocks, dim3 block, size_t smem, bool early,
+            cudaStream_t stream, Args... args) {
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = early ? 1 : 0;
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(blocks);
+    cfg.blockDim = block;
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    (void)cudaLaunchKernelEx(&cfg, fn, args...); /* errors: cudaGetLastError, as for <<< >>> */
+}
+
+void tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
+                         cudaStream_t stream) {
+    /* Only level_strip_kernel waits for the kernel before it; the run's first kernel waits for
+     * the caller's work as any launch does. */
     if (L.direct) {
         const long long threads = a.planes * a.hc * a.wc;
         level_direct_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(a, L.base);
     } else {
         const long long groups = (a.planes + L.block.z - 1) / L.block.z;
         const long long blocks = groups * a.tiles_u * a.tiles_v;
-        L.fn<<<(unsigned)blocks, L.block, L.smem, stream>>>(a);
+        launch(L.fn, (unsigned)blocks, L.block, L.smem, after_own_kernel && L.strip, stream, a);
     }
 }
 

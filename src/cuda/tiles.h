@@ -34,7 +34,7 @@ typedef void (*level_fn)(level_args);
 
 struct level_launch {
     level_args args; /* everything but the pointers and the plane count */
-    bool base, direct;
+    bool base, direct, strip;
     dim3 block;
     size_t smem;
     level_fn fn;
@@ -56,8 +56,11 @@ void tiles_prepare_level(level_launch *L);
 void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, long long planes,
                         cudaStream_t stream);
 
-/* Enqueues one level with arguments `a` (L.args with the pointers and plane count set). */
-void tiles_enqueue_level(const level_launch &L, const level_args &a, cudaStream_t stream);
+/* Enqueues one level with arguments `a` (L.args with the pointers and plane count set).
+ * after_own_kernel: a kernel of this run comes right before it on the stream (the level may then
+ * start while that kernel's last blocks run). */
+void tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
+                         cudaStream_t stream);
 
 } // namespace wtconv_cuda
 
