@@ -169,7 +169,7 @@ static void pass_filter(level_pass *p, int row, int rows, wtconv_cpu_prefetch *p
         const int j = p->ring_next, slot = j % p->ring_slots;
         const int run = last - j + 1 < p->ring_slots - slot ? last - j + 1 : p->ring_slots - slot;
         layer->kernels->haar(p->src + (size_t)(2 * j) * (size_t)p->w, p->w, run, p->h - 2 * j,
-                             ring_row(p, j), p->layout.row_pitch, p->layout.band_pitch);
+                             ring_row(p, j), p->layout.row_pitch, p->layout.band_pitch, NULL, 0);
         p->ring_next += run;
     }
     {
@@ -243,16 +243,9 @@ void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, floa
                              float *level1) {
     const wtconv_level_plan *lv = &layer->plan->level[0];
     const band_layout l = layout_of(layer, lv->half_width);
-    const size_t wc = (size_t)lv->half_width;
+    /* X_1 = LL / 2 in the same pass. */
     layer->kernels->haar(x, lv->width, lv->half_height, lv->height, bands, l.row_pitch,
-                         l.band_pitch);
-    /* X_1 = LL / 2: the bits haar_ll gives, (a+b+c+d) summed alike, then halved (exactly). */
-    for (size_t j = 0; j < (size_t)lv->half_height; j++) {
-        const float *ll = bands + j * l.row_pitch;
-        float *dst = level1 + j * wc;
-        for (size_t c = 0; c < wc; c++)
-            dst[c] = 0.5f * ll[c];
-    }
+                         l.band_pitch, level1, (size_t)lv->half_width);
 }
 
 void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,

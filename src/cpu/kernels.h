@@ -93,9 +93,12 @@ typedef void (*wtconv_dwconv_subbands_fn)(const float *const *in, const float *c
  * one below an odd height is zero), (width+1)/2 columns (an odd width's last block has zero
  * right-hand taps). The four subbands, LL, H difference, W difference and diagonal, WITHOUT
  * the Haar factor 1/2 (s0 = a+b+c+d etc.; the backend folds it into the filters, exactly):
- * subband s of row j at dst + j*row_pitch + s*band_pitch. */
+ * subband s of row j at dst + j*row_pitch + s*band_pitch. Where ll_half is not NULL, also the LL
+ * subband with the factor, the next level's input, bit for bit what haar_ll gives: row j at
+ * ll_half + j*half_pitch (one pass instead of a second one over the LL rows). */
 typedef void (*wtconv_haar_fn)(const float *src, int width, int rows, int src_rows, float *dst,
-                               size_t row_pitch, size_t band_pitch);
+                               size_t row_pitch, size_t band_pitch, float *ll_half,
+                               size_t half_pitch);
 /* The LL subband only, the next level's input, with the factor, (a+b+c+d)/2: row j at
  * dst + j*row_pitch. */
 typedef void (*wtconv_haar_ll_fn)(const float *src, int width, int rows, int src_rows, float *dst,

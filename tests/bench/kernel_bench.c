@@ -100,7 +100,7 @@ static void run_subbands(const wtconv_cpu_kernels *kn, plane *p, int sub4) {
 static void run_haar(const wtconv_cpu_kernels *kn, plane *p) {
     const int hw = (p->w + 1) / 2, hh = (p->h + 1) / 2;
     const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
-    kn->haar(p->x, p->w, hh, p->h, p->bands, 4 * pitch, pitch);
+    kn->haar(p->x, p->w, hh, p->h, p->bands, 4 * pitch, pitch, NULL, 0);
 }
 
 static void run_inverse(const wtconv_cpu_kernels *kn, plane *p) {

@@ -284,11 +284,13 @@ static void test_dwconv_blocking(const wtconv_cpu_kernels *kn) {
 
 /* Haar kernels against their definitions, on planes of 1..5 rows (so odd heights and a
  * cropped last output row occur) and widths 1..75 (exact here: inputs are multiples of 2^-16
- * below 1, so sums of four and halves are exact in float). Padding between rows and subbands
- * (pitches wider than the rows) must stay untouched. */
+ * below 1, so sums of four and halves are exact in float), haar's optional LL / 2 output
+ * included. Padding between rows and subbands (pitches wider than the rows) must stay
+ * untouched. */
 static void test_haar(const wtconv_cpu_kernels *kn) {
     enum { MAXW = 75, MAXH = 5, HALF = (MAXW + 1) / 2, PITCH = HALF + 5, OUT_PITCH = MAXW + 3 };
     static float src[MAXH * MAXW], coeff[3 * 4 * PITCH], ll[3 * PITCH];
+    static float plain[3 * 4 * PITCH], ll_half[3 * PITCH];
     static float out[2 * 3 * OUT_PITCH];
     const float untouched = -7.0f;
     int bad = 0;
@@ -302,8 +304,12 @@ static void test_haar(const wtconv_cpu_kernels *kn) {
             for (size_t i = 0; i < sizeof coeff / sizeof coeff[0]; i++)
                 coeff[i] = untouched;
             for (size_t i = 0; i < sizeof ll / sizeof ll[0]; i++)
-                ll[i] = untouched;
-            kn->haar(src, width, rows, height, coeff, 4 * PITCH, PITCH);
+                ll[i] = ll_half[i] = untouched;
+            memcpy(plain, coeff, sizeof coeff);
+            /* With LL / 2 (ll_half) and without: the same subbands. */
+            kn->haar(src, width, rows, height, coeff, 4 * PITCH, PITCH, ll_half, PITCH);
+            kn->haar(src, width, rows, height, plain, 4 * PITCH, PITCH, NULL, 0);
+            bad += memcmp(plain, coeff, sizeof coeff) != 0;
             kn->haar_ll(src, width, rows, height, ll, PITCH);
             for (int j = 0; j < rows; j++) {
                 for (int col = 0; col < PITCH; col++) {
@@ -322,6 +328,8 @@ static void test_haar(const wtconv_cpu_kernels *kn) {
                     }
                     bad += inside ? (double)ll[j * PITCH + col] != 0.5 * want[0]
                                   : ll[j * PITCH + col] != untouched;
+                    bad += inside ? (double)ll_half[j * PITCH + col] != 0.5 * want[0]
+                                  : ll_half[j * PITCH + col] != untouched;
                 }
             }
             /* Inverse (no factor 1/2 either): a = s0+s1+s2+s3, b = s0+s1-s2-s3,

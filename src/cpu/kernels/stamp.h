@@ -158,14 +158,16 @@
  * below, always inlined, so that the row body's call is direct and inlined too) around the
  * file's body for one row:
  *   haar_row(r0, r1, width, ll, lh, hl, hh): input rows 2j and 2j+1 (r1 NULL below the
- *     plane) into row j of the four subbands;
+ *     plane) into row j of the four subbands (the loop adds haar's LL / 2 output);
  *   haar_ll_row(r0, r1, width, ll): the same, LL subband only, with its factor 1/2;
  *   haar_inverse_row(ll, lh, hl, hh, half_width, o0, o1, width): row j of the four subbands
  *     into output rows 2j and 2j+1 (o1 NULL past the plane's end). */
 #define WTCONV_STAMP_HAAR(isa)                                                                     \
     static void haar_##isa(const float *src, int width, int rows, int src_rows, float *dst,        \
-                           size_t row_pitch, size_t band_pitch) {                                  \
-        wtconv_cpu_haar_rows(haar_row, src, width, rows, src_rows, dst, row_pitch, band_pitch);    \
+                           size_t row_pitch, size_t band_pitch, float *ll_half,                    \
+                           size_t half_pitch) {                                                    \
+        wtconv_cpu_haar_rows(haar_row, src, width, rows, src_rows, dst, row_pitch, band_pitch,     \
+                             ll_half, half_pitch);                                                 \
     }                                                                                              \
     static void haar_ll_##isa(const float *src, int width, int rows, int src_rows, float *dst,     \
                               size_t row_pitch) {                                                  \
@@ -188,12 +190,18 @@ typedef void (*wtconv_haar_inverse_row_fn)(const float *ll, const float *lh, con
 
 WTCONV_INLINE void wtconv_cpu_haar_rows(wtconv_haar_row_fn row_fn, const float *src, int width,
                                         int rows, int src_rows, float *dst, size_t row_pitch,
-                                        size_t band_pitch) {
+                                        size_t band_pitch, float *ll_half, size_t half_pitch) {
+    const int half = (width + 1) / 2;
     for (int j = 0; j < rows; j++) {
         const float *r0 = src + (size_t)(2 * j) * (size_t)width;
         float *d = dst + (size_t)j * row_pitch;
         row_fn(r0, 2 * j + 1 < src_rows ? r0 + width : NULL, width, d, d + band_pitch,
                d + 2 * band_pitch, d + 3 * band_pitch);
+        if (ll_half) { /* the row just written, still in L1; halving is exact */
+            float *h = ll_half + (size_t)j * half_pitch;
+            for (int c = 0; c < half; c++)
+                h[c] = 0.5f * d[c];
+        }
     }
 }
 

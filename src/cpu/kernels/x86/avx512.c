@@ -85,16 +85,21 @@ WTCONV_INLINE void load_pairs(const float *row, int j, __mmask16 lo_lanes, __mma
  * them, and its last few columns with masks computed per step. */
 #define ALL_LANES ((__mmask16)0xFFFF)
 
-/* 16 blocks of a Haar row from column 2j: store holds the blocks inside the row. */
+/* 16 blocks of a Haar row from column 2j: store holds the blocks inside the row; half, where
+ * not NULL, takes LL with the factor 1/2. */
 WTCONV_INLINE void haar_step(const float *r0, const float *r1, int j, __mmask16 lo, __mmask16 hi,
-                             __mmask16 store, float *ll, float *lh, float *hl, float *hh) {
+                             __mmask16 store, float *ll, float *lh, float *hl, float *hh,
+                             float *half) {
     __m512 a, b, c, d;
     load_pairs(r0, j, lo, hi, &a, &b);
     load_pairs(r1, j, lo, hi, &c, &d);
     {
         const __m512 ab = _mm512_add_ps(a, b), cd = _mm512_add_ps(c, d);
         const __m512 a_b = _mm512_sub_ps(a, b), c_d = _mm512_sub_ps(c, d);
-        _mm512_mask_storeu_ps(ll + j, store, _mm512_add_ps(ab, cd));
+        const __m512 s0 = _mm512_add_ps(ab, cd);
+        _mm512_mask_storeu_ps(ll + j, store, s0);
+        if (half)
+            _mm512_mask_storeu_ps(half + j, store, _mm512_mul_ps(_mm512_set1_ps(0.5f), s0));
         _mm512_mask_storeu_ps(lh + j, store, _mm512_sub_ps(ab, cd));
         _mm512_mask_storeu_ps(hl + j, store, _mm512_add_ps(a_b, c_d));
         _mm512_mask_storeu_ps(hh + j, store, _mm512_sub_ps(a_b, c_d));
@@ -161,19 +166,30 @@ WTCONV_INLINE row_steps steps_of(int width) {
 /* The entry points, written out rather than stamped around row bodies (kernels/stamp.h): the
  * rows of a call share their tail masks, computed here once per call, before the row loop
  * (bodies per row would recompute them, or leave the compiler to hoist them). */
-static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
-                        size_t row_pitch, size_t band_pitch) {
+/* haar_avx512's rows; inlined twice, so that the calls without ll_half have no test of it. */
+WTCONV_INLINE void haar_rows(const float *src, int width, int rows, int src_rows, float *dst,
+                             size_t row_pitch, size_t band_pitch, float *ll_half,
+                             size_t half_pitch) {
     const row_steps t = steps_of(width);
     for (int r = 0; r < rows; r++) {
         const float *r0 = src + (size_t)(2 * r) * (size_t)width;
         const float *r1 = 2 * r + 1 < src_rows ? r0 + width : NULL;
         float *ll = dst + (size_t)r * row_pitch, *lh = ll + band_pitch;
         float *hl = lh + band_pitch, *hh = hl + band_pitch;
+        float *half = ll_half ? ll_half + (size_t)r * half_pitch : NULL;
         for (int j = 0; j < t.j_end; j += LANES)
-            haar_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll, lh, hl, hh);
+            haar_step(r0, r1, j, ALL_LANES, ALL_LANES, ALL_LANES, ll, lh, hl, hh, half);
         if (t.tail)
-            haar_step(r0, r1, t.j_end, t.lo, t.hi, t.half, ll, lh, hl, hh);
+            haar_step(r0, r1, t.j_end, t.lo, t.hi, t.half, ll, lh, hl, hh, half);
     }
+}
+
+static void haar_avx512(const float *src, int width, int rows, int src_rows, float *dst,
+                        size_t row_pitch, size_t band_pitch, float *ll_half, size_t half_pitch) {
+    if (ll_half)
+        haar_rows(src, width, rows, src_rows, dst, row_pitch, band_pitch, ll_half, half_pitch);
+    else
+        haar_rows(src, width, rows, src_rows, dst, row_pitch, band_pitch, NULL, 0);
 }
 
 static void haar_ll_avx512(const float *src, int width, int rows, int src_rows, float *dst,
