@@ -3,9 +3,10 @@
  * host-pointer runs (wtconv_run) and device-pointer runs on a stream (wtconv_run_device) for
  * shapes that reach every kernel path (k = 3, 5, 7 register tiles, other k from shared memory,
  * kernels too large for shared memory, several tiles per plane, several planes per block, odd
- * sizes at every level, deep cascades needing two down passes, strides, batches, no bias), then
- * the error paths of wtconv_run_device. Pass iff max|y - y_ref| <= 1e-5 * max|y_ref| + 1e-6.
- * The golden and random tests also run on this backend (golden_cuda, random_cuda).
+ * sizes at every level, deep cascades needing two down passes, strides, batches, no bias),
+ * device runs enqueued back to back, then the error paths of wtconv_run_device. Pass iff max|y -
+ * y_ref| <= 1e-5 * max|y_ref| + 1e-6. The golden and random tests also run on this backend
+ * (golden_cuda, random_cuda).
  *
  * Without a CUDA device it prints why and exits with 77 (ctest: skipped).
  */
@@ -263,6 +264,83 @@ done:
     return ok;
 }
 
+/* Several device runs of one context enqueued back to back on one stream, each with its own
+ * input and output, synchronised once at the end. Within a run the tiled path's level kernels
+ * start while the kernel before them finishes (programmatic dependent launch) and all runs
+ * share the context's scratch: an output that read a neighbour's or a stale intermediate
+ * differs from its own reference. */
+static void back_to_back(const shape *s, const char *path, cudaStream_t stream) {
+    enum { RUNS = 4 };
+    layer d;
+    ref_layer r;
+    wtconv_options opts;
+    wtconv_ctx *ctx = NULL;
+    char what[256];
+    const int Ho = ref_out_dim(s->H, s->stride), Wo = ref_out_dim(s->W, s->stride);
+    const size_t nin = (size_t)s->N * s->C * s->H * s->W, nout = (size_t)s->N * s->C * Ho * Wo;
+    float *x = xmalloc(RUNS * nin * sizeof(float)), *y = xmalloc(RUNS * nout * sizeof(float));
+    double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(RUNS * nout * sizeof(double));
+    float *dx = NULL, *dy = NULL;
+    int failed = 0;
+    double worst = 0.0, err;
+
+    snprintf(what, sizeof what, "%d runs back to back, N=%d C=%d %dx%d k=%d L=%d (%s)", RUNS, s->N,
+             s->C, s->H, s->W, s->k, s->L, s->why);
+    layer_make(&d, s->C, s->k, s->L, s->bias);
+    memset(&r, 0, sizeof r);
+    r.channels = d.C, r.kernel = d.k, r.levels = d.L, r.has_bias = d.bias;
+    r.base_weight = d.bw, r.base_bias = d.bias ? d.bb : NULL, r.base_scale = d.bs;
+    for (int l = 0; l < d.L; l++)
+        r.wavelet_weight[l] = d.ww[l], r.wavelet_scale[l] = d.ws[l];
+    for (int j = 0; j < RUNS; j++) {
+        for (size_t i = 0; i < nin; i++) {
+            x[j * nin + i] = (float)((double)((int)(rng_next() % 16777217u) - 8388608) / 8388608.0);
+            xd[i] = x[j * nin + i];
+        }
+        if (ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref + j * nout)) {
+            check(0, "the reference for back-to-back runs");
+            goto done;
+        }
+    }
+    wtconv_options_init(&opts);
+    opts.backend = WTCONV_BACKEND_CUDA;
+    opts.batch = s->N;
+    opts.stride = s->stride;
+    if (layer_save(&d, path) || wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) ||
+        cudaMalloc((void **)&dx, RUNS * nin * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)&dy, RUNS * nout * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(dx, x, RUNS * nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
+        cudaMemset(dy, 0xff, RUNS * nout * sizeof(float)) != cudaSuccess) {
+        printf("FAIL setting up %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        goto done;
+    }
+    for (int j = 0; j < RUNS && !failed; j++)
+        failed = wtconv_run_device(ctx, dx + j * nin, dy + j * nout, stream) != WTCONV_OK;
+    if (failed || cudaStreamSynchronize(stream) != cudaSuccess ||
+        cudaMemcpy(y, dy, RUNS * nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        printf("FAIL %s: %s\n", what, wtconv_last_error());
+        g_failed++;
+        goto done;
+    }
+    for (int j = 0; j < RUNS; j++) {
+        failed += !within(y + j * nout, yref + j * nout, nout, &err);
+        worst = err > worst ? err : worst;
+    }
+    printf("%s device %s: max err %.3g\n", failed ? "FAIL" : "ok  ", what, worst);
+    if (failed)
+        g_failed++;
+    else
+        g_passed++;
+done:
+    wtconv_destroy(ctx);
+    cudaFree(dx);
+    cudaFree(dy);
+    remove(path);
+    layer_free(&d);
+    free(x), free(y), free(xd), free(yref);
+}
+
 /* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
 static void error_paths(const char *path) {
     wtconv_options opts;
@@ -340,6 +418,9 @@ int main(void) {
     }
     for (size_t i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
         run_shape(&k_shapes[i], path, stream);
+    back_to_back(&k_shapes[0], path, stream); /* k = 5, three tiled levels */
+    back_to_back(&k_shapes[1], path, stream); /* k = 3, four levels, stride 2 */
+    back_to_back(&k_shapes[8], path, stream); /* nine levels, two down passes */
     layer_make(&d, 2, 5, 2, 1);
     if (layer_save(&d, path) == 0)
         error_paths(path);
