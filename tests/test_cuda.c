@@ -166,27 +166,68 @@ static int within(const float *y, const double *ref, size_t n, double *err_out) 
     return err <= 1e-5 * big + 1e-6;
 }
 
+/* Prints a case's result and counts it. */
+static void tally(int ok, const char *kind, const char *what, double err) {
+    printf("%s %s %s: max err %.3g\n", ok ? "ok  " : "FAIL", kind, what, err);
+    if (ok)
+        g_passed++;
+    else
+        g_failed++;
+}
+
+/* The float64 reference's view of layer d. */
+static void reference_of(const layer *d, ref_layer *r) {
+    memset(r, 0, sizeof *r);
+    r->channels = d->C, r->kernel = d->k, r->levels = d->L, r->has_bias = d->bias;
+    r->base_weight = d->bw, r->base_bias = d->bias ? d->bb : NULL, r->base_scale = d->bs;
+    for (int l = 0; l < d->L; l++)
+        r->wavelet_weight[l] = d->ww[l], r->wavelet_scale[l] = d->ws[l];
+}
+
+/* An input value in [-1, 1], a multiple of 2^-23 (exact in float). */
+static float random_input(void) {
+    return (float)((double)((int)(rng_next() % 16777217u) - 8388608) / 8388608.0);
+}
+
+/* Floats of a shape's input and output tensors. */
+static size_t input_floats(const shape *s) { return (size_t)s->N * s->C * s->H * s->W; }
+static size_t output_floats(const shape *s) {
+    return (size_t)s->N * s->C * ref_out_dim(s->H, s->stride) * ref_out_dim(s->W, s->stride);
+}
+
+/* What a case made besides its host buffers: the context, device buffers, model file, layer. */
+static void release_case(wtconv_ctx *ctx, float *dx, float *dy, const char *path, layer *d) {
+    wtconv_destroy(ctx);
+    cudaFree(dx);
+    cudaFree(dy);
+    remove(path);
+    layer_free(d);
+}
+
+/* Options for a CUDA context of shape s. */
+static void cuda_options(const shape *s, wtconv_options *opts) {
+    wtconv_options_init(opts);
+    opts->backend = WTCONV_BACKEND_CUDA;
+    opts->batch = s->N;
+    opts->stride = s->stride;
+}
+
 static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     layer d;
     ref_layer r;
     wtconv_options opts;
     wtconv_ctx *ctx = NULL;
     char what[256];
-    const int Ho = ref_out_dim(s->H, s->stride), Wo = ref_out_dim(s->W, s->stride);
-    const size_t nin = (size_t)s->N * s->C * s->H * s->W, nout = (size_t)s->N * s->C * Ho * Wo;
+    const size_t nin = input_floats(s), nout = output_floats(s);
     float *x = xmalloc(nin * sizeof(float)), *y = xmalloc(nout * sizeof(float));
     double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(nout * sizeof(double)), err;
     float *dx = NULL, *dy = NULL;
     int ok = 1;
 
     layer_make(&d, s->C, s->k, s->L, s->bias);
-    memset(&r, 0, sizeof r);
-    r.channels = d.C, r.kernel = d.k, r.levels = d.L, r.has_bias = d.bias;
-    r.base_weight = d.bw, r.base_bias = d.bias ? d.bb : NULL, r.base_scale = d.bs;
-    for (int l = 0; l < d.L; l++)
-        r.wavelet_weight[l] = d.ww[l], r.wavelet_scale[l] = d.ws[l];
+    reference_of(&d, &r);
     for (size_t i = 0; i < nin; i++) {
-        x[i] = (float)((double)((int)(rng_next() % 16777217u) - 8388608) / 8388608.0);
+        x[i] = random_input();
         xd[i] = x[i];
     }
     if (layer_save(&d, path) || ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref)) {
@@ -194,10 +235,7 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
         ok = 0;
         goto done;
     }
-    wtconv_options_init(&opts);
-    opts.backend = WTCONV_BACKEND_CUDA;
-    opts.batch = s->N;
-    opts.stride = s->stride;
+    cuda_options(s, &opts);
     snprintf(what, sizeof what, "N=%d C=%d %dx%d k=%d L=%d stride=%d bias=%d (%s)", s->N, s->C,
              s->H, s->W, s->k, s->L, s->stride, s->bias, s->why);
     if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) != WTCONV_OK) {
@@ -216,11 +254,7 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
         goto done;
     }
     ok = within(y, yref, nout, &err);
-    printf("%s host   %s: max err %.3g\n", ok ? "ok  " : "FAIL", what, err);
-    if (ok)
-        g_passed++;
-    else
-        g_failed++;
+    tally(ok, "host  ", what, err);
     /* Device pointers on the stream, output poisoned with NaN (all bits set). */
     if (cudaMalloc((void **)&dx, nin * sizeof(float)) != cudaSuccess ||
         cudaMalloc((void **)&dy, nout * sizeof(float)) != cudaSuccess ||
@@ -248,18 +282,10 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
         goto done;
     }
     ok = within(y, yref, nout, &err);
-    printf("%s device %s: max err %.3g\n", ok ? "ok  " : "FAIL", what, err);
-    if (ok)
-        g_passed++;
-    else
-        g_failed++;
+    tally(ok, "device", what, err);
 
 done:
-    wtconv_destroy(ctx);
-    cudaFree(dx);
-    cudaFree(dy);
-    remove(path);
-    layer_free(&d);
+    release_case(ctx, dx, dy, path, &d);
     free(x), free(y), free(xd), free(yref);
     return ok;
 }
@@ -276,8 +302,7 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
     wtconv_options opts;
     wtconv_ctx *ctx = NULL;
     char what[256];
-    const int Ho = ref_out_dim(s->H, s->stride), Wo = ref_out_dim(s->W, s->stride);
-    const size_t nin = (size_t)s->N * s->C * s->H * s->W, nout = (size_t)s->N * s->C * Ho * Wo;
+    const size_t nin = input_floats(s), nout = output_floats(s);
     float *x = xmalloc(RUNS * nin * sizeof(float)), *y = xmalloc(RUNS * nout * sizeof(float));
     double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(RUNS * nout * sizeof(double));
     float *dx = NULL, *dy = NULL;
@@ -287,14 +312,10 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
     snprintf(what, sizeof what, "%d runs back to back, N=%d C=%d %dx%d k=%d L=%d (%s)", RUNS, s->N,
              s->C, s->H, s->W, s->k, s->L, s->why);
     layer_make(&d, s->C, s->k, s->L, s->bias);
-    memset(&r, 0, sizeof r);
-    r.channels = d.C, r.kernel = d.k, r.levels = d.L, r.has_bias = d.bias;
-    r.base_weight = d.bw, r.base_bias = d.bias ? d.bb : NULL, r.base_scale = d.bs;
-    for (int l = 0; l < d.L; l++)
-        r.wavelet_weight[l] = d.ww[l], r.wavelet_scale[l] = d.ws[l];
+    reference_of(&d, &r);
     for (int j = 0; j < RUNS; j++) {
         for (size_t i = 0; i < nin; i++) {
-            x[j * nin + i] = (float)((double)((int)(rng_next() % 16777217u) - 8388608) / 8388608.0);
+            x[j * nin + i] = random_input();
             xd[i] = x[j * nin + i];
         }
         if (ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref + j * nout)) {
@@ -302,10 +323,7 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
             goto done;
         }
     }
-    wtconv_options_init(&opts);
-    opts.backend = WTCONV_BACKEND_CUDA;
-    opts.batch = s->N;
-    opts.stride = s->stride;
+    cuda_options(s, &opts);
     if (layer_save(&d, path) || wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) ||
         cudaMalloc((void **)&dx, RUNS * nin * sizeof(float)) != cudaSuccess ||
         cudaMalloc((void **)&dy, RUNS * nout * sizeof(float)) != cudaSuccess ||
@@ -327,17 +345,9 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
         failed += !within(y + j * nout, yref + j * nout, nout, &err);
         worst = err > worst ? err : worst;
     }
-    printf("%s device %s: max err %.3g\n", failed ? "FAIL" : "ok  ", what, worst);
-    if (failed)
-        g_failed++;
-    else
-        g_passed++;
+    tally(!failed, "device", what, worst);
 done:
-    wtconv_destroy(ctx);
-    cudaFree(dx);
-    cudaFree(dy);
-    remove(path);
-    layer_free(&d);
+    release_case(ctx, dx, dy, path, &d);
     free(x), free(y), free(xd), free(yref);
 }
 
