@@ -473,35 +473,32 @@ def main():
     geomean = math.exp(sum(math.log(r["ratio"]) for r in results) / len(results))
     geomean_keep = math.exp(sum(math.log(r["keep_ratio"]) for r in results) / len(results))
     big = [r for r in results if r["k"] in (5, 7) and r["h"] >= 56]
-    slow2 = [r for r in results if r["speedup2"] < 1.8]
+
+    def verdict(failing):
+        """'MET', or 'NOT MET (the failing shapes)'."""
+        return "MET" if not failing else "NOT MET (" + ", ".join(r["shape"] for r in failing) + ")"
+
+    def peak_floor(rows, floor, what):
+        """A target of at least `floor` of the one-thread peak on `rows`."""
+        if rows:
+            worst = min(rows, key=lambda r: r["fraction1"])
+            print(f"target: >= {floor:.0%} of the peak {what}: lowest {worst['fraction1']:.0%} "
+                  f"({worst['shape']}) {verdict([r for r in rows if r['fraction1'] < floor])}")
+
     print()
     print("issue 4:")
     print(f"target: geometric mean of the 1-thread ratio to PyTorch >= 8: as installed "
           f"x{geomean:.1f} {'MET' if geomean >= 8 else 'NOT MET'}; keeping memory "
           f"x{geomean_keep:.1f} {'MET' if geomean_keep >= 8 else 'NOT MET'}")
-    if big:
-        worst = min(big, key=lambda r: r["fraction1"])
-        print(f"target: >= 50% of the peak for k = 5, 7 and H >= 56 (1 thread): lowest "
-              f"{worst['fraction1']:.0%} ({worst['shape']}) "
-              f"{'MET' if worst['fraction1'] >= 0.5 else 'NOT MET'}")
+    peak_floor(big, 0.5, "for k = 5, 7 and H >= 56 (1 thread)")
     print(f"target: 2 threads >= 1.8x 1 thread: lowest x{min(r['speedup2'] for r in results):.2f}"
-          f" {'MET' if not slow2 else 'NOT MET (' + ', '.join(r['shape'] for r in slow2) + ')'}")
-    slow2_best = [r for r in results if r["speedup2_best"] < 1.8]
+          f" {verdict([r for r in results if r['speedup2'] < 1.8])}")
     print(f"        the same from each run's fastest batches: lowest "
           f"x{min(r['speedup2_best'] for r in results):.2f} "
-          f"{'MET' if not slow2_best else 'NOT MET (' + ', '.join(r['shape'] for r in slow2_best) + ')'}")
+          f"{verdict([r for r in results if r['speedup2_best'] < 1.8])}")
     print("issue 14 (1 thread):")
-    if big:
-        under = [r for r in big if r["fraction1"] < 0.6]
-        worst = min(big, key=lambda r: r["fraction1"])
-        print(f"target: >= 60% of the peak for k = 5, 7 and H >= 56: lowest "
-              f"{worst['fraction1']:.0%} ({worst['shape']}) "
-              f"{'MET' if not under else 'NOT MET (' + ', '.join(r['shape'] for r in under) + ')'}")
-    under = [r for r in results if r["fraction1"] < 0.45]
-    worst = min(results, key=lambda r: r["fraction1"])
-    print(f"target: >= 45% of the peak on every shape: lowest {worst['fraction1']:.0%} "
-          f"({worst['shape']}) "
-          f"{'MET' if not under else 'NOT MET (' + ', '.join(r['shape'] for r in under) + ')'}")
+    peak_floor(big, 0.6, "for k = 5, 7 and H >= 56")
+    peak_floor(results, 0.45, "on every shape")
 
 
 if __name__ == "__main__":
