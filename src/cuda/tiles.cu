@@ -646,7 +646,7 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     /* R_{i+1} of the tile's positions (zero outside the plane), to shared memory with the input
      * tile. */
     float *rs = smem + a.r_tile;
-    float r[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float r[4];
     const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
     if (!BASE) { /* everything this level reads, the kernels before it wrote */
         let_next_kernel_launch();
