@@ -195,15 +195,6 @@ static size_t output_floats(const shape *s) {
     return (size_t)s->N * s->C * ref_out_dim(s->H, s->stride) * ref_out_dim(s->W, s->stride);
 }
 
-/* What a case made besides its host buffers: the context, device buffers, model file, layer. */
-static void release_case(wtconv_ctx *ctx, float *dx, float *dy, const char *path, layer *d) {
-    wtconv_destroy(ctx);
-    cudaFree(dx);
-    cudaFree(dy);
-    remove(path);
-    layer_free(d);
-}
-
 /* Options for a CUDA context of shape s. */
 static void cuda_options(const shape *s, wtconv_options *opts) {
     wtconv_options_init(opts);
@@ -212,81 +203,111 @@ static void cuda_options(const shape *s, wtconv_options *opts) {
     opts->stride = s->stride;
 }
 
-static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
+/* One test case: a layer of shape s saved at path, `runs` random inputs x (floats, one after
+ * another) with their float64 references yref, host output room y, and what the case holds on
+ * the device (context and buffers, made by the test itself). */
+typedef struct gpu_case {
     layer d;
-    ref_layer r;
-    wtconv_options opts;
-    wtconv_ctx *ctx = NULL;
+    wtconv_ctx *ctx;
+    size_t nin, nout; /* floats of one input and one output */
+    float *x, *y, *dx, *dy;
+    double *yref;
     char what[256];
-    const size_t nin = input_floats(s), nout = output_floats(s);
-    float *x = xmalloc(nin * sizeof(float)), *y = xmalloc(nout * sizeof(float));
-    double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(nout * sizeof(double)), err;
-    float *dx = NULL, *dy = NULL;
-    int ok = 1;
+} gpu_case;
 
-    layer_make(&d, s->C, s->k, s->L, s->bias);
-    reference_of(&d, &r);
-    for (size_t i = 0; i < nin; i++) {
-        x[i] = random_input();
-        xd[i] = x[i];
+/* Makes the layer, the inputs and their references; 0, or -1 (reported) on failure. */
+static int case_open(gpu_case *c, const shape *s, int runs, const char *path) {
+    ref_layer r;
+    memset(c, 0, sizeof *c);
+    c->nin = input_floats(s), c->nout = output_floats(s);
+    c->x = xmalloc(runs * c->nin * sizeof(float));
+    c->y = xmalloc(runs * c->nout * sizeof(float));
+    c->yref = xmalloc(runs * c->nout * sizeof(double));
+    double *xd = xmalloc(c->nin * sizeof(double));
+    int rc = 0;
+    layer_make(&c->d, s->C, s->k, s->L, s->bias);
+    reference_of(&c->d, &r);
+    for (int j = 0; j < runs && rc == 0; j++) {
+        for (size_t i = 0; i < c->nin; i++) {
+            c->x[j * c->nin + i] = random_input();
+            xd[i] = c->x[j * c->nin + i];
+        }
+        rc = ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, c->yref + j * c->nout);
     }
-    if (layer_save(&d, path) || ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref)) {
+    free(xd);
+    if (rc || layer_save(&c->d, path)) {
         check(0, "writing the model / the reference");
-        ok = 0;
-        goto done;
+        return -1;
     }
+    return 0;
+}
+
+static void case_close(gpu_case *c, const char *path) {
+    wtconv_destroy(c->ctx);
+    cudaFree(c->dx);
+    cudaFree(c->dy);
+    remove(path);
+    layer_free(&c->d);
+    free(c->x), free(c->y), free(c->yref);
+}
+
+static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
+    gpu_case c;
+    wtconv_options opts;
+    double err;
+    int ok = 0;
+
+    if (case_open(&c, s, 1, path))
+        goto done;
     cuda_options(s, &opts);
-    snprintf(what, sizeof what, "N=%d C=%d %dx%d k=%d L=%d stride=%d bias=%d (%s)", s->N, s->C,
+    snprintf(c.what, sizeof c.what, "N=%d C=%d %dx%d k=%d L=%d stride=%d bias=%d (%s)", s->N, s->C,
              s->H, s->W, s->k, s->L, s->stride, s->bias, s->why);
-    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) != WTCONV_OK) {
-        printf("FAIL create %s: %s\n", what, wtconv_last_error());
+    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &c.ctx) != WTCONV_OK) {
+        printf("FAIL create %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
-        ok = 0;
         goto done;
     }
     /* Host pointers. */
-    for (size_t i = 0; i < nout; i++)
-        y[i] = NAN;
-    if (wtconv_run(ctx, x, y) != WTCONV_OK) {
-        printf("FAIL run %s: %s\n", what, wtconv_last_error());
+    for (size_t i = 0; i < c.nout; i++)
+        c.y[i] = NAN;
+    if (wtconv_run(c.ctx, c.x, c.y) != WTCONV_OK) {
+        printf("FAIL run %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
-        ok = 0;
         goto done;
     }
-    ok = within(y, yref, nout, &err);
-    tally(ok, "host  ", what, err);
+    ok = within(c.y, c.yref, c.nout, &err);
+    tally(ok, "host  ", c.what, err);
     /* Device pointers on the stream, output poisoned with NaN (all bits set). */
-    if (cudaMalloc((void **)&dx, nin * sizeof(float)) != cudaSuccess ||
-        cudaMalloc((void **)&dy, nout * sizeof(float)) != cudaSuccess ||
-        cudaMemcpy(dx, x, nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
-        cudaMemset(dy, 0xff, nout * sizeof(float)) != cudaSuccess) {
+    if (cudaMalloc((void **)&c.dx, c.nin * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)&c.dy, c.nout * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(c.dx, c.x, c.nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
+        cudaMemset(c.dy, 0xff, c.nout * sizeof(float)) != cudaSuccess) {
         check(0, "cudaMalloc/cudaMemcpy for the device run");
         ok = 0;
         goto done;
     }
-    for (size_t i = 0; i < nout; i++)
-        y[i] = 0.0f;
-    if (wtconv_run_device(ctx, dx, dy, stream) != WTCONV_OK) {
-        printf("FAIL run_device %s: %s\n", what, wtconv_last_error());
+    for (size_t i = 0; i < c.nout; i++)
+        c.y[i] = 0.0f;
+    if (wtconv_run_device(c.ctx, c.dx, c.dy, stream) != WTCONV_OK) {
+        printf("FAIL run_device %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         ok = 0;
         goto done;
     }
     /* A second run, on the legacy default stream, right behind the first: it must wait. */
-    if (wtconv_run_device(ctx, dx, dy, NULL) != WTCONV_OK ||
+    if (wtconv_run_device(c.ctx, c.dx, c.dy, NULL) != WTCONV_OK ||
         cudaStreamSynchronize(stream) != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess ||
-        cudaMemcpy(y, dy, nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
-        printf("FAIL run_device (second run) %s: %s\n", what, wtconv_last_error());
+        cudaMemcpy(c.y, c.dy, c.nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        printf("FAIL run_device (second run) %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         ok = 0;
         goto done;
     }
-    ok = within(y, yref, nout, &err);
-    tally(ok, "device", what, err);
+    ok = within(c.y, c.yref, c.nout, &err);
+    tally(ok, "device", c.what, err);
 
 done:
-    release_case(ctx, dx, dy, path, &d);
-    free(x), free(y), free(xd), free(yref);
+    case_close(&c, path);
     return ok;
 }
 
@@ -297,58 +318,42 @@ done:
  * differs from its own reference. */
 static void back_to_back(const shape *s, const char *path, cudaStream_t stream) {
     enum { RUNS = 4 };
-    layer d;
-    ref_layer r;
+    gpu_case c;
     wtconv_options opts;
-    wtconv_ctx *ctx = NULL;
-    char what[256];
-    const size_t nin = input_floats(s), nout = output_floats(s);
-    float *x = xmalloc(RUNS * nin * sizeof(float)), *y = xmalloc(RUNS * nout * sizeof(float));
-    double *xd = xmalloc(nin * sizeof(double)), *yref = xmalloc(RUNS * nout * sizeof(double));
-    float *dx = NULL, *dy = NULL;
     int failed = 0;
     double worst = 0.0, err;
 
-    snprintf(what, sizeof what, "%d runs back to back, N=%d C=%d %dx%d k=%d L=%d (%s)", RUNS, s->N,
-             s->C, s->H, s->W, s->k, s->L, s->why);
-    layer_make(&d, s->C, s->k, s->L, s->bias);
-    reference_of(&d, &r);
-    for (int j = 0; j < RUNS; j++) {
-        for (size_t i = 0; i < nin; i++) {
-            x[j * nin + i] = random_input();
-            xd[i] = x[j * nin + i];
-        }
-        if (ref_wtconv_forward(&r, s->N, s->H, s->W, s->stride, xd, yref + j * nout)) {
-            check(0, "the reference for back-to-back runs");
-            goto done;
-        }
-    }
+    if (case_open(&c, s, RUNS, path))
+        goto done;
+    snprintf(c.what, sizeof c.what, "%d runs back to back, N=%d C=%d %dx%d k=%d L=%d (%s)", RUNS,
+             s->N, s->C, s->H, s->W, s->k, s->L, s->why);
     cuda_options(s, &opts);
-    if (layer_save(&d, path) || wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) ||
-        cudaMalloc((void **)&dx, RUNS * nin * sizeof(float)) != cudaSuccess ||
-        cudaMalloc((void **)&dy, RUNS * nout * sizeof(float)) != cudaSuccess ||
-        cudaMemcpy(dx, x, RUNS * nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
-        cudaMemset(dy, 0xff, RUNS * nout * sizeof(float)) != cudaSuccess) {
-        printf("FAIL setting up %s: %s\n", what, wtconv_last_error());
+    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &c.ctx) ||
+        cudaMalloc((void **)&c.dx, RUNS * c.nin * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)&c.dy, RUNS * c.nout * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(c.dx, c.x, RUNS * c.nin * sizeof(float), cudaMemcpyHostToDevice) !=
+            cudaSuccess ||
+        cudaMemset(c.dy, 0xff, RUNS * c.nout * sizeof(float)) != cudaSuccess) {
+        printf("FAIL setting up %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         goto done;
     }
     for (int j = 0; j < RUNS && !failed; j++)
-        failed = wtconv_run_device(ctx, dx + j * nin, dy + j * nout, stream) != WTCONV_OK;
+        failed = wtconv_run_device(c.ctx, c.dx + j * c.nin, c.dy + j * c.nout, stream) != WTCONV_OK;
     if (failed || cudaStreamSynchronize(stream) != cudaSuccess ||
-        cudaMemcpy(y, dy, RUNS * nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
-        printf("FAIL %s: %s\n", what, wtconv_last_error());
+        cudaMemcpy(c.y, c.dy, RUNS * c.nout * sizeof(float), cudaMemcpyDeviceToHost) !=
+            cudaSuccess) {
+        printf("FAIL %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         goto done;
     }
     for (int j = 0; j < RUNS; j++) {
-        failed += !within(y + j * nout, yref + j * nout, nout, &err);
+        failed += !within(c.y + j * c.nout, c.yref + j * c.nout, c.nout, &err);
         worst = err > worst ? err : worst;
     }
-    tally(!failed, "device", what, worst);
+    tally(!failed, "device", c.what, worst);
 done:
-    release_case(ctx, dx, dy, path, &d);
-    free(x), free(y), free(xd), free(yref);
+    case_close(&c, path);
 }
 
 /* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
