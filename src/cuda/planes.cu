@@ -355,11 +355,15 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     constexpr bool BP = NP == 1;
     const int nthreads = a.threads;
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
-    const int z = deep ? 0 : threadIdx.x / nthreads, tid = threadIdx.x - z * nthreads;
+    const int z = deep ? 0 : fast_div((int)threadIdx.x, a.per_slice),
+              tid = threadIdx.x - z * nthreads;
     const long long plane = (long long)blockIdx.x * a.per_block + z;
     const bool active = !deep && z < a.per_block && plane < a.planes;
     float *const sm = reinterpret_cast<float *>(smem4) + (active ? z * a.slice : 0);
-    const int c = (int)((a.plane_base + (active ? plane : 0)) % a.channels);
+    /* plane < 2^31: whole planes are taken for at most 2^31 - 1 planes (cuda_create) */
+    const int pc = active ? (int)plane : 0;
+    int c = a.channel0 + (pc - fast_div(pc, a.per_image) * a.channels);
+    c = c < a.channels ? c : c - a.channels;
     const int H = a.h[0], W = a.w[0], L = a.levels;
     const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
 
@@ -579,6 +583,8 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
             a->per_block = per;
         }
     }
+    a->per_slice = make_fast_divisor(a->threads);
+    a->per_image = make_fast_divisor(a->channels);
     out->smem = (size_t)a->per_block * at * sizeof(float);
     out->block = dim3((unsigned)((a->per_block * a->threads + 31) / 32 * 32 + a->deep));
     return true;
@@ -600,7 +606,9 @@ bool planes_prepare(const plane_launch &L) {
 
 void planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream) {
     const long long blocks = (a.planes + a.per_block - 1) / a.per_block;
-    L.fn<<<(unsigned)blocks, L.block, L.smem, stream>>>(a);
+    plane_args b = a;
+    b.channel0 = (int)(a.plane_base % a.channels);
+    L.fn<<<(unsigned)blocks, L.block, L.smem, stream>>>(b);
 }
 
 } // namespace wtconv_cuda

@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include "cuda/device_util.cuh"
+#include "cuda/fast_divisor.cuh"
 #include "plan/plan.h"
 
 namespace wtconv_cuda {
@@ -34,6 +35,10 @@ struct plane_args {
     bool w4;                                      /* the W4 weight layout (plane_band) */
     bool vec_y; /* y's planes and rows 16-byte aligned (set per run) */
     int slice;  /* floats of shared memory per plane (a multiple of 4) */
+    /* Divisions as multiplications (planes_plan): threads a plane, planes an image (channels);
+     * and plane_base's channel (planes_enqueue). */
+    fast_divisor per_slice, per_image;
+    int channel0;
 };
 
 /* The packed weights of a channel, in floats: the base filter at 0, the bias at kb, level l's

@@ -294,6 +294,12 @@ template <int N> __device__ __forceinline__ void load_taps(float (&wt)[N], const
     }
 }
 
+/* The channel of plane `plane` of the launch (0 <= plane < 2^31: a block's plane). */
+__device__ __forceinline__ int plane_channel(const level_args &a, int plane) {
+    const int c = a.channel0 + (plane - fast_div(plane, a.per_image) * a.channels);
+    return c < a.channels ? c : c - a.channels;
+}
+
 /* level_strip_kernel's load: a plane's weights (four bands, then the base filter and the bias at
  * level 0) after R_{i+1}'s tile, then its input tile and the Haar coefficients
  * (load_haar_columns): the input tile's 2*cr x 2*cw part is all that the filters read.
@@ -306,7 +312,7 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
                                           int zt, int nz) {
     constexpr int KK4 = round4(K * K);
-    const int c = (int)((a.plane_base + zplane) % a.channels);
+    const int c = plane_channel(a, (int)zplane);
     float *wsl = slice + a.r_tile + kStripRTile; /* the layout: strip_extra_floats */
     for (int j = zt; j < 4 * kk; j += nz)
         wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
@@ -638,9 +644,10 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     float *const smem = reinterpret_cast<float *>(smem4);
     constexpr int pb = (K - 1) / 2, kk = K * K, TV = 32;
     const int TU = blockDim.y, nt = 8 * TU;
-    const int tile = (int)(blockIdx.x % (unsigned)(a.tiles_u * a.tiles_v));
-    const long long plane = blockIdx.x / (unsigned)(a.tiles_u * a.tiles_v);
-    const int u0 = (tile / a.tiles_v) * TU, v0 = (tile % a.tiles_v) * TV;
+    const int block = (int)blockIdx.x, plane_i = fast_div(block, a.per_plane);
+    const int tile = block - plane_i * (a.tiles_u * a.tiles_v), tile_u = fast_div(tile, a.per_row);
+    const long long plane = plane_i;
+    const int u0 = tile_u * TU, v0 = (tile - tile_u * a.tiles_v) * TV;
     const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
     const int t = threadIdx.y * blockDim.x + threadIdx.x, w = t >> 5, lane = t & 31;
     /* R_{i+1} of the tile's positions (zero outside the plane), to shared memory with the input
@@ -889,6 +896,9 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
         L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
         L->fn = pick_strip_kernel(a.k, L->base);
         L->strip = true;
+        a.per_plane = make_fast_divisor(a.tiles_u * a.tiles_v);
+        a.per_row = make_fast_divisor(a.tiles_v);
+        a.per_image = make_fast_divisor(a.channels);
         /* The slice's own weight floats stay unused: the weights follow R_{i+1}'s tile. */
         a.r_tile = a.slice;
         L->smem += (size_t)strip_extra_floats(a.k) * sizeof(float);
@@ -960,7 +970,9 @@ void tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_
     } else {
         const long long groups = (a.planes + L.block.z - 1) / L.block.z;
         const long long blocks = groups * a.tiles_u * a.tiles_v;
-        launch(L.fn, (unsigned)blocks, L.block, L.smem, after_own_kernel && L.strip, stream, a);
+        level_args b = a;
+        b.channel0 = (int)(a.plane_base % a.channels);
+        launch(L.fn, (unsigned)blocks, L.block, L.smem, after_own_kernel && L.strip, stream, b);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <cuda_runtime.h>
 
+#include "cuda/fast_divisor.cuh"
 #include "plan/plan.h"
 
 namespace wtconv_cuda {
@@ -28,6 +29,10 @@ struct level_args {
     int slice;  /* floats per plane slice: xr*xp + 4*cr*cp + weights */
     int r_tile; /* level_strip_kernel: where R_{i+1}'s tile (32 x 32 floats) lies, then the
                  * weights (each filter round4(k*k) floats, 16-byte aligned) */
+    /* level_strip_kernel's block and channel arithmetic: tiles_u * tiles_v, tiles_v and
+     * channels as divisors (tiles_plan_level), plane_base's channel (tiles_enqueue_level). */
+    fast_divisor per_plane, per_row, per_image;
+    int channel0;
 };
 
 typedef void (*level_fn)(level_args);
