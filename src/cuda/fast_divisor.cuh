@@ -32,6 +32,14 @@ __host__ __device__ __forceinline__ int fast_div(int n, const fast_divisor &f) {
     return (int)(((unsigned long long)(unsigned)n * f.m) >> f.shift);
 }
 
+/* The channel of plane `plane` (0 <= plane < 2^31) of a launch with arguments `a` (level_args or
+ * plane_args): (a.channel0 + plane) mod a.channels, a.channel0 being the channel of the launch's
+ * first plane and a.per_image dividing by a.channels. */
+template <class Args> __device__ __forceinline__ int channel_of_plane(const Args &a, int plane) {
+    const int c = a.channel0 + (plane - fast_div(plane, a.per_image) * a.channels);
+    return c < a.channels ? c : c - a.channels;
+}
+
 } // namespace wtconv_cuda
 
 #endif

@@ -361,9 +361,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     const bool active = !deep && z < a.per_block && plane < a.planes;
     float *const sm = reinterpret_cast<float *>(smem4) + (active ? z * a.slice : 0);
     /* plane < 2^31: whole planes are taken for at most 2^31 - 1 planes (cuda_create) */
-    const int pc = active ? (int)plane : 0;
-    int c = a.channel0 + (pc - fast_div(pc, a.per_image) * a.channels);
-    c = c < a.channels ? c : c - a.channels;
+    const int c = channel_of_plane(a, active ? (int)plane : 0);
     const int H = a.h[0], W = a.w[0], L = a.levels;
     const float *x = a.x + (size_t)plane * (size_t)H * (size_t)W;
 

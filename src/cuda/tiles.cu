@@ -294,12 +294,6 @@ template <int N> __device__ __forceinline__ void load_taps(float (&wt)[N], const
     }
 }
 
-/* The channel of plane `plane` of the launch (0 <= plane < 2^31: a block's plane). */
-__device__ __forceinline__ int plane_channel(const level_args &a, int plane) {
-    const int c = a.channel0 + (plane - fast_div(plane, a.per_image) * a.channels);
-    return c < a.channels ? c : c - a.channels;
-}
-
 /* level_strip_kernel's load: a plane's weights (four bands, then the base filter and the bias at
  * level 0) after R_{i+1}'s tile, then its input tile and the Haar coefficients
  * (load_haar_columns): the input tile's 2*cr x 2*cw part is all that the filters read.
@@ -312,7 +306,7 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
                                           int gy0, int gx0, int cw, int kk, int xsize, int csize,
                                           int zt, int nz) {
     constexpr int KK4 = round4(K * K);
-    const int c = plane_channel(a, (int)zplane);
+    const int c = channel_of_plane(a, (int)zplane);
     float *wsl = slice + a.r_tile + kStripRTile; /* the layout: strip_extra_floats */
     for (int j = zt; j < 4 * kk; j += nz)
         wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
