@@ -41,25 +41,47 @@ static int ring_capacity(int kernel, int half_height) {
     return window < half_height ? window : half_height;
 }
 
-size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow) {
+/* A walk over a worker's scratch that sizes it (base NULL: nothing is written) and carves it
+ * (base set), so that the two cannot disagree. Each part is a whole number of lines. */
+typedef struct scratch_walk {
+    float *base;
+    size_t floats;
+    int *overflow;
+} scratch_walk;
+
+/* The next part, `floats` floats rounded up to whole lines: its address, or NULL while
+ * sizing. */
+static float *take(scratch_walk *w, size_t floats) {
+    float *part = w->base ? w->base + w->floats : NULL;
+    if (floats > SIZE_MAX - 15)
+        *w->overflow = 1;
+    else
+        w->floats = wtconv_add_size(w->floats, lines(floats), w->overflow);
+    return part;
+}
+
+/* The parts of a worker's scratch, in order, into *s. */
+static void walk_scratch(scratch_walk *w, const wtconv_plan *plan, wtconv_cpu_scratch *s) {
     const wtconv_level_plan *top = &plan->level[0]; /* every deeper level is smaller */
-    const size_t pitch = lines((size_t)top->half_width);
-    size_t total = 0;
-    total = wtconv_add_size(total,
-                            wtconv_mul_size((size_t)ring_capacity(plan->kernel, top->half_height),
-                                            wtconv_mul_size(4, pitch, overflow), overflow),
-                            overflow);
-    total = wtconv_add_size(total, wtconv_mul_size(4 * MAX_ROWS, pitch, overflow), overflow);
-    total = wtconv_add_size(
-        total, wtconv_mul_size(2 * MAX_ROWS, lines((size_t)plan->width), overflow), overflow);
-    if (plan->stride > 1)
-        total = wtconv_add_size(total, lines((size_t)plan->width), overflow);
-    for (int i = 2; i < plan->levels; i++)
-        total = wtconv_add_size(total,
-                                lines(wtconv_mul_size((size_t)plan->level[i].height,
-                                                      (size_t)plan->level[i].width, overflow)),
-                                overflow);
-    return total;
+    const size_t pitch = lines((size_t)top->half_width), row = lines((size_t)plan->width);
+    const size_t ring_rows = (size_t)ring_capacity(plan->kernel, top->half_height);
+    s->ring =
+        take(w, wtconv_mul_size(ring_rows, wtconv_mul_size(4, pitch, w->overflow), w->overflow));
+    s->filtered = take(w, wtconv_mul_size(4 * MAX_ROWS, pitch, w->overflow));
+    s->wavelet_rows = take(w, wtconv_mul_size(2 * MAX_ROWS, row, w->overflow));
+    s->strided_row = plan->stride > 1 ? take(w, row) : NULL;
+    for (int i = 0; i < WTCONV_MAX_LEVELS; i++)
+        s->deep[i] = i >= 2 && i < plan->levels
+                         ? take(w, wtconv_mul_size((size_t)plan->level[i].height,
+                                                   (size_t)plan->level[i].width, w->overflow))
+                         : NULL;
+}
+
+size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow) {
+    wtconv_cpu_scratch unused;
+    scratch_walk w = {NULL, 0, overflow};
+    walk_scratch(&w, plan, &unused);
+    return *overflow ? 0 : w.floats;
 }
 
 size_t wtconv_cpu_scratch_pointers(const wtconv_plan *plan) {
@@ -68,26 +90,9 @@ size_t wtconv_cpu_scratch_pointers(const wtconv_plan *plan) {
 
 void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, float *floats,
                              const float **pointers) {
-    const wtconv_level_plan *top = &plan->level[0];
-    const size_t pitch = lines((size_t)top->half_width);
-    float *p = floats;
-    s->ring = p;
-    p += (size_t)ring_capacity(plan->kernel, top->half_height) * 4 * pitch;
-    s->filtered = p;
-    p += 4 * MAX_ROWS * pitch;
-    s->wavelet_rows = p;
-    p += 2 * MAX_ROWS * lines((size_t)plan->width);
-    s->strided_row = NULL;
-    if (plan->stride > 1) {
-        s->strided_row = p;
-        p += lines((size_t)plan->width);
-    }
-    for (int i = 0; i < WTCONV_MAX_LEVELS; i++)
-        s->deep[i] = NULL;
-    for (int i = 2; i < plan->levels; i++) {
-        s->deep[i] = p;
-        p += lines((size_t)plan->level[i].height * (size_t)plan->level[i].width);
-    }
+    int overflow = 0; /* sized by wtconv_cpu_scratch_floats, which found none */
+    scratch_walk w = {floats, 0, &overflow};
+    walk_scratch(&w, plan, s);
     s->in_rows = pointers;
 }
 
