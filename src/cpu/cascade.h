@@ -43,12 +43,13 @@ static inline size_t wtconv_cpu_wavelet_at(int by_tap, size_t kk, size_t c, size
 
 /* One worker's scratch memory. */
 typedef struct wtconv_cpu_scratch {
-    float *ring;                    /* Haar rows of the level being filtered */
-    float *filtered;                /* a block's filtered subband rows */
-    float *wavelet_rows;            /* level 0's reconstruction of a block's rows */
-    float *strided_row;             /* a base-branch row before subsampling */
-    float *deep[WTCONV_MAX_LEVELS]; /* X_2 .. X_{L-1} */
-    const float **in_rows;          /* WTCONV_CPU_MAX_ROWS + k - 1 row pointers */
+    float *ring;                         /* Haar rows of the level being filtered */
+    float *filtered;                     /* a block's filtered subband rows */
+    float *wavelet_rows;                 /* level 0's reconstruction of a block's rows */
+    float *strided_row;                  /* a base-branch row before subsampling */
+    float *deep[WTCONV_MAX_LEVELS];      /* X_2 .. X_{L-1} */
+    float *haar_rows[WTCONV_MAX_LEVELS]; /* all of X_i's Haar rows, or NULL (cascade.c) */
+    const float **in_rows;               /* WTCONV_CPU_MAX_ROWS + k - 1 row pointers */
     const float *init_rows[WTCONV_CPU_MAX_ROWS];
     float *out_rows[WTCONV_CPU_MAX_ROWS];
 } wtconv_cpu_scratch;
