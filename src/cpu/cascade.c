@@ -73,13 +73,6 @@ static size_t stored_rows_floats(const wtconv_level_plan *lv, int *overflow) {
     return wtconv_mul_size((size_t)lv->half_height, 4 * lines((size_t)lv->half_width), overflow);
 }
 
-/* Whether level i (1 <= i <= L-2) stores its Haar rows whole. */
-static int stores_rows(const wtconv_plan *plan, int i) {
-    int overflow = 0;
-    const size_t floats = stored_rows_floats(&plan->level[i], &overflow);
-    return i >= 1 && i + 1 < plan->levels && !overflow && floats <= STORED_ROWS_MAX_FLOATS;
-}
-
 /* The parts of a worker's scratch, in order, into *s. */
 static void walk_scratch(scratch_walk *w, const wtconv_plan *plan, wtconv_cpu_scratch *s) {
     const wtconv_level_plan *top = &plan->level[0]; /* every deeper level is smaller */
@@ -95,9 +88,14 @@ static void walk_scratch(scratch_walk *w, const wtconv_plan *plan, wtconv_cpu_sc
                          ? take(w, wtconv_mul_size((size_t)plan->level[i].height,
                                                    (size_t)plan->level[i].width, w->overflow))
                          : NULL;
-    for (int i = 0; i < WTCONV_MAX_LEVELS; i++)
+    for (int i = 0; i < WTCONV_MAX_LEVELS; i++) {
+        /* levels 1 .. L-2, where their rows are small enough to store (else a ring) */
+        int too_big = 0;
+        const size_t floats =
+            i >= 1 && i + 1 < plan->levels ? stored_rows_floats(&plan->level[i], &too_big) : 0;
         s->haar_rows[i] =
-            stores_rows(plan, i) ? take(w, stored_rows_floats(&plan->level[i], w->overflow)) : NULL;
+            floats && !too_big && floats <= STORED_ROWS_MAX_FLOATS ? take(w, floats) : NULL;
+    }
 }
 
 size_t wtconv_cpu_scratch_floats(const wtconv_plan *plan, int *overflow) {
@@ -267,13 +265,18 @@ void wtconv_cpu_level1_input(const wtconv_cpu_layer *layer, const float *x, floa
     ll_rows(layer->kernels, x, &layer->plan->level[0], level1, first, end);
 }
 
+/* All of level lv's Haar rows of its input src into rows (the band layout), and the next
+ * level's input X_{i+1} = LL / 2 into next (or NULL) in the same pass. */
+static void whole_haar_rows(const wtconv_cpu_layer *layer, const float *src,
+                            const wtconv_level_plan *lv, float *rows, float *next) {
+    const band_layout l = layout_of(layer, lv->half_width);
+    layer->kernels->haar(src, lv->width, lv->half_height, lv->height, rows, l.row_pitch,
+                         l.band_pitch, next, (size_t)lv->half_width);
+}
+
 void wtconv_cpu_level1_bands(const wtconv_cpu_layer *layer, const float *x, float *bands,
                              float *level1) {
-    const wtconv_level_plan *lv = &layer->plan->level[0];
-    const band_layout l = layout_of(layer, lv->half_width);
-    /* X_1 = LL / 2 in the same pass. */
-    layer->kernels->haar(x, lv->width, lv->half_height, lv->height, bands, l.row_pitch,
-                         l.band_pitch, level1, (size_t)lv->half_width);
+    whole_haar_rows(layer, x, &layer->plan->level[0], bands, level1);
 }
 
 void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scratch *s, int channel,
@@ -288,14 +291,10 @@ void wtconv_cpu_plane_deep_levels(const wtconv_cpu_layer *layer, wtconv_cpu_scra
 
     for (int i = 1; i + 1 < levels; i++) {
         const wtconv_level_plan *lv = &plan->level[i];
-        if (s->haar_rows[i]) {
-            const band_layout l = layout_of(layer, lv->half_width);
-            layer->kernels->haar(level_input[i], lv->width, lv->half_height, lv->height,
-                                 s->haar_rows[i], l.row_pitch, l.band_pitch, level_input[i + 1],
-                                 (size_t)lv->half_width);
-        } else {
+        if (s->haar_rows[i])
+            whole_haar_rows(layer, level_input[i], lv, s->haar_rows[i], level_input[i + 1]);
+        else
             ll_rows(layer->kernels, level_input[i], lv, level_input[i + 1], 0, lv->half_height);
-        }
     }
 
     /* Level i's output rows 2j, 2j+1 replace input rows whose Haar row j is already in the
