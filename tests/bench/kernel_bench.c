@@ -28,38 +28,39 @@ typedef struct plane {
     float *out[WTCONV_CPU_MAX_ROWS];
 } plane;
 
+/* The base branch's block of output rows [row, row + rows): its input rows of x in p->in, its
+ * output rows of y in p->out. */
+static void base_window(plane *p, int row, int rows) {
+    const int before = (p->k - 1) / 2;
+    for (int r = 0; r < rows + p->k - 1; r++) {
+        const int j = row - before + r;
+        p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
+    }
+    for (int o = 0; o < rows; o++)
+        p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+}
+
 /* The whole plane, in blocks of 8 rows (as the base branch runs). */
 static void run_dwconv(const wtconv_cpu_kernels *kn, plane *p, int with_init) {
-    const int before = (p->k - 1) / 2;
     wtconv_dwconv_fn f = wtconv_cpu_dwconv_for(kn, p->k);
     for (int row = 0; row < p->h; row += WTCONV_CPU_MAX_ROWS) {
         const int rows = p->h - row < WTCONV_CPU_MAX_ROWS ? p->h - row : WTCONV_CPU_MAX_ROWS;
-        for (int r = 0; r < rows + p->k - 1; r++) {
-            const int j = row - before + r;
-            p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
-        }
-        for (int o = 0; o < rows; o++) {
-            p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+        base_window(p, row, rows);
+        for (int o = 0; o < rows; o++)
             p->init_rows[o] = p->init + (size_t)(row + o) * (size_t)p->w;
-        }
         f(p->in, with_init ? p->init_rows : NULL, 0.5f, p->weights, p->k, p->w, p->out, rows, NULL);
     }
 }
 
 static void run_bands(const wtconv_cpu_kernels *kn, plane *p) {
-    const int before = (p->k - 1) / 2, hw = (p->w + 1) / 2;
+    const int hw = (p->w + 1) / 2;
     const size_t pitch = ((size_t)hw + 15) & ~(size_t)15;
     wtconv_dwconv_bands_fn f = wtconv_cpu_dwconv_bands_for(kn, p->k);
     if (!f)
         return;
     for (int row = 0; row < p->h; row += WTCONV_CPU_MAX_ROWS) {
         const int rows = p->h - row < WTCONV_CPU_MAX_ROWS ? p->h - row : WTCONV_CPU_MAX_ROWS;
-        for (int r = 0; r < rows + p->k - 1; r++) {
-            const int j = row - before + r;
-            p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
-        }
-        for (int o = 0; o < rows; o++)
-            p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+        base_window(p, row, rows);
         f(p->in, p->bands + (size_t)(row / 2) * pitch, pitch, WTCONV_CPU_MAX_ROWS * pitch, 0.5f,
           p->weights, p->k, p->w, p->out, rows, NULL);
     }
@@ -122,7 +123,7 @@ static void run_subbands(const wtconv_cpu_kernels *kn, plane *p, int layout) {
  * cpu/cascade.c lays them out) into a block's buffer, then the base branch's output rows with
  * their initial values made from it. */
 static void run_layer_order(const wtconv_cpu_kernels *kn, plane *p) {
-    const int before = (p->k - 1) / 2, hh = (p->h + 1) / 2;
+    const int hh = (p->h + 1) / 2;
     const int layout = (p->w + 1) / 2 < 8 ? SUB_SIDE : SUB_APART;
     const size_t row_pitch = row_pitch_of(p, layout), band_pitch = band_pitch_of(p, layout);
     wtconv_dwconv_bands_fn f = wtconv_cpu_dwconv_bands_for(kn, p->k);
@@ -134,12 +135,7 @@ static void run_layer_order(const wtconv_cpu_kernels *kn, plane *p) {
         subbands_block(kn, p, layout, block, rows, p->filtered);
         for (int row = 2 * block; row < end; row += WTCONV_CPU_MAX_ROWS) {
             const int out_rows = end - row < WTCONV_CPU_MAX_ROWS ? end - row : WTCONV_CPU_MAX_ROWS;
-            for (int r = 0; r < out_rows + p->k - 1; r++) {
-                const int j = row - before + r;
-                p->in[r] = j >= 0 && j < p->h ? p->x + (size_t)j * (size_t)p->w : NULL;
-            }
-            for (int o = 0; o < out_rows; o++)
-                p->out[o] = p->y + (size_t)(row + o) * (size_t)p->w;
+            base_window(p, row, out_rows);
             f(p->in, p->filtered + (size_t)((row - 2 * block) / 2) * row_pitch, row_pitch,
               band_pitch, 0.5f, p->weights, p->k, p->w, p->out, out_rows, NULL);
         }
