@@ -535,8 +535,7 @@ void wtconv_st_close(st_file *st) {
 }
 
 const st_tensor *wtconv_st_find(const st_file *st, const char *name) {
-    st_tensor key;
-    key.name = name;
+    const st_tensor key = {.name = name}; /* bsearch's key: only the name is compared */
     if (st->tensor_count == 0)
         return NULL;
     return bsearch(&key, st->tensors, st->tensor_count, sizeof key, compare_by_name);
