@@ -14,8 +14,10 @@ each forward pass returns its large temporaries to the system and pages them in 
 spends a varying, often large share of its time in page faults; the second column is the
 faster, steadier PyTorch (what a deployment with a caching allocator gets).
 
-Each shape's measurements are taken --repeat times in turn and the medians reported, or with
---best the fastest (a machine shared with other work slows either side at random moments).
+Each shape is measured --repeat times, in rounds over all the shapes (so that a slow spell of
+the host, which can last half a minute, falls on one measurement of several shapes rather
+than on every measurement of one), and the medians are reported, or with --best the fastest
+(a machine shared with other work slows either side at random moments).
 The C benchmark times 1 and 2 threads in alternating batches, so the two in one run see the
 same spell of the machine; the 2-thread speedup is the median over the runs of each run's
 ratio (of its batches' medians, and of its fastest batches), with or without --best. (The
@@ -406,19 +408,25 @@ def main():
           f"PyTorch {plain.version}, load average before: {load_average()}; "
           f"{'fastest' if args.best else 'median'} of {args.repeat} measurements per shape")
     results = []
+    runs = {shape: {"ones": [], "twos": [], "torches": [], "keeps": [], "peaks": [],
+                    "ratios": [], "best_ratios": []} for shape in shapes}
+    for _ in range(args.repeat):
+        for shape in shapes:
+            m = runs[shape]
+            rows, peak = run_c_bench(args.bench, shape, [1, 2], args.time, args.batches)
+            m["ones"].append(float(rows[1]["ms_median"]))
+            m["twos"].append(float(rows[2]["ms_median"]))
+            m["ratios"].append(m["ones"][-1] / m["twos"][-1])
+            m["best_ratios"].append(float(rows[1]["ms_best"]) / float(rows[2]["ms_best"]))
+            m["peaks"].append(peak)
+            m["torches"].append(plain.time(shape, args.time, args.batches))
+            m["keeps"].append(keeping.time(shape, args.time, args.batches))
     for shape in shapes:
         c, h, w, k, levels = parse_shape(shape)
         flops = layer_flops(c, h, w, k, levels)
-        ones, twos, torches, keeps, peaks, ratios, best_ratios = [], [], [], [], [], [], []
-        for _ in range(args.repeat):
-            rows, peak = run_c_bench(args.bench, shape, [1, 2], args.time, args.batches)
-            ones.append(float(rows[1]["ms_median"]))
-            twos.append(float(rows[2]["ms_median"]))
-            ratios.append(ones[-1] / twos[-1])
-            best_ratios.append(float(rows[1]["ms_best"]) / float(rows[2]["ms_best"]))
-            peaks.append(peak)
-            torches.append(plain.time(shape, args.time, args.batches))
-            keeps.append(keeping.time(shape, args.time, args.batches))
+        m = runs[shape]
+        ones, twos, torches, keeps = m["ones"], m["twos"], m["torches"], m["keeps"]
+        peaks, ratios, best_ratios = m["peaks"], m["ratios"], m["best_ratios"]
         pick = min if args.best else statistics.median
         one, two, torch_ms, keep_ms = pick(ones), pick(twos), pick(torches), pick(keeps)
         peak = max(peaks) if args.best else statistics.median(peaks)
