@@ -118,9 +118,7 @@ void wtconv_cpu_scratch_init(wtconv_cpu_scratch *s, const wtconv_plan *plan, flo
 }
 
 size_t wtconv_cpu_bands_floats(const wtconv_plan *plan, int *overflow) {
-    const wtconv_level_plan *top = &plan->level[0];
-    return wtconv_mul_size((size_t)top->half_height,
-                           wtconv_mul_size(4, lines((size_t)top->half_width), overflow), overflow);
+    return stored_rows_floats(&plan->level[0], overflow);
 }
 
 size_t wtconv_cpu_level1_floats(const wtconv_plan *plan) {
