@@ -54,8 +54,10 @@ template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a
  * level input's pixel (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one
  * band's 25-49 weights live at a time). */
 /* acc[m] = the K x K filter w (taps by wtap) over the window whose top-left is at[m]: NP
- * outputs side by side in a row of a shared-memory plane whose rows are pitch apart. */
-template <int K, int NP, bool W4>
+ * outputs side by side in a row of a shared-memory plane whose rows are pitch apart. V4: the
+ * window's rows read as float4s (at and pitch 16-byte aligned: level 0 of k = 5 planes with B4,
+ * see planes_plan). */
+template <int K, int NP, bool W4, bool V4 = false>
 __device__ __forceinline__ void filter_window(const float *at, int pitch, const float *w,
                                               float (&acc)[NP]) {
 #pragma unroll
@@ -63,7 +65,10 @@ __device__ __forceinline__ void filter_window(const float *at, int pitch, const 
         acc[m] = 0.0f;
 #pragma unroll
     for (int i = 0; i < K; i++) {
-        const float *row = at + i * pitch;
+        float loaded[round4(NP + K - 1)];
+        if constexpr (V4)
+            load_row<round4(NP + K - 1)>(loaded, at + i * pitch);
+        const float *row = V4 ? loaded : at + i * pitch;
 #pragma unroll
         for (int j = 0; j < K; j++) {
             const float wt = wtap<W4>(w, i * K + j);
@@ -74,7 +79,7 @@ __device__ __forceinline__ void filter_window(const float *at, int pitch, const 
     }
 }
 
-template <int K, int NP, bool W4>
+template <int K, int NP, bool W4, bool V4 = false>
 __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *sm, const float *ws,
                                               int l, int u, int v0, float (&p)[2][2 * NP]) {
     constexpr int kb = plane_bias(K, W4);
@@ -87,7 +92,7 @@ __device__ __forceinline__ void plane_wavelet(const plane_args &a, const float *
 #pragma unroll 1
     for (int s = 0; s < 4; s++) {
         float acc[NP];
-        filter_window<K, NP, W4>(cf + s * bs + u * cp + v0, cp, wl + s * kb, acc);
+        filter_window<K, NP, W4, V4>(cf + s * bs + u * cp + v0, cp, wl + s * kb, acc);
         /* Signs of band s in the four pixels: s1 flips the lower row, s2 the right column, s3
          * both. */
         const float right = (s & 2) ? -1.0f : 1.0f, lower = (s & 1) ? -1.0f : 1.0f;
@@ -173,7 +178,7 @@ template <int K, int NP, bool W4, bool B4>
 __device__ __forceinline__ void plane_top_part(const plane_args &a, const float *sm,
                                                const float *ws, int u, int v0,
                                                float (&p)[2][2 * NP]) {
-    plane_wavelet<K, NP, W4>(a, sm, ws, 0, u, v0, p);
+    plane_wavelet<K, NP, W4, B4 && K == 5>(a, sm, ws, 0, u, v0, p);
 #pragma unroll
     for (int q = 0; q < 2 * NP; q++) {
         p[0][q] *= 0.5f;
@@ -537,6 +542,14 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
         a->hc[i] = p.level[i].half_height;
         a->wc[i] = p.level[i].half_width;
         a->cp[i] = (a->wc[i] + k - 1 + NP) | 1; /* odd: rows of a warp start on other banks */
+        /* Level 0 of k = 5 with B4: the band filters read float4 rows (filter_window's V4), so the
+         * pitch is a multiple of 4, and 4 mod 8 as the input's. 64/96/56/5/5 0.2328 -> 0.2252 ms,
+         * 64/96/56/5/1 0.1486 -> 0.1433 (H200, 2026-12-05); k = 3 was 1.3% slower, and k = 7's
+         * planes then outgrew kPlaneSmemMax. */
+        if (i == 0 && k == 5 && NP == 4 && !split && !w4) {
+            const int pitch = round4(a->wc[i] + k - 1 + NP);
+            a->cp[i] = pitch % 8 ? pitch : pitch + 4;
+        }
         a->band[i] = (a->hc[i] + k - 1) * a->cp[i];
         a->coef[i] = (int)at;
         at += 4 * (size_t)a->band[i];
