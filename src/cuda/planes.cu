@@ -43,6 +43,14 @@ __device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int p
 /* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
 constexpr bool kVecStore = true;
 
+/* Which shared-memory rows the plain NP = 4 kernel (no deep warp, scalar weights) reads as
+ * float4s: the input's in the base branch (B4), and on k = 5 also level 0's in the band filters
+ * (V4). The kernel and planes_plan, which makes those pitches multiples of 4, both ask here. */
+__host__ __device__ constexpr bool plane_b4(int np, bool split, bool w4) {
+    return np == 4 && !split && !w4;
+}
+__host__ __device__ constexpr bool plane_v4(int k, bool b4) { return b4 && k == 5; }
+
 /* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
  * more, 1 on narrower ones (more threads at work). */
 template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a, int l) {
@@ -55,8 +63,7 @@ template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a
  * band's 25-49 weights live at a time). */
 /* acc[m] = the K x K filter w (taps by wtap) over the window whose top-left is at[m]: NP
  * outputs side by side in a row of a shared-memory plane whose rows are pitch apart. V4: the
- * window's rows read as float4s (at and pitch 16-byte aligned: level 0 of k = 5 planes with B4,
- * see planes_plan). */
+ * window's rows read as float4s (at and pitch 16-byte aligned: plane_v4, planes_plan). */
 template <int K, int NP, bool W4, bool V4 = false>
 __device__ __forceinline__ void filter_window(const float *at, int pitch, const float *w,
                                               float (&acc)[NP]) {
@@ -178,7 +185,7 @@ template <int K, int NP, bool W4, bool B4>
 __device__ __forceinline__ void plane_top_part(const plane_args &a, const float *sm,
                                                const float *ws, int u, int v0,
                                                float (&p)[2][2 * NP]) {
-    plane_wavelet<K, NP, W4, B4 && K == 5>(a, sm, ws, 0, u, v0, p);
+    plane_wavelet<K, NP, W4, plane_v4(K, B4)>(a, sm, ws, 0, u, v0, p);
 #pragma unroll
     for (int q = 0; q < 2 * NP; q++) {
         p[0][q] *= 0.5f;
@@ -356,7 +363,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     /* Measured (docs/cuda-backend.md): the base branch's rows as float4s made 56x56 planes
      * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
-    constexpr bool B4 = NP == 4 && !SPLIT && !W4;
+    constexpr bool B4 = plane_b4(NP, SPLIT, W4);
     constexpr bool BP = NP == 1;
     const int nthreads = a.threads;
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
@@ -532,8 +539,9 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     a->out_w = p.out_width;
     size_t at = 0;
     a->xr = p.height + k;
-    a->xp = (p.width + k - 1 + 2 * NP) | 1;                      /* odd, as cp below */
-    if (NP == 4 && !split && !w4)                                /* plane_base reads float4s (B4) */
+    a->xp = (p.width + k - 1 + 2 * NP) | 1; /* odd, as cp below */
+    const bool b4 = plane_b4(NP, split, w4);
+    if (b4)                                                      /* plane_base reads float4s (B4) */
         a->xp = (round4(p.width + k - 1 + 2 * NP + 3) & ~7) + 4; /* 4 mod 8 */
     at += (size_t)a->xr * a->xp;
     for (int i = 0; i < L; i++) {
@@ -546,7 +554,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
          * pitch is a multiple of 4, and 4 mod 8 as the input's. 64/96/56/5/5 0.2328 -> 0.2252 ms,
          * 64/96/56/5/1 0.1486 -> 0.1433 (H200, 2026-12-05); k = 3 was 1.3% slower, and k = 7's
          * planes then outgrew kPlaneSmemMax. */
-        if (i == 0 && k == 5 && NP == 4 && !split && !w4) {
+        if (i == 0 && plane_v4(k, b4)) {
             const int pitch = round4(a->wc[i] + k - 1 + NP);
             a->cp[i] = pitch % 8 ? pitch : pitch + 4;
         }
