@@ -7,7 +7,8 @@
  *   per worker, the kept level-0 Haar rows of a plane (whole planes, L >= 2, where they fit);
  *   per block worker, the channel-block grids (zeroed: their borders are the padding).
  * One walk over these regions (workspace.c) both sizes the workspace and carves it, so the two
- * cannot disagree. */
+ * cannot disagree. With several workers, each worker's scratch, level-1 buffer and kept rows
+ * start on a page of their own (see WTCONV_CPU_WORKER_PAGE). */
 #ifndef WTCONV_CPU_WORKSPACE_H
 #define WTCONV_CPU_WORKSPACE_H
 
@@ -17,6 +18,15 @@
 #include "cpu/schedule.h"
 #include "plan/plan.h"
 #include "wtconv/wtconv.h"
+
+/* With several workers, what one worker writes starts on a page of its own, apart from what
+ * the others write: the cores' prefetchers read ahead of a worker's stores within a page, and a
+ * line they take from the next worker's buffer while that worker writes it moves between the
+ * cores. In a spell where two threads made 56 x 56 layers with L >= 2 (whose level-1 buffer and
+ * kept Haar rows are written whole at each plane's start) only 1.1-1.5x faster than one, while
+ * two processes got 2x, 4 KiB between those buffers made it 1.4-1.6x (docs/cpu-kernel-bounds.md,
+ * ninth round). */
+#define WTCONV_CPU_WORKER_PAGE 4096
 
 /* A worker's scratch descriptor, padded to whole cache lines. */
 typedef union wtconv_cpu_worker {
