@@ -40,33 +40,30 @@ static void *take(cursor *c, size_t count, size_t size) {
     return p;
 }
 
-/* With several workers, the next region starts on a page (the allocation starts on one). */
-static void to_page(cursor *c, size_t threads) {
-    if (threads > 1)
+/* In a paged layout, the next region starts on a page (the allocation starts on one). */
+static void to_page(cursor *c, int paged) {
+    if (paged)
         (void)take(c,
                    (WTCONV_CPU_WORKER_PAGE - c->offset % WTCONV_CPU_WORKER_PAGE) %
                        WTCONV_CPU_WORKER_PAGE,
                    1);
 }
 
-/* `floats` rounded up to whole pages with several workers (a worker's buffer, so that the next
- * worker's starts on a page). */
-static size_t worker_floats(size_t floats, size_t threads, int *overflow) {
+/* `floats` rounded up to whole pages (a worker's buffer, so that the next worker's starts on a
+ * page). */
+static size_t page_floats(size_t floats, int *overflow) {
     const size_t page = WTCONV_CPU_WORKER_PAGE / sizeof(float);
-    if (threads < 2 || floats == 0)
-        return floats;
     return wtconv_mul_size(wtconv_add_size(floats, page - 1, overflow) / page, page, overflow);
 }
 
-/* The allocation's alignment: a page where several workers have buffers of the plane path
- * (see WTCONV_CPU_WORKER_PAGE), else a line. */
+/* The allocation's alignment: a page in a paged layout, else a line. */
 static size_t base_alignment(const wtconv_cpu_state *s) {
-    return s->threads > 1 && s->ws.scratch_floats ? WTCONV_CPU_WORKER_PAGE : 64;
+    return s->ws.paged ? WTCONV_CPU_WORKER_PAGE : 64;
 }
 
 /* The regions in workspace.h's order, from the sizes in s->ws: sized (base NULL), or carved out
  * of base (the allocation, aligned to base_alignment). Every region is a whole number of lines;
- * with several workers each worker's scratch, level-1 buffer and kept rows start on a page (the
+ * in a paged layout each worker's scratch, level-1 buffer and kept rows start on a page (the
  * channel-block grids stay back to back: on a page each, they were 5-9% slower). While sizing,
  * decides the block workers from the room that the regions before their grids leave in half
  * the input. Sets s->ws.bytes; 0 on overflow (then s->ws.bytes is 0). */
@@ -82,19 +79,19 @@ static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
     ws->shares = take(&c, threads, sizeof(wtconv_cpu_share));
     for (size_t t = 0; t < threads; t++) {
         if (ws->scratch_floats)
-            to_page(&c, threads);
+            to_page(&c, ws->paged);
         const float **pointers = take(&c, ws->pointers, sizeof(const float *));
         float *floats = take(&c, ws->scratch_floats, sizeof(float));
         if (base && ws->scratch_floats)
             wtconv_cpu_scratch_init(&ws->workers[t].scratch, plan, floats, pointers);
     }
     if (ws->level1_floats)
-        to_page(&c, threads);
+        to_page(&c, ws->paged);
     level1 =
         take(&c, wtconv_mul_size(ws->level1_floats, level1_buffers, &c.overflow), sizeof(float));
     ws->level1 = ws->level1_floats ? level1 : NULL;
     if (ws->bands_floats)
-        to_page(&c, threads);
+        to_page(&c, ws->paged);
     bands = take(&c, wtconv_mul_size(ws->bands_floats, threads, &c.overflow), sizeof(float));
     ws->bands = ws->bands_floats ? bands : NULL;
     ws->block_scratch = NULL;
@@ -116,33 +113,48 @@ static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
     return !c.overflow;
 }
 
-int wtconv_cpu_workspace_size(wtconv_cpu_state *s) {
+/* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
+static int plane_path(const wtconv_cpu_state *s) {
+    return !s->blocks || s->plan.channels % s->layer.kernels->block_lanes != 0;
+}
+
+/* The regions' sizes, paged (see WTCONV_CPU_WORKER_PAGE) or not, and the layout: 0 on overflow. */
+static int size_regions(wtconv_cpu_state *s, int paged) {
     const wtconv_plan *plan = &s->plan;
     wtconv_cpu_workspace *ws = &s->ws;
-    /* Whether any plane goes the plane-by-plane way (not all of them in channel blocks). */
-    const int plane_path = !s->blocks || plan->channels % s->layer.kernels->block_lanes != 0;
+    const int planes = plane_path(s);
     int overflow = 0;
-    ws->pointers = plane_path ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
-    ws->scratch_floats = plane_path ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
-    ws->level1_floats = plane_path ? wtconv_cpu_level1_floats(plan) : 0;
-    ws->bands_floats = plane_path ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
+    ws->paged = paged;
+    ws->pointers = planes ? (wtconv_cpu_scratch_pointers(plan) + 7) / 8 * 8 : 0; /* lines */
+    ws->scratch_floats = planes ? wtconv_cpu_scratch_floats(plan, &overflow) : 0;
+    ws->level1_floats = planes ? wtconv_cpu_level1_floats(plan) : 0;
+    ws->bands_floats = planes ? wtconv_cpu_bands_floats(plan, &overflow) : 0;
     if (overflow || !keep_bands(s, ws->bands_floats))
         ws->bands_floats = 0;
-    /* With several workers, each worker's buffers a whole number of pages: its scratch (row
-     * pointers and floats), and its level-1 buffer and kept rows where each worker has its own
-     * (level-1 buffers per plane are shared out by planes, and left as they are). */
-    if (s->threads > 1) {
+    /* Paged: each worker's buffers a whole number of pages: its scratch (row pointers and
+     * floats), and its level-1 buffer and kept rows where each worker has its own (level-1
+     * buffers per plane are shared out by planes, and left as they are). */
+    if (paged) {
         const size_t pointer_floats = ws->pointers * sizeof(const float *) / sizeof(float);
         if (ws->scratch_floats)
             ws->scratch_floats =
-                worker_floats(pointer_floats + ws->scratch_floats, (size_t)s->threads, &overflow) -
-                pointer_floats;
-        if (s->whole_planes)
-            ws->level1_floats = worker_floats(ws->level1_floats, (size_t)s->threads, &overflow);
-        ws->bands_floats = worker_floats(ws->bands_floats, (size_t)s->threads, &overflow);
+                page_floats(pointer_floats + ws->scratch_floats, &overflow) - pointer_floats;
+        if (s->whole_planes && ws->level1_floats)
+            ws->level1_floats = page_floats(ws->level1_floats, &overflow);
+        if (ws->bands_floats)
+            ws->bands_floats = page_floats(ws->bands_floats, &overflow);
     }
-    if (!lay_out(s, NULL) || overflow) {
-        ws->bytes = 0;
+    return lay_out(s, NULL) && !overflow;
+}
+
+int wtconv_cpu_workspace_size(wtconv_cpu_state *s) {
+    /* Paged where several workers have plane-path buffers and the pages still leave the
+     * workspace within half the input; else back to back, rather than a worker fewer. */
+    if (s->threads > 1 && plane_path(s) && size_regions(s, 1) &&
+        s->ws.bytes <= wtconv_cpu_half_input_bytes(&s->plan))
+        return 1;
+    if (!size_regions(s, 0)) {
+        s->ws.bytes = 0;
         return 0;
     }
     return 1;

@@ -8,7 +8,8 @@
  *   per block worker, the channel-block grids (zeroed: their borders are the padding).
  * One walk over these regions (workspace.c) both sizes the workspace and carves it, so the two
  * cannot disagree. With several workers, each worker's scratch, level-1 buffer and kept rows
- * start on a page of their own (see WTCONV_CPU_WORKER_PAGE). */
+ * start on a page of their own where that keeps the workspace within half the input (see
+ * WTCONV_CPU_WORKER_PAGE). */
 #ifndef WTCONV_CPU_WORKSPACE_H
 #define WTCONV_CPU_WORKSPACE_H
 
@@ -40,6 +41,7 @@ typedef struct wtconv_cpu_workspace {
     size_t scratch_floats; /* scratch floats per worker (plane path; 0: none) */
     size_t level1_floats;  /* per level-1 buffer (0: none, L = 1) */
     size_t bands_floats;   /* per worker's kept Haar rows (0: not kept) */
+    int paged;             /* workers' buffers on pages of their own (WTCONV_CPU_WORKER_PAGE) */
     int block_workers;     /* the workers with grids, that take channel blocks (0: no blocks) */
     size_t bytes;          /* all of it, without the room to align the allocation */
     /* The regions, carved by wtconv_cpu_workspace_allocate. */
