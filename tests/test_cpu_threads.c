@@ -100,6 +100,11 @@ static void test_same_bits(const char *path) {
          * the input); 3 share out rows and compute them in level 0's pass instead. */
         {1, 32, 40, 48, 5, 2, {2, 3, 0}, 0},
         {1, 40, 39, 61, 7, 3, {2, 3, 0}, 0},
+        /* Two threads' buffers fit in half the input back to back but not each on pages of
+         * their own: they run on two threads, the buffers back to back (1e127fd put them on
+         * pages and so took these to one thread; a76db81 keeps the second thread). */
+        {1, 6, 56, 56, 5, 2, {2, 0, 0}, 0},
+        {1, 4, 112, 112, 7, 2, {2, 0, 0}, 0},
         /* Blocks of 16 channels (AVX-512; AVX2 takes 8): the grids of 5 workers fit in half
          * the input, so 8 threads use 5 of them; then room for 2, and 40 channels leave 8
          * per batch item to go plane by plane (AVX-512). */
@@ -164,10 +169,11 @@ static void check_bound(const char *path, const int shape[5], int threads) {
 }
 
 static void test_workspace_bound(const char *path) {
-    /* The standard shapes with L >= 2, and one that 16 threads once took to 91%. */
+    /* The standard shapes with L >= 2, one that 16 threads once took to 91%, and two whose
+     * two threads' buffers fit only back to back (test_same_bits). */
     static const int standard[][5] = {
-        {64, 112, 112, 5, 2}, {96, 56, 56, 5, 3},  {128, 56, 56, 7, 2},
-        {64, 224, 224, 5, 3}, {768, 14, 14, 5, 2}, {64, 24, 24, 5, 2},
+        {64, 112, 112, 5, 2}, {96, 56, 56, 5, 3}, {128, 56, 56, 7, 2}, {64, 224, 224, 5, 3},
+        {768, 14, 14, 5, 2},  {64, 24, 24, 5, 2}, {6, 56, 56, 5, 2},   {4, 112, 112, 7, 2},
     };
     /* Small layers: one thread's scratch (rows of W, a third of a plane) is more than half
      * their input, or so close to it that a second thread's would pass it. */
