@@ -100,16 +100,20 @@ static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
     } else {
         const size_t grid_bytes = s->block_layout.floats * sizeof(float);
         if (!base) {
+            /* what half the input leaves beside the regions before and the room to align */
+            const size_t used = c.offset + base_alignment(s);
             const size_t half_input = wtconv_cpu_half_input_bytes(plan);
-            const size_t room = half_input > c.offset ? (half_input - c.offset) / grid_bytes : 0;
+            const size_t room = half_input > used ? (half_input - used) / grid_bytes : 0;
             ws->block_workers = s->threads;
             if ((size_t)ws->block_workers > room)
                 ws->block_workers = room > 0 ? (int)room : 1;
         }
         ws->block_scratch = take(&c, (size_t)ws->block_workers, grid_bytes);
     }
-    (void)wtconv_add_size(c.offset, base_alignment(s), &c.overflow); /* to align the allocation */
-    ws->bytes = c.overflow ? 0 : c.offset;
+    /* The allocation: the regions and the room to align them, all of it counted. */
+    ws->bytes = wtconv_add_size(c.offset, base_alignment(s), &c.overflow);
+    if (c.overflow)
+        ws->bytes = 0;
     return !c.overflow;
 }
 
@@ -163,7 +167,7 @@ int wtconv_cpu_workspace_size(wtconv_cpu_state *s) {
 wtconv_status wtconv_cpu_workspace_allocate(wtconv_cpu_state *s) {
     wtconv_cpu_workspace *ws = &s->ws;
     const size_t alignment = base_alignment(s);
-    ws->memory = malloc(ws->bytes + alignment); /* + room to align it */
+    ws->memory = malloc(ws->bytes); /* with room to align it (lay_out) */
     if (!ws->memory)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
                            "out of memory for the CPU workspace (%zu bytes for %d threads)",

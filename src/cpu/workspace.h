@@ -43,7 +43,7 @@ typedef struct wtconv_cpu_workspace {
     size_t bands_floats;   /* per worker's kept Haar rows (0: not kept) */
     int paged;             /* workers' buffers on pages of their own (WTCONV_CPU_WORKER_PAGE) */
     int block_workers;     /* the workers with grids, that take channel blocks (0: no blocks) */
-    size_t bytes;          /* all of it, without the room to align the allocation */
+    size_t bytes;          /* all of it, the room to align the allocation included */
     /* The regions, carved by wtconv_cpu_workspace_allocate. */
     void *memory;               /* the allocation (to free) */
     wtconv_cpu_worker *workers; /* one per thread */
