@@ -77,9 +77,11 @@ static int lay_out(wtconv_cpu_state *s, unsigned char *base) {
     float *level1, *bands;
     ws->workers = take(&c, threads, sizeof(wtconv_cpu_worker));
     ws->shares = take(&c, threads, sizeof(wtconv_cpu_share));
+    /* Each worker's scratch is a whole number of pages where paged (size_regions), so with the
+     * first on a page every one starts on a page. */
+    if (ws->scratch_floats)
+        to_page(&c, ws->paged);
     for (size_t t = 0; t < threads; t++) {
-        if (ws->scratch_floats)
-            to_page(&c, ws->paged);
         const float **pointers = take(&c, ws->pointers, sizeof(const float *));
         float *floats = take(&c, ws->scratch_floats, sizeof(float));
         if (base && ws->scratch_floats)
