@@ -142,6 +142,7 @@ static const shape k_shapes[] = {
     {2, 6, 27, 30, 7, 3, 2, 0, "27x30, k=7, stride 2, no bias: the deep warp, odd rows"},
     {1, 8, 56, 56, 5, 5, 1, 1, "56x56, five levels: one plane a block, 16-byte stores"},
     {2, 5, 45, 43, 7, 3, 2, 0, "45x43, k=7, stride 2, no bias: one plane a block, odd sizes"},
+    {1, 4, 51, 56, 3, 3, 1, 0, "51x56, k=3, no bias: eight lanes a coefficient row, one idle"},
     {1, 2, 300, 300, 5, 9, 1, 1, "nine levels: two down passes, 1x1 at the bottom"},
     {1, 3, 66, 67, 4, 3, 3, 1, "even k (shared-memory path), stride 3"},
     {2, 2, 33, 20, 9, 2, 1, 1, "k=9"},
