@@ -16,9 +16,8 @@ constexpr size_t kPlaneSmemMax = 64 * 1024;
  * copy is asynchronous (cp.async; zero-filled outside the plane), so all of a plane's loads are
  * in flight at once instead of a few per thread between waits; the caller's barrier follows.
  * Copies take two elements where both places pair them on 8-byte bounds (even pad, width,
- * columns and pitch, x 8-byte aligned: the 56x56 planes at k = 5), else one. Columns from `gap`
- * on lie 4 floats further right (an even gap, so that no pair straddles it). */
-__device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int pitch, int gap,
+ * columns and pitch, x 8-byte aligned: the 56x56 planes at k = 5), else one. */
+__device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int pitch,
                                            const float *src, int h, int w, int pad, int t, int nt) {
     const unsigned base = (unsigned)__cvta_generic_to_shared(dst);
     const bool pairs = ((pad | w | cols | pitch) & 1) == 0 && ((uintptr_t)src & 7) == 0;
@@ -28,7 +27,7 @@ __device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int p
         const int r = small_div(i, inv), q = (i - r * per_row) * g, gy = r - pad, gx = q - pad;
         const bool in = (unsigned)gy < (unsigned)h && (unsigned)gx < (unsigned)w;
         const float *from = in ? src + (ptrdiff_t)gy * w + gx : src;
-        const unsigned to = base + 4u * (unsigned)(r * pitch + q + (q >= gap ? 4 : 0));
+        const unsigned to = base + 4u * (unsigned)(r * pitch + q);
         if (pairs)
             asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;" ::"r"(to), "l"(from),
                          "r"(in ? 8 : 0)
@@ -152,31 +151,16 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
                                            int u, int v0, float (&b)[2][2 * NP]) {
     /* B4: rows as float4s (the input pitch is a multiple of 4, planes_plan). */
     constexpr int n = B4 ? round4(2 * NP + K - 1) : 2 * NP + K - 1;
-    /* B4: where each float4 of the row lies (x's columns from x_gap on 4 floats further right) */
-    int at4[n / 4];
-#pragma unroll
-    for (int f = 0; f < n / 4; f++) {
-        const int c = 2 * v0 + 4 * f;
-        at4[f] = c + (c >= a.x_gap ? 4 : 0);
-    }
 #pragma unroll
     for (int i = 0; i <= K; i++) {
-        const float *src = sm + (2 * u + i) * a.xp;
+        const float *src = sm + (2 * u + i) * a.xp + 2 * v0;
         float row[n];
-        if constexpr (B4) {
-#pragma unroll
-            for (int f = 0; f < n / 4; f++) {
-                const float4 t = *reinterpret_cast<const float4 *>(src + at4[f]);
-                row[4 * f] = t.x;
-                row[4 * f + 1] = t.y;
-                row[4 * f + 2] = t.z;
-                row[4 * f + 3] = t.w;
-            }
-        } else {
+        if constexpr (B4)
+            load_row<n>(row, src);
+        else
 #pragma unroll
             for (int j = 0; j < n; j++)
-                row[j] = src[2 * v0 + j];
-        }
+                row[j] = src[j];
         if (i < K)
 #pragma unroll
             for (int j = 0; j < K; j++) {
@@ -279,8 +263,6 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
     static_assert(pb >= 1, "the reads past an odd edge need a zero border");
     const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
     const int ip = l == 0 ? a.xp : a.cp[l - 1];
-    /* x's columns from x_gap on lie 4 floats further right (in `in`'s columns: from gap on) */
-    const int gap = l == 0 ? a.x_gap - pb : 1 << 30;
     const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
     const int bs = a.band[l], rows = hc + K - 1;
     const float inv_cp = small_inv(cp);
@@ -289,13 +271,11 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
         const int r = small_div(i, inv_cp), q = i - r * cp, u = r - pb, v = q - pb;
         float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
         if ((unsigned)u < (unsigned)hc && (unsigned)v < (unsigned)wc) {
-            const float *p = in + 2 * u * ip;
-            const int c0 = 2 * v + (2 * v >= gap ? 4 : 0),
-                      c1 = 2 * v + 1 + (2 * v + 1 >= gap ? 4 : 0);
-            A = p[c0];
-            B = p[c1];
-            C = p[ip + c0];
-            D = p[ip + c1];
+            const float *p = in + 2 * u * ip + 2 * v;
+            A = p[0];
+            B = p[1];
+            C = p[ip];
+            D = p[ip + 1];
         }
         float *o = out + i;
         if (bands != 2) /* the LL band */
@@ -408,7 +388,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             if (tid + j * nthreads < a.nw4)
                 wv[j] = __ldg(wsrc + tid + j * nthreads);
         /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
-        load_plane(sm, a.xr, W + K - 1, a.xp, a.x_gap, x, H, W, pb, tid, nthreads);
+        load_plane(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
 #pragma unroll
         for (int j = 0; j < 2; j++)
             if (tid + j * nthreads < a.nw4)
@@ -492,11 +472,13 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             }
         }
         if (active) {
-            const int per_row = a.jobs_row0, jobs = a.hc[0] * per_row;
+            /* B4: a.jobs_row0 may exceed the jobs of a row (idle lanes, planes_plan) */
+            const int per_row = B4 ? a.jobs_row0 : (a.wc[0] + NP - 1) / NP,
+                      jobs = a.hc[0] * per_row;
             const float inv_row = small_inv(per_row);
             for (int job = tid; job < jobs; job += nthreads) {
                 const int u = small_div(job, inv_row), v0 = (job - u * per_row) * NP;
-                if (v0 >= a.wc[0]) /* an idle lane of a row padded to 8 jobs */
+                if (B4 && v0 >= a.wc[0])
                     continue;
                 float p[2][2 * NP];
                 plane_top_part<K, NP, W4, B4>(a, sm, ws, u, v0, p);
@@ -565,16 +547,13 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     const bool b4 = plane_b4(NP, split, w4);
     /* B4 with 5..7 level-0 jobs a coefficient row (56x56 planes: 7): 8 lanes a row, the last
      * idle, so that a quarter warp's float4 loads (the base branch's input rows, the band filters'
-     * window rows) lie in one row instead of two whose banks overlap; and x's columns from 32 on
-     * 4 floats further right, so that the base rows' lanes (8 floats apart) meet all 32 banks.
-     * H200, 2026-12-05: 64/96/56/5/5 0.2255 -> 0.2082 ms, 64/96/56/5/1 0.1435 -> 0.1258,
-     * 64/96/56/3/5 0.1574 -> 0.1532 (the gap alone 0.3-0.5% of that); 64/96/56/5/1's shared-load
-     * bank conflicts 9.5 M -> 1.3 M. */
+     * window rows) lie in one row instead of two whose banks overlap. 64/96/56/5/5 0.2255 ->
+     * 0.2088 ms, 64/96/56/5/1 0.1435 -> 0.1257, 64/96/56/3/5 0.1574 -> 0.1540 (H200); on an H100
+     * 0.2257 -> 0.2057, 0.1440 -> 0.1239, 0.1578 -> 0.1510 (2026-12-05). */
     const int per_row0 = (p.level[0].half_width + NP - 1) / NP;
     a->jobs_row0 = b4 && per_row0 > 4 && per_row0 < 8 ? 8 : per_row0;
-    a->x_gap = a->jobs_row0 == 8 ? 32 : 1 << 30;
-    if (b4) /* plane_base reads float4s (B4); 4 more columns where there is a gap */
-        a->xp = (round4(p.width + k - 1 + 2 * NP + 3 + (a->jobs_row0 == 8 ? 4 : 0)) & ~7) + 4;
+    if (b4)                                                      /* plane_base reads float4s (B4) */
+        a->xp = (round4(p.width + k - 1 + 2 * NP + 3) & ~7) + 4; /* 4 mod 8 */
     at += (size_t)a->xr * a->xp;
     for (int i = 0; i < L; i++) {
         a->h[i] = p.level[i].height;

@@ -29,7 +29,6 @@ struct plane_args {
     int band[kPlaneMaxLevels];                    /* floats per band */
     int xr, xp;                                   /* input rows and pitch (border included) */
     int jobs_row0;                                /* level-0 jobs (threads) a coefficient row */
-    int x_gap;                                    /* x's columns from here on 4 floats right */
     int r_off[2];                                 /* R_i of even / odd i */
     int w_off;                                    /* the weights (16-byte aligned) */
     int per_block, threads;                       /* planes per block, threads per plane */
