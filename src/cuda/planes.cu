@@ -526,7 +526,8 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
      * 0.180 -> 0.154 ms; 7x7 planes, 4 columns, are faster with one). Deep levels take four
      * from 12 columns (plane_wide; from 6 made 28x28 slower). */
     const int NP = p.level[0].half_width >= 6 ? 4 : 1;
-    const int jobs = p.level[0].half_height * ((p.level[0].half_width + NP - 1) / NP);
+    const int per_row0 = (p.level[0].half_width + NP - 1) / NP; /* level-0 jobs a row */
+    const int jobs = p.level[0].half_height * per_row0;
     const int top_max = kMaxThreads - 32; /* threads beside the deep warp */
     /* Measured: the deep warp made 28x28 planes 6% faster, 56x56 14% slower (one warp's cascade
      * outlasts the level-0 jobs), 14x14 9% and 7x7 50% slower. */
@@ -550,7 +551,6 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
      * window rows) lie in one row instead of two whose banks overlap. 64/96/56/5/5 0.2255 ->
      * 0.2088 ms, 64/96/56/5/1 0.1435 -> 0.1257, 64/96/56/3/5 0.1574 -> 0.1540 (H200); on an H100
      * 0.2257 -> 0.2057, 0.1440 -> 0.1239, 0.1578 -> 0.1510 (2026-12-05). */
-    const int per_row0 = (p.level[0].half_width + NP - 1) / NP;
     a->jobs_row0 = b4 && per_row0 > 4 && per_row0 < 8 ? 8 : per_row0;
     if (b4)                                                      /* plane_base reads float4s (B4) */
         a->xp = (round4(p.width + k - 1 + 2 * NP + 3) & ~7) + 4; /* 4 mod 8 */
