@@ -4,9 +4,9 @@
  * shapes that reach every kernel path (k = 3, 5, 7 register tiles, other k from shared memory,
  * kernels too large for shared memory, several tiles per plane, several planes per block, odd
  * sizes at every level, deep cascades needing two down passes, strides, batches, no bias),
- * device runs enqueued back to back, then the error paths of wtconv_run_device. Pass iff max|y -
- * y_ref| <= 1e-5 * max|y_ref| + 1e-6. The golden and random tests also run on this backend
- * (golden_cuda, random_cuda).
+ * device runs enqueued back to back, device runs on pointers 4 bytes past 16-byte alignment, then
+ * the error paths of wtconv_run_device. Pass iff max|y - y_ref| <= 1e-5 * max|y_ref| + 1e-6. The
+ * golden and random tests also run on this backend (golden_cuda, random_cuda).
  *
  * Without a CUDA device it prints why and exits with 77 (ctest: skipped).
  */
@@ -143,6 +143,9 @@ static const shape k_shapes[] = {
     {1, 8, 56, 56, 5, 5, 1, 1, "56x56, five levels: one plane a block, 16-byte stores"},
     {2, 5, 45, 43, 7, 3, 2, 0, "45x43, k=7, stride 2, no bias: one plane a block, odd sizes"},
     {1, 4, 51, 56, 3, 3, 1, 0, "51x56, k=3, no bias: eight lanes a coefficient row, one idle"},
+    {2, 3, 60, 64, 7, 2, 1, 1, "60x64, k=7: eight level-0 jobs a row, none idle, 256 threads"},
+    {2, 4, 52, 52, 5, 3, 2, 1, "52x52, stride 2: seven level-0 jobs a row, paired copies"},
+    {1, 2, 16, 256, 3, 2, 1, 1, "16x256, k=3: a row of more copies than the block has threads"},
     {1, 2, 300, 300, 5, 9, 1, 1, "nine levels: two down passes, 1x1 at the bottom"},
     {1, 3, 66, 67, 4, 3, 3, 1, "even k (shared-memory path), stride 3"},
     {2, 2, 33, 20, 9, 2, 1, 1, "k=9"},
@@ -153,6 +156,14 @@ static const shape k_shapes[] = {
     {1, 32, 128, 128, 5, 1, 1, 1, "one level only"},
     {1, 3, 67, 70, 3, 2, 1, 1, "k=3, 67x70: 32x32 tiles (taps in registers), partial tiles"},
 };
+
+/* The case of k_shapes with this size and depth (each is there once). */
+static const shape *shape_of(int H, int W, int L) {
+    for (size_t i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
+        if (k_shapes[i].H == H && k_shapes[i].W == W && k_shapes[i].L == L)
+            return &k_shapes[i];
+    abort(); /* a case named below is missing from k_shapes */
+}
 
 /* Compares y (floats) with the reference; returns 1 if within the contract. */
 static int within(const float *y, const double *ref, size_t n, double *err_out) {
@@ -211,8 +222,8 @@ static void cuda_options(const shape *s, wtconv_options *opts) {
 typedef struct gpu_case {
     layer d;
     wtconv_ctx *ctx;
-    size_t nin, nout; /* floats of one input and one output */
-    float *x, *y, *dx, *dy;
+    size_t nin, nout;                 /* floats of one input and one output */
+    float *x, *y, *dx, *dy, *ox, *oy; /* ox, oy: device buffers one float longer */
     double *yref;
     char what[256];
 } gpu_case;
@@ -248,6 +259,8 @@ static void case_close(gpu_case *c, const char *path) {
     wtconv_destroy(c->ctx);
     cudaFree(c->dx);
     cudaFree(c->dy);
+    cudaFree(c->ox);
+    cudaFree(c->oy);
     remove(path);
     layer_free(&c->d);
     free(c->x), free(c->y), free(c->yref);
@@ -283,7 +296,8 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     if (cudaMalloc((void **)&c.dx, c.nin * sizeof(float)) != cudaSuccess ||
         cudaMalloc((void **)&c.dy, c.nout * sizeof(float)) != cudaSuccess ||
         cudaMemcpy(c.dx, c.x, c.nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
-        cudaMemset(c.dy, 0xff, c.nout * sizeof(float)) != cudaSuccess) {
+        cudaMemset(c.dy, 0xff, c.nout * sizeof(float)) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess) { /* see the offset run below */
         check(0, "cudaMalloc/cudaMemcpy for the device run");
         ok = 0;
         goto done;
@@ -307,6 +321,29 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     }
     ok = within(c.y, c.yref, c.nout, &err);
     tally(ok, "device", c.what, err);
+    /* x and y 4 bytes past 16-byte alignment, as a caller's sub-buffers may be: the kernels that
+     * copy pairs of floats or store float4s must fall back to single floats. The pageable copies
+     * may still be in flight when cudaMemcpy returns, and the legacy stream does not order the
+     * non-blocking one: synchronise before the run. */
+    if (cudaMalloc((void **)&c.ox, (c.nin + 1) * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)&c.oy, (c.nout + 1) * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(c.ox + 1, c.x, c.nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
+        cudaMemset(c.oy, 0xff, (c.nout + 1) * sizeof(float)) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess) {
+        check(0, "cudaMalloc/cudaMemcpy for the offset run");
+        ok = 0;
+        goto done;
+    }
+    if (wtconv_run_device(c.ctx, c.ox + 1, c.oy + 1, stream) != WTCONV_OK ||
+        cudaStreamSynchronize(stream) != cudaSuccess ||
+        cudaMemcpy(c.y, c.oy + 1, c.nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        printf("FAIL run_device (offset pointers) %s: %s\n", c.what, wtconv_last_error());
+        g_failed++;
+        ok = 0;
+        goto done;
+    }
+    ok = within(c.y, c.yref, c.nout, &err);
+    tally(ok, "offset", c.what, err);
 
 done:
     case_close(&c, path);
@@ -335,7 +372,8 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
         cudaMalloc((void **)&c.dy, RUNS * c.nout * sizeof(float)) != cudaSuccess ||
         cudaMemcpy(c.dx, c.x, RUNS * c.nin * sizeof(float), cudaMemcpyHostToDevice) !=
             cudaSuccess ||
-        cudaMemset(c.dy, 0xff, RUNS * c.nout * sizeof(float)) != cudaSuccess) {
+        cudaMemset(c.dy, 0xff, RUNS * c.nout * sizeof(float)) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess) { /* as in run_shape */
         printf("FAIL setting up %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         goto done;
@@ -435,9 +473,10 @@ int main(void) {
     }
     for (size_t i = 0; i < sizeof k_shapes / sizeof k_shapes[0]; i++)
         run_shape(&k_shapes[i], path, stream);
-    back_to_back(&k_shapes[0], path, stream); /* k = 5, three tiled levels */
-    back_to_back(&k_shapes[1], path, stream); /* k = 3, four levels, stride 2 */
-    back_to_back(&k_shapes[8], path, stream); /* nine levels, two down passes */
+    back_to_back(shape_of(255, 255, 3), path, stream); /* k = 5, three tiled levels */
+    back_to_back(shape_of(130, 97, 4), path, stream);  /* k = 3, four levels, stride 2 */
+    back_to_back(shape_of(300, 300, 9), path, stream); /* nine levels, two down passes */
+    back_to_back(shape_of(56, 56, 5), path, stream);   /* whole planes, one a block */
     layer_make(&d, 2, 5, 2, 1);
     if (layer_save(&d, path) == 0)
         error_paths(path);
