@@ -40,6 +40,51 @@ __device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int p
     asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
+/* load_plane with a thread per column (or column pair, G = 2) stepping down the rows: thread t
+ * of nt takes copy column c = t % per_row and rows g, g + G', ... (g = t / per_row, G' = nt /
+ * per_row row groups; the last nt - G' * per_row threads only wait). The column's bounds are
+ * tested once and the addresses step by additions, so a copy costs about ten instructions
+ * against load_plane's 46 (its index division, bounds and addresses per copy: 11% of the
+ * instructions of 64/96/56/5/5, twelfth round). Same copies, same places. */
+template <int G>
+__device__ __forceinline__ void load_plane_columns(float *dst, int rows, int cols, int pitch,
+                                                   const float *src, int h, int w, int pad, int t,
+                                                   int nt) {
+    const int per_row = cols / G, groups = nt / per_row, g = t / per_row;
+    const int q = (t - g * per_row) * G, gx = q - pad;
+    /* G = 2: pad and w are even, so a pair lies wholly inside or outside the plane's columns */
+    const bool column_in = g < groups && (unsigned)gx < (unsigned)w;
+    unsigned to = (unsigned)__cvta_generic_to_shared(dst) + 4u * (unsigned)(g * pitch + q);
+    const unsigned to_step = 4u * (unsigned)(groups * pitch);
+    int gy = g - pad;
+    const float *from = src + (ptrdiff_t)gy * w + gx;
+    const ptrdiff_t step = (ptrdiff_t)groups * w;
+    for (int r = g; g < groups && r < rows; r += groups) {
+        const bool in = column_in && (unsigned)gy < (unsigned)h;
+        asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;" ::"r"(to),
+                     "l"(in ? from : src), "n"(4 * G), "r"(in ? 4 * G : 0)
+                     : "memory");
+        to += to_step;
+        from += step;
+        gy += groups;
+    }
+    asm volatile("cp.async.wait_all;" ::: "memory");
+}
+
+/* The plain NP = 4 kernel's plane load (B4): load_plane's copies by columns, pairs where
+ * load_plane pairs them, where the block has a thread for every copy of a row. */
+__device__ __forceinline__ void load_plane_b4(float *dst, int rows, int cols, int pitch,
+                                              const float *src, int h, int w, int pad, int t,
+                                              int nt) {
+    const bool pairs = ((pad | w | cols | pitch) & 1) == 0 && ((uintptr_t)src & 7) == 0;
+    if (pairs && cols / 2 <= nt)
+        load_plane_columns<2>(dst, rows, cols, pitch, src, h, w, pad, t, nt);
+    else if (!pairs && cols <= nt)
+        load_plane_columns<1>(dst, rows, cols, pitch, src, h, w, pad, t, nt);
+    else
+        load_plane(dst, rows, cols, pitch, src, h, w, pad, t, nt);
+}
+
 /* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
 constexpr bool kVecStore = true;
 
@@ -388,7 +433,10 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             if (tid + j * nthreads < a.nw4)
                 wv[j] = __ldg(wsrc + tid + j * nthreads);
         /* x with a zero border: element (gy, gx) at (gy + pb, gx + pb). */
-        load_plane(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
+        if constexpr (B4)
+            load_plane_b4(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
+        else
+            load_plane(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
 #pragma unroll
         for (int j = 0; j < 2; j++)
             if (tid + j * nthreads < a.nw4)
