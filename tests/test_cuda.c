@@ -266,6 +266,23 @@ static void case_close(gpu_case *c, const char *path) {
     free(c->x), free(c->y), free(c->yref);
 }
 
+/* After device runs of c that wrote dy (ran: they were enqueued): waits for the device, fetches
+ * y and compares it with the reference, reported as `kind`; a run or copy that failed is
+ * reported as `run` and counted. Returns 1 if y is within the contract. */
+static int fetch_and_check(gpu_case *c, int ran, const float *dy, const char *kind,
+                           const char *run) {
+    double err;
+    if (!ran || cudaDeviceSynchronize() != cudaSuccess ||
+        cudaMemcpy(c->y, dy, c->nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        printf("FAIL %s %s: %s\n", run, c->what, wtconv_last_error());
+        g_failed++;
+        return 0;
+    }
+    const int ok = within(c->y, c->yref, c->nout, &err);
+    tally(ok, kind, c->what, err);
+    return ok;
+}
+
 static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     gpu_case c;
     wtconv_options opts;
@@ -311,16 +328,8 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
         goto done;
     }
     /* A second run, on the legacy default stream, right behind the first: it must wait. */
-    if (wtconv_run_device(c.ctx, c.dx, c.dy, NULL) != WTCONV_OK ||
-        cudaStreamSynchronize(stream) != cudaSuccess || cudaDeviceSynchronize() != cudaSuccess ||
-        cudaMemcpy(c.y, c.dy, c.nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
-        printf("FAIL run_device (second run) %s: %s\n", c.what, wtconv_last_error());
-        g_failed++;
-        ok = 0;
-        goto done;
-    }
-    ok = within(c.y, c.yref, c.nout, &err);
-    tally(ok, "device", c.what, err);
+    ok = fetch_and_check(&c, wtconv_run_device(c.ctx, c.dx, c.dy, NULL) == WTCONV_OK, c.dy,
+                         "device", "run_device (second run)");
     /* x and y 4 bytes past 16-byte alignment, as a caller's sub-buffers may be: the kernels that
      * copy pairs of floats or store float4s must fall back to single floats. The pageable copies
      * may still be in flight when cudaMemcpy returns, and the legacy stream does not order the
@@ -334,16 +343,9 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
         ok = 0;
         goto done;
     }
-    if (wtconv_run_device(c.ctx, c.ox + 1, c.oy + 1, stream) != WTCONV_OK ||
-        cudaStreamSynchronize(stream) != cudaSuccess ||
-        cudaMemcpy(c.y, c.oy + 1, c.nout * sizeof(float), cudaMemcpyDeviceToHost) != cudaSuccess) {
-        printf("FAIL run_device (offset pointers) %s: %s\n", c.what, wtconv_last_error());
-        g_failed++;
-        ok = 0;
-        goto done;
-    }
-    ok = within(c.y, c.yref, c.nout, &err);
-    tally(ok, "offset", c.what, err);
+    ok = fetch_and_check(&c, wtconv_run_device(c.ctx, c.ox + 1, c.oy + 1, stream) == WTCONV_OK,
+                         c.oy + 1, "offset", "run_device (offset pointers)") &&
+         ok;
 
 done:
     case_close(&c, path);
