@@ -14,7 +14,8 @@ constexpr size_t kPlaneSmemMax = 64 * 1024;
 /* Copies a plane (h x w) with a zero border of `pad` to shared memory: `rows` rows of `cols`
  * columns at row pitch `pitch`, element (r, q) = plane (r - pad, q - pad); thread t of nt. Every
  * copy is asynchronous (cp.async; zero-filled outside the plane), so all of a plane's loads are
- * in flight at once instead of a few per thread between waits; the caller's barrier follows.
+ * in flight at once instead of a few per thread between waits; the caller waits for them
+ * (cp.async.wait_all) and synchronises.
  * Copies take two elements where both places pair them on 8-byte bounds (even pad, width,
  * columns and pitch, x 8-byte aligned: the 56x56 planes at k = 5), else one. */
 __device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int pitch,
@@ -37,7 +38,6 @@ __device__ __forceinline__ void load_plane(float *dst, int rows, int cols, int p
                          "r"(in ? 4 : 0)
                          : "memory");
     }
-    asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
 /* load_plane with a thread per column (or column pair, G = 2) stepping down the rows: thread t
@@ -68,7 +68,6 @@ __device__ __forceinline__ void load_plane_columns(float *dst, int rows, int col
         from += step;
         gy += groups;
     }
-    asm volatile("cp.async.wait_all;" ::: "memory");
 }
 
 /* The plain NP = 4 kernel's plane load (B4): load_plane's copies by columns, pairs where
@@ -296,12 +295,14 @@ __device__ __forceinline__ void plane_top_store(const plane_args &a, const float
     }
 }
 
-/* Haar coefficients of level l of one plane, from the level input (x, then the LL band before),
- * the bands' zero borders included. bands: 0 all four, 1 the LL band alone, 2 the other three.
- * Thread t of nt takes elements t, t + nt, ... of the rows x pitch bands. The level input has a
- * zero border of at least one element (x's padding; the LL band's border, written here for the
- * level before), so a 2x2 block at an odd-sized input's edge is read without bounds checks. */
-template <int K>
+/* Haar coefficients of level l of one plane, from the level input (x, then the LL band before).
+ * bands: 0 all four, 1 the LL band alone, 2 the other three. Thread t of nt takes positions t,
+ * t + nt, ... of the level's hc x wc coefficients; the bands' zero borders are zero_bands'.
+ * WHOLE (the BP and SPLIT kernels: plane_kernel's ZERO): every element of the rows x pitch
+ * bands instead, the borders' zeros included. The level input has a
+ * zero border of at least one element (x's padding; the LL band's border), so a 2x2 block at an
+ * odd-sized input's edge is read without bounds checks. */
+template <int K, bool WHOLE = false>
 __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l, int t, int nt,
                                            int bands = 0) {
     constexpr int pb = (K - 1) / 2;
@@ -309,20 +310,25 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
     const float *in = l == 0 ? sm + pb * a.xp + pb : sm + a.coef[l - 1] + pb * a.cp[l - 1] + pb;
     const int ip = l == 0 ? a.xp : a.cp[l - 1];
     const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
-    const int bs = a.band[l], rows = hc + K - 1;
-    const float inv_cp = small_inv(cp);
+    const int bs = a.band[l];
+    const int cols = WHOLE ? cp : wc, n = WHOLE ? (hc + K - 1) * cp : hc * wc;
+    const float inv_cols = small_inv(cols);
     float *out = sm + a.coef[l];
-    for (int i = t; i < rows * cp; i += nt) {
-        const int r = small_div(i, inv_cp), q = i - r * cp, u = r - pb, v = q - pb;
+    for (int i = t; i < n; i += nt) {
+        int u = small_div(i, inv_cols), v = i - u * cols;
         float A = 0.0f, B = 0.0f, C = 0.0f, D = 0.0f;
-        if ((unsigned)u < (unsigned)hc && (unsigned)v < (unsigned)wc) {
+        if (WHOLE) {
+            u -= pb;
+            v -= pb;
+        }
+        if (!WHOLE || ((unsigned)u < (unsigned)hc && (unsigned)v < (unsigned)wc)) {
             const float *p = in + 2 * u * ip + 2 * v;
             A = p[0];
             B = p[1];
             C = p[ip];
             D = p[ip + 1];
         }
-        float *o = out + i;
+        float *o = out + (u + pb) * cp + v + pb;
         if (bands != 2) /* the LL band */
             o[0] = (A + B + C + D) * 0.5f;
         if (bands != 1) { /* the other three */
@@ -331,6 +337,25 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
             o[3 * bs] = (A - B - C + D) * 0.5f;
         }
     }
+}
+
+/* Zeroes the bands of every level of one plane (coef[0] up to R_1), the borders that plane_haar
+ * leaves alone included; thread t of nt, the caller's barrier follows. */
+__device__ __forceinline__ void zero_bands(const plane_args &a, float *sm, int t, int nt) {
+    const int from = a.coef[0], to = a.r_off[1];
+    const int head = (from + 3) & ~3, tail = to & ~3; /* float4s in between */
+    if (tail <= head) {
+        for (int i = from + t; i < to; i += nt)
+            sm[i] = 0.0f;
+        return;
+    }
+    for (int i = from + t; i < head; i += nt)
+        sm[i] = 0.0f;
+    for (int i = tail + t; i < to; i += nt)
+        sm[i] = 0.0f;
+    float4 *q = reinterpret_cast<float4 *>(sm + head);
+    for (int i = t; i < (tail - head) / 4; i += nt)
+        q[i] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 }
 
 /* Level l >= 1 of one plane, all its jobs, thread t of nt. */
@@ -410,6 +435,12 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
     constexpr bool B4 = plane_b4(NP, SPLIT, W4);
     constexpr bool BP = NP == 1;
+    /* The bands zeroed at the start and the Haar passes on their interiors: 64/96/56/5/5 -2.9%,
+     * 64/384/14/5/3 -7.1% (H100, 2026-12-05). Not with BP (level 0's bands are scratch before
+     * they are made), nor with SPLIT, where racecheck then reported hazards between the deep
+     * warp's writes of R_1 and the jobs' reads of it after the block barrier (not understood;
+     * docs/cuda-backend.md, fourteenth round). */
+    constexpr bool ZERO = !BP && !SPLIT;
     const int nthreads = a.threads;
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
     const int z = deep ? 0 : fast_div((int)threadIdx.x, a.per_slice),
@@ -437,6 +468,9 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             load_plane_b4(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
         else
             load_plane(sm, a.xr, W + K - 1, a.xp, x, H, W, pb, tid, nthreads);
+        if constexpr (ZERO) /* while the copies are in flight */
+            zero_bands(a, sm, tid, nthreads);
+        asm volatile("cp.async.wait_all;" ::: "memory");
 #pragma unroll
         for (int j = 0; j < 2; j++)
             if (tid + j * nthreads < a.nw4)
@@ -449,7 +483,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
 
     if constexpr (SPLIT) {
         if (active)
-            plane_haar<K>(a, sm, 0, tid, nthreads);
+            plane_haar<K, true>(a, sm, 0, tid, nthreads);
         __syncthreads();
         const int per_row = (a.wc[0] + NP - 1) / NP;
         const int u = small_div(tid, small_inv(per_row)), v0 = (tid - u * per_row) * NP;
@@ -464,7 +498,8 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
                 (int)(a.planes - first < a.per_block ? a.planes - first : a.per_block);
             for (int l = 1; l < L; l++) {
                 for (int zz = 0; zz < planes; zz++)
-                    plane_haar<K>(a, reinterpret_cast<float *>(smem4) + zz * a.slice, l, t, nt);
+                    plane_haar<K, true>(a, reinterpret_cast<float *>(smem4) + zz * a.slice, l, t,
+                                        nt);
                 asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
             }
             for (int l = L - 1; l >= 1; l--) {
@@ -486,7 +521,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
              * are made just before level 0. */
             for (int l = 0; l < L; l++) {
                 if (active)
-                    plane_haar<K>(a, sm, l, tid, nthreads, l == 0 && L > 1 ? 1 : 0);
+                    plane_haar<K, true>(a, sm, l, tid, nthreads, l == 0 && L > 1 ? 1 : 0);
                 __syncthreads();
             }
             float *scratch = sm + a.coef[0] + a.band[0];
@@ -502,7 +537,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             }
             if (L > 1) {
                 if (active)
-                    plane_haar<K>(a, sm, 0, tid, nthreads, 2);
+                    plane_haar<K, true>(a, sm, 0, tid, nthreads, 2);
                 __syncthreads();
             }
         } else {
