@@ -266,6 +266,22 @@ static void case_close(gpu_case *c, const char *path) {
     free(c->x), free(c->y), free(c->yref);
 }
 
+/* Device room for `runs` of c's inputs and outputs, `extra` floats longer each, at *dx and *dy:
+ * the inputs copied to *dx + extra, the outputs poisoned with NaN (all bits set). Synchronised:
+ * the pageable copies may still be in flight when cudaMemcpy returns, and the legacy stream does
+ * not order the non-blocking one the runs go to. 0, or -1 on failure. */
+static int device_buffers(const gpu_case *c, int runs, int extra, float **dx, float **dy) {
+    const size_t nin = (size_t)runs * c->nin + extra, nout = (size_t)runs * c->nout + extra;
+    if (cudaMalloc((void **)dx, nin * sizeof(float)) != cudaSuccess ||
+        cudaMalloc((void **)dy, nout * sizeof(float)) != cudaSuccess ||
+        cudaMemcpy(*dx + extra, c->x, (nin - extra) * sizeof(float), cudaMemcpyHostToDevice) !=
+            cudaSuccess ||
+        cudaMemset(*dy, 0xff, nout * sizeof(float)) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess)
+        return -1;
+    return 0;
+}
+
 /* After device runs of c that wrote dy (ran: they were enqueued): waits for the device, fetches
  * y and compares it with the reference, reported as `kind`; a run or copy that failed is
  * reported as `run` and counted. Returns 1 if y is within the contract. */
@@ -309,12 +325,8 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     }
     ok = within(c.y, c.yref, c.nout, &err);
     tally(ok, "host  ", c.what, err);
-    /* Device pointers on the stream, output poisoned with NaN (all bits set). */
-    if (cudaMalloc((void **)&c.dx, c.nin * sizeof(float)) != cudaSuccess ||
-        cudaMalloc((void **)&c.dy, c.nout * sizeof(float)) != cudaSuccess ||
-        cudaMemcpy(c.dx, c.x, c.nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
-        cudaMemset(c.dy, 0xff, c.nout * sizeof(float)) != cudaSuccess ||
-        cudaDeviceSynchronize() != cudaSuccess) { /* see the offset run below */
+    /* Device pointers on the stream, output poisoned. */
+    if (device_buffers(&c, 1, 0, &c.dx, &c.dy)) {
         check(0, "cudaMalloc/cudaMemcpy for the device run");
         ok = 0;
         goto done;
@@ -331,14 +343,8 @@ static int run_shape(const shape *s, const char *path, cudaStream_t stream) {
     ok = fetch_and_check(&c, wtconv_run_device(c.ctx, c.dx, c.dy, NULL) == WTCONV_OK, c.dy,
                          "device", "run_device (second run)");
     /* x and y 4 bytes past 16-byte alignment, as a caller's sub-buffers may be: the kernels that
-     * copy pairs of floats or store float4s must fall back to single floats. The pageable copies
-     * may still be in flight when cudaMemcpy returns, and the legacy stream does not order the
-     * non-blocking one: synchronise before the run. */
-    if (cudaMalloc((void **)&c.ox, (c.nin + 1) * sizeof(float)) != cudaSuccess ||
-        cudaMalloc((void **)&c.oy, (c.nout + 1) * sizeof(float)) != cudaSuccess ||
-        cudaMemcpy(c.ox + 1, c.x, c.nin * sizeof(float), cudaMemcpyHostToDevice) != cudaSuccess ||
-        cudaMemset(c.oy, 0xff, (c.nout + 1) * sizeof(float)) != cudaSuccess ||
-        cudaDeviceSynchronize() != cudaSuccess) {
+     * copy pairs of floats or store float4s must fall back to single floats. */
+    if (device_buffers(&c, 1, 1, &c.ox, &c.oy)) {
         check(0, "cudaMalloc/cudaMemcpy for the offset run");
         ok = 0;
         goto done;
@@ -370,12 +376,7 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream) 
              s->N, s->C, s->H, s->W, s->k, s->L, s->why);
     cuda_options(s, &opts);
     if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &c.ctx) ||
-        cudaMalloc((void **)&c.dx, RUNS * c.nin * sizeof(float)) != cudaSuccess ||
-        cudaMalloc((void **)&c.dy, RUNS * c.nout * sizeof(float)) != cudaSuccess ||
-        cudaMemcpy(c.dx, c.x, RUNS * c.nin * sizeof(float), cudaMemcpyHostToDevice) !=
-            cudaSuccess ||
-        cudaMemset(c.dy, 0xff, RUNS * c.nout * sizeof(float)) != cudaSuccess ||
-        cudaDeviceSynchronize() != cudaSuccess) { /* as in run_shape */
+        device_buffers(&c, RUNS, 0, &c.dx, &c.dy)) {
         printf("FAIL setting up %s: %s\n", c.what, wtconv_last_error());
         g_failed++;
         goto done;
