@@ -3,7 +3,8 @@
  * host-pointer runs (wtconv_run) and device-pointer runs on a stream (wtconv_run_device) for
  * shapes that reach every kernel path (k = 3, 5, 7 register tiles, other k from shared memory,
  * kernels too large for shared memory, several tiles per plane, several planes per block, odd
- * sizes at every level, deep cascades needing two down passes, strides, batches, no bias),
+ * sizes at every level, deep cascades needing two down passes, the smallest deep levels on a
+ * quad's lanes, strides, batches, no bias),
  * device runs enqueued back to back, device runs on pointers 4 bytes past 16-byte alignment, then
  * the error paths of wtconv_run_device. Pass iff max|y - y_ref| <= 1e-5 * max|y_ref| + 1e-6. The
  * golden and random tests also run on this backend (golden_cuda, random_cuda).
@@ -141,6 +142,8 @@ static const shape k_shapes[] = {
     {2, 16, 28, 28, 5, 4, 1, 1, "28x28, four levels: the deep warp beside the level-0 jobs"},
     {2, 6, 27, 30, 7, 3, 2, 0, "27x30, k=7, stride 2, no bias: the deep warp, odd rows"},
     {1, 8, 56, 56, 5, 5, 1, 1, "56x56, five levels: one plane a block, 16-byte stores"},
+    {2, 3, 53, 57, 5, 5, 1, 1, "53x57, five levels: the smallest deep levels on quads, odd sizes"},
+    {1, 3, 49, 50, 7, 4, 2, 0, "49x50, k=7, stride 2, no bias: level 3 on quads, odd sizes"},
     {2, 5, 45, 43, 7, 3, 2, 0, "45x43, k=7, stride 2, no bias: one plane a block, odd sizes"},
     {1, 4, 51, 56, 3, 3, 1, 0, "51x56, k=3, no bias: eight lanes a coefficient row, one idle"},
     {2, 3, 60, 64, 7, 2, 1, 1, "60x64, k=7: eight level-0 jobs a row, none idle, 256 threads"},

@@ -84,6 +84,13 @@ __device__ __forceinline__ void load_plane_b4(float *dst, int rows, int cols, in
         load_plane(dst, rows, cols, pitch, src, h, w, pad, t, nt);
 }
 
+/* Deep levels of at most this many jobs run on quads (plane_deep_quads), where that at least
+ * halves a level's warp steps (4 x 4 bands: 2 warps of one band each instead of 1 warp of four;
+ * 2 x 2: 1 instead of 1 of four): 64/96/56/5/5 0.1981 -> 0.1905 ms, 64/96/56/7/4 0.3166 ->
+ * 0.3068, the rest unchanged (H100, 2026-12-05). Quads on every deep level were 1-3% slower on
+ * 64/96/56/5/3, 5/2 and 7/3 (7 x 7 bands: 7 warps instead of 2 of four). */
+constexpr int kQuadJobsMax = 16;
+
 /* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
 constexpr bool kVecStore = true;
 
@@ -99,6 +106,10 @@ __host__ __device__ constexpr bool plane_v4(int k, bool b4) { return b4 && k == 
  * more, 1 on narrower ones (more threads at work). */
 template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a, int l) {
     return NP > 1 && (l == 0 || a.wc[l] >= 12);
+}
+/* Jobs of a deep level of hc x wc coefficients, as plane_level makes them (planes_plan). */
+__host__ __device__ constexpr int plane_deep_jobs(int np, int hc, int wc) {
+    return hc * (np > 1 && wc >= 12 ? (wc + np - 1) / np : wc);
 }
 
 /* The four filtered subbands of NP coefficient positions (u, v0 ..) of level l through the
@@ -358,13 +369,62 @@ __device__ __forceinline__ void zero_bands(const plane_args &a, float *sm, int t
         q[i] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 }
 
-/* Level l >= 1 of one plane, all its jobs, thread t of nt. */
+/* Level l >= 1 of the inverse cascade with the four subbands on the four lanes of a quad: lane
+ * 4i + s filters band s of job i (NP positions, as plane_deep), and two butterflies through the
+ * quad's shuffles leave pixel (dy, dx) = (s & 1, s >> 1) of the inverse Haar on lane s, which
+ * adds R_{l+1} and halves as plane_deep. Four times the threads of plane_deep at a quarter of the
+ * work each, without plane_deep_bands' scratch and barrier: shorter serial phases on the
+ * smallest levels (kQuadJobsMax). Threads t come in whole quads of one plane (threads a plane a
+ * multiple of 4). */
 template <int K, int NP, bool W4>
+__device__ __forceinline__ void plane_deep_quads(const plane_args &a, float *sm, const float *ws,
+                                                 int l, int t, int nt) {
+    const int per_row = (a.wc[l] + NP - 1) / NP, h = a.h[l], w = a.w[l], wc = a.wc[l];
+    const int jobs = a.hc[l] * per_row, cp = a.cp[l];
+    const float *rn = l + 1 < a.levels ? sm + a.r_off[(l + 1) & 1] : nullptr;
+    float *rout = sm + a.r_off[l & 1];
+    const int s = t & 3, dy = s & 1, dx = s >> 1;
+    const float *cf = sm + a.coef[l] + s * a.band[l];
+    const float *wl = ws + plane_band(K, W4, l, s);
+    const unsigned quad = 0xfu << (threadIdx.x & 28);
+    const float inv_row = small_inv(per_row);
+    for (int job = t >> 2; job < jobs; job += nt >> 2) {
+        const int u = small_div(job, inv_row), v0 = (job - u * per_row) * NP;
+        float acc[NP];
+        filter_window<K, NP, W4>(cf + u * cp + v0, cp, wl, acc);
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            /* bands s and s ^ 1: the pixel row dy; then s and s ^ 2: the column dx */
+            const float o1 = __shfl_xor_sync(quad, acc[m], 1);
+            const float e = dy ? o1 - acc[m] : acc[m] + o1;
+            const float o2 = __shfl_xor_sync(quad, e, 2);
+            acc[m] = dx ? o2 - e : e + o2;
+        }
+        const int gy = 2 * u + dy;
+#pragma unroll
+        for (int m = 0; m < NP; m++) {
+            const int gx = 2 * (v0 + m) + dx;
+            if (v0 + m < wc && gy < h && gx < w) {
+                const float r = rn ? rn[u * wc + v0 + m] : 0.0f;
+                rout[gy * w + gx] = (acc[m] + r) * 0.5f;
+            }
+        }
+    }
+}
+
+/* Level l >= 1 of one plane, all its jobs, thread t of nt. QUADS: levels of at most
+ * kQuadJobsMax jobs on quads (plane_deep_quads; a plane's threads come in quads). */
+template <int K, int NP, bool W4, bool QUADS = false>
 __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
                                             int t, int nt) {
     const bool wide = plane_wide<NP>(a, l);
     const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
-    if (wide)
+    const bool quads = QUADS && jobs <= kQuadJobsMax;
+    if (quads && wide)
+        plane_deep_quads<K, NP, W4>(a, sm, ws, l, t, nt);
+    else if (quads)
+        plane_deep_quads<K, 1, W4>(a, sm, ws, l, t, nt);
+    else if (wide)
         plane_deep<K, NP, W4>(a, sm, ws, l, t, jobs, nt);
     else
         plane_deep<K, 1, W4>(a, sm, ws, l, t, jobs, nt);
@@ -426,7 +486,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
  * synchronising among themselves (named barrier 1), while the other threads, one level-0 job
  * each, filter level 0 and add the base branch; R_1 is added after one block barrier. Without
  * SPLIT every level is a block-wide phase (most warps wait at the deep levels). */
-template <int K, int NP, bool SPLIT, bool W4>
+template <int K, int NP, bool SPLIT, bool W4, bool QUADS = false>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
     constexpr int pb = (K - 1) / 2;
@@ -550,7 +610,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
              */
             for (int l = L - 1; l >= 1; l--) {
                 if (active)
-                    plane_level<K, NP, W4>(a, sm, ws, l, tid, nthreads);
+                    plane_level<K, NP, W4, QUADS>(a, sm, ws, l, tid, nthreads);
                 __syncthreads();
             }
         }
@@ -571,8 +631,11 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     }
 }
 
-/* The instances in use: NP = 1 (7x7 planes) with scalar weights, NP = 4 with either. */
-template <int K> plane_fn pick_plane_k(int np, bool split, bool w4) {
+/* The instances in use: NP = 1 (7x7 planes) with scalar weights, NP = 4 with either, and the
+ * plain NP = 4 kernel with quads. */
+template <int K> plane_fn pick_plane_k(int np, bool split, bool w4, bool quads) {
+    if (quads)
+        return plane_kernel<K, 4, false, false, true>;
     if (np == 1)
         return split ? plane_kernel<K, 1, true, false> : plane_kernel<K, 1, false, false>;
     if (w4)
@@ -580,14 +643,14 @@ template <int K> plane_fn pick_plane_k(int np, bool split, bool w4) {
     return split ? plane_kernel<K, 4, true, false> : plane_kernel<K, 4, false, false>;
 }
 
-plane_fn pick_plane_kernel(int k, int np, bool split, bool w4) {
+plane_fn pick_plane_kernel(int k, int np, bool split, bool w4, bool quads) {
     switch (k) {
     case 3:
-        return pick_plane_k<3>(np, split, w4);
+        return pick_plane_k<3>(np, split, w4, quads);
     case 5:
-        return pick_plane_k<5>(np, split, w4);
+        return pick_plane_k<5>(np, split, w4, quads);
     case 7:
-        return pick_plane_k<7>(np, split, w4);
+        return pick_plane_k<7>(np, split, w4, quads);
     default:
         return nullptr;
     }
@@ -619,7 +682,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     /* float4 weight loads where a warp holds several planes' jobs of 14x14 planes (0.141 ->
      * 0.124 ms; 1-2% slower on 56x56, 28x28 and 7x7 planes). */
     const bool w4 = NP == 4 && p.level[0].half_height <= 7;
-    out->fn = pick_plane_kernel(k, NP, split, w4);
+    out->fn = nullptr; /* chosen below, once the threads a plane are known (quads) */
     a->channels = p.channels;
     a->levels = L;
     a->stride = p.stride;
@@ -697,6 +760,13 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
             a->per_block = per;
         }
     }
+    /* The deep levels of at most kQuadJobsMax jobs on quads (plane_deep_quads) where a plane's
+     * threads come in quads, on the plain NP = 4 kernel. */
+    bool quads = false;
+    if (NP == 4 && !split && !w4 && a->threads % 4 == 0)
+        for (int i = 1; i < L; i++)
+            quads = quads || plane_deep_jobs(NP, a->hc[i], a->wc[i]) <= kQuadJobsMax;
+    out->fn = pick_plane_kernel(k, NP, split, w4, quads);
     a->per_slice = make_fast_divisor(a->threads);
     a->per_image = make_fast_divisor(a->channels);
     out->smem = (size_t)a->per_block * at * sizeof(float);
