@@ -412,14 +412,27 @@ __device__ __forceinline__ void plane_deep_quads(const plane_args &a, float *sm,
     }
 }
 
-/* Level l >= 1 of one plane, all its jobs, thread t of nt. QUADS: levels of at most
- * kQuadJobsMax jobs on quads (plane_deep_quads; a plane's threads come in quads). */
-template <int K, int NP, bool W4, bool QUADS = false>
+/* Which deep levels plane_level runs on quads (plane_deep_quads; t and nt come in whole quads):
+ * none, those of at most kQuadJobsMax jobs, or all (the SPLIT kernel's deep warp, whose 32
+ * threads take ceil(4 jobs / 32) band steps on quads against 4 ceil(jobs / 32) without). */
+enum { kQuadsNone, kQuadsSmall, kQuadsAll };
+
+/* Which deep levels the SPLIT kernel's deep warp runs on quads. H100, 2026-12-05, 64 x 192
+ * planes of 28x28 (levels of 49, 16 and 4 jobs): k = 7 on all levels L = 4 / 3 / 2 -11.6% /
+ * -9.1% / -8.3% (on the small ones only -7.6% / -4.1% / 0); k = 5 on the small ones L = 4 -3.1%,
+ * L = 3 0, L = 2 +1.3% (on all +1.8% and +2.0% for L = 3, 2); k = 3 slower either way (small
+ * ones: L = 3 +4%, L = 4 +2.5%; all: L = 4 +12%). */
+__host__ __device__ constexpr int split_quads(int k) {
+    return k >= 7 ? kQuadsAll : k == 5 ? kQuadsSmall : kQuadsNone;
+}
+
+/* Level l >= 1 of one plane, all its jobs, thread t of nt. */
+template <int K, int NP, bool W4, int QUADS = kQuadsNone>
 __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
                                             int t, int nt) {
     const bool wide = plane_wide<NP>(a, l);
     const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
-    const bool quads = QUADS && jobs <= kQuadJobsMax;
+    const bool quads = QUADS == kQuadsAll || (QUADS == kQuadsSmall && jobs <= kQuadJobsMax);
     if (quads && wide)
         plane_deep_quads<K, NP, W4>(a, sm, ws, l, t, nt);
     else if (quads)
@@ -565,7 +578,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
             for (int l = L - 1; l >= 1; l--) {
                 for (int zz = 0; zz < planes; zz++) {
                     float *s = reinterpret_cast<float *>(smem4) + zz * a.slice;
-                    plane_level<K, NP, W4>(a, s, s + a.w_off, l, t, nt);
+                    plane_level<K, NP, W4, split_quads(K)>(a, s, s + a.w_off, l, t, nt);
                 }
                 if (l > 1)
                     asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
@@ -610,7 +623,8 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
              */
             for (int l = L - 1; l >= 1; l--) {
                 if (active)
-                    plane_level<K, NP, W4, QUADS>(a, sm, ws, l, tid, nthreads);
+                    plane_level<K, NP, W4, QUADS ? kQuadsSmall : kQuadsNone>(a, sm, ws, l, tid,
+                                                                             nthreads);
                 __syncthreads();
             }
         }
