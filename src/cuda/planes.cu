@@ -507,7 +507,9 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
      * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
     constexpr bool B4 = plane_b4(NP, SPLIT, W4);
-    constexpr bool BP = NP == 1;
+    /* BP: the band-parallel deep levels of 7x7 planes, unless they run on quads (the plain
+     * kernel's path with NP = 1). */
+    constexpr bool BP = NP == 1 && !QUADS;
     /* The bands zeroed at the start and the Haar passes on their interiors: 64/96/56/5/5 -2.9%,
      * 64/384/14/5/3 -7.1% (H100, 2026-12-05). Not with BP (level 0's bands are scratch before
      * they are made), nor with SPLIT, where racecheck then reported hazards between the deep
@@ -646,10 +648,11 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
 }
 
 /* The instances in use: NP = 1 (7x7 planes) with scalar weights, NP = 4 with either, and the
- * plain NP = 4 kernel with quads. */
+ * plain NP = 1 and NP = 4 kernels with quads. */
 template <int K> plane_fn pick_plane_k(int np, bool split, bool w4, bool quads) {
     if (quads)
-        return plane_kernel<K, 4, false, false, true>;
+        return np == 1 ? plane_kernel<K, 1, false, false, true>
+                       : plane_kernel<K, 4, false, false, true>;
     if (np == 1)
         return split ? plane_kernel<K, 1, true, false> : plane_kernel<K, 1, false, false>;
     if (w4)
@@ -775,9 +778,12 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
         }
     }
     /* The deep levels of at most kQuadJobsMax jobs on quads (plane_deep_quads) where a plane's
-     * threads come in quads, on the plain NP = 4 kernel. */
+     * threads come in quads, on the plain NP = 4 kernel and in place of BP (NP = 1; no scratch,
+     * one barrier a level instead of two, bands zeroed once: 64/768/7/5/2 0.0805 -> 0.0735 ms,
+     * 64/768/7/5/3 0.1073 -> 0.0928, 64/768/7/3/2 0.0464 -> 0.0396, 64/768/7/7/2 0.1895 ->
+     * 0.1747; H100, 2026-12-05). BP stays where a plane's threads are not (9x9 planes: 25). */
     bool quads = false;
-    if (NP == 4 && !split && !w4 && a->threads % 4 == 0)
+    if (!split && !w4 && a->threads % 4 == 0)
         for (int i = 1; i < L; i++)
             quads = quads || plane_deep_jobs(NP, a->hc[i], a->wc[i]) <= kQuadJobsMax;
     out->fn = pick_plane_kernel(k, NP, split, w4, quads);
