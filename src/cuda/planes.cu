@@ -102,14 +102,15 @@ __host__ __device__ constexpr bool plane_b4(int np, bool split, bool w4) {
 }
 __host__ __device__ constexpr bool plane_v4(int k, bool b4) { return b4 && k == 5; }
 
-/* Coefficient positions per job of level l: NP on level 0 and on deep levels of 12 columns or
- * more, 1 on narrower ones (more threads at work). */
+/* Coefficient positions per job of level l: NP on level 0 and on deep levels of kWideCols
+ * columns or more, 1 on narrower ones (more threads at work). */
+constexpr int kWideCols = 12;
 template <int NP> __device__ __forceinline__ bool plane_wide(const plane_args &a, int l) {
-    return NP > 1 && (l == 0 || a.wc[l] >= 12);
+    return NP > 1 && (l == 0 || a.wc[l] >= kWideCols);
 }
 /* Jobs of a deep level of hc x wc coefficients, as plane_level makes them (planes_plan). */
 __host__ __device__ constexpr int plane_deep_jobs(int np, int hc, int wc) {
-    return hc * (np > 1 && wc >= 12 ? (wc + np - 1) / np : wc);
+    return hc * (np > 1 && wc >= kWideCols ? (wc + np - 1) / np : wc);
 }
 
 /* The four filtered subbands of NP coefficient positions (u, v0 ..) of level l through the
@@ -647,8 +648,8 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     }
 }
 
-/* The instances in use: NP = 1 (7x7 planes) with scalar weights, NP = 4 with either, and the
- * plain NP = 1 and NP = 4 kernels with quads. */
+/* The instances in use: NP = 1 (planes of fewer than 6 coefficient columns) with scalar weights,
+ * NP = 4 with either, and the plain NP = 1 and NP = 4 kernels with quads. */
 template <int K> plane_fn pick_plane_k(int np, bool split, bool w4, bool quads) {
     if (quads)
         return np == 1 ? plane_kernel<K, 1, false, false, true>
