@@ -432,7 +432,7 @@ template <int K, int NP, bool W4, int QUADS = kQuadsNone>
 __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, const float *ws, int l,
                                             int t, int nt) {
     const bool wide = plane_wide<NP>(a, l);
-    const int jobs = a.hc[l] * (wide ? (a.wc[l] + NP - 1) / NP : a.wc[l]);
+    const int jobs = plane_deep_jobs(NP, a.hc[l], a.wc[l]);
     const bool quads = QUADS == kQuadsAll || (QUADS == kQuadsSmall && jobs <= kQuadJobsMax);
     if (quads && wide)
         plane_deep_quads<K, NP, W4>(a, sm, ws, l, t, nt);

@@ -12,6 +12,7 @@
 #include "cuda/planes.h"
 #include "plan/plan.h"
 
+using wtconv_cuda::kMaxThreads;
 using wtconv_cuda::plane_args;
 using wtconv_cuda::plane_band;
 using wtconv_cuda::plane_launch;
@@ -21,7 +22,6 @@ using wtconv_cuda::round4;
 namespace {
 
 constexpr long long kSmemMax = 64 * 1024; // a block's shared memory for whole planes (bytes)
-constexpr int kMaxThreads = 256;
 
 long long checked, accepted, failed;
 
