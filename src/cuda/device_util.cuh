@@ -10,15 +10,28 @@ namespace wtconv_cuda {
 /* Threads per block at most. */
 constexpr int kMaxThreads = 256;
 
-/* Tap t of a filter in shared memory. W4: the filter starts 16-byte aligned and is read as
- * float4s (with t known at compile time, one broadcast load serves four taps; faster where a
- * warp holds several planes' jobs, slower elsewhere). */
-template <bool W4> __device__ __forceinline__ float wtap(const float *w, int t) {
-    if (!W4)
-        return w[t];
-    const float4 q = reinterpret_cast<const float4 *>(w)[t >> 2];
-    return (t & 3) == 0 ? q.x : (t & 3) == 1 ? q.y : (t & 3) == 2 ? q.z : q.w;
-}
+/* The taps of a filter in shared memory, read in order 0, 1, 2, ... W4: the filter starts 16-byte
+ * aligned and one float4 broadcast load serves four taps. The load is inline PTX because nvcc
+ * turned a float4 read of these weights into four scalar shared loads, each costing a wavefront
+ * (docs/cuda-backend.md, sixteenth and seventeenth rounds); volatile, so that the compiler keeps
+ * it after the barrier that follows the weights' copy into shared memory. */
+template <bool W4> struct tap_stream {
+    const float *w;
+    unsigned at;
+    float4 q;
+    __device__ __forceinline__ explicit tap_stream(const float *weights)
+        : w(weights), at(W4 ? (unsigned)__cvta_generic_to_shared(weights) : 0u), q() {}
+    /* Tap t, t = 0, 1, 2, ... in turn (t known at compile time). */
+    __device__ __forceinline__ float next(int t) {
+        if (!W4)
+            return w[t];
+        if ((t & 3) == 0)
+            asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];"
+                         : "=f"(q.x), "=f"(q.y), "=f"(q.z), "=f"(q.w)
+                         : "r"(at + 4u * (unsigned)t));
+        return (t & 3) == 0 ? q.x : (t & 3) == 1 ? q.y : (t & 3) == 2 ? q.z : q.w;
+    }
+};
 
 /* Loads N floats (N a multiple of 4) from 16-byte aligned shared memory. */
 template <int N> __device__ __forceinline__ void load_row(float (&r)[N], const float *p) {

@@ -94,12 +94,10 @@ constexpr int kQuadJobsMax = 16;
 /* y stored as float4s where its rows are 16-byte aligned (stride 1, NP = 4). */
 constexpr bool kVecStore = true;
 
-/* Which shared-memory rows the plain NP = 4 kernel (no deep warp, scalar weights) reads as
- * float4s: the input's in the base branch (B4), and on k = 5 also level 0's in the band filters
- * (V4). The kernel and planes_plan, which makes those pitches multiples of 4, both ask here. */
-__host__ __device__ constexpr bool plane_b4(int np, bool split, bool w4) {
-    return np == 4 && !split && !w4;
-}
+/* Which shared-memory rows the plain NP = 4 kernel (no deep warp) reads as float4s: the input's
+ * in the base branch (B4), and on k = 5 also level 0's in the band filters (V4). The kernel and
+ * planes_plan, which makes those pitches multiples of 4, both ask here. */
+__host__ __device__ constexpr bool plane_b4(int np, bool split) { return np == 4 && !split; }
 __host__ __device__ constexpr bool plane_v4(int k, bool b4) { return b4 && k == 5; }
 
 /* Coefficient positions per job of level l: NP on level 0 and on deep levels of kWideCols
@@ -117,7 +115,7 @@ __host__ __device__ constexpr int plane_deep_jobs(int np, int hc, int wc) {
  * inverse Haar, without R of the level below and the factor 1/2: p[dy][2m+dx] belongs to the
  * level input's pixel (2u+dy, 2(v0+m)+dx). The inverse Haar is applied band by band (one
  * band's 25-49 weights live at a time). */
-/* acc[m] = the K x K filter w (taps by wtap) over the window whose top-left is at[m]: NP
+/* acc[m] = the K x K filter w (taps by tap_stream) over the window whose top-left is at[m]: NP
  * outputs side by side in a row of a shared-memory plane whose rows are pitch apart. V4: the
  * window's rows read as float4s (at and pitch 16-byte aligned: plane_v4, planes_plan). */
 template <int K, int NP, bool W4, bool V4 = false>
@@ -126,6 +124,7 @@ __device__ __forceinline__ void filter_window(const float *at, int pitch, const 
 #pragma unroll
     for (int m = 0; m < NP; m++)
         acc[m] = 0.0f;
+    tap_stream<W4> taps(w);
 #pragma unroll
     for (int i = 0; i < K; i++) {
         float loaded[round4(NP + K - 1)];
@@ -134,7 +133,7 @@ __device__ __forceinline__ void filter_window(const float *at, int pitch, const 
         const float *row = V4 ? loaded : at + i * pitch;
 #pragma unroll
         for (int j = 0; j < K; j++) {
-            const float wt = wtap<W4>(w, i * K + j);
+            const float wt = taps.next(i * K + j);
 #pragma unroll
             for (int m = 0; m < NP; m++)
                 acc[m] = fmaf(wt, row[j + m], acc[m]);
@@ -207,6 +206,10 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
                                            int u, int v0, float (&b)[2][2 * NP]) {
     /* B4: rows as float4s (the input pitch is a multiple of 4, planes_plan). */
     constexpr int n = B4 ? round4(2 * NP + K - 1) : 2 * NP + K - 1;
+    tap_stream<W4> taps(ws);
+    /* The upper pixel row takes filter row i, the lower one row i - 1: each tap is read once (the
+     * stream goes forward only) and kept a row for the lower pixels. */
+    float taps_now[K], taps_before[K];
 #pragma unroll
     for (int i = 0; i <= K; i++) {
         const float *src = sm + (2 * u + i) * a.xp + 2 * v0;
@@ -220,7 +223,8 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
         if (i < K)
 #pragma unroll
             for (int j = 0; j < K; j++) {
-                const float wt = wtap<W4>(ws, i * K + j);
+                const float wt = taps.next(i * K + j);
+                taps_now[j] = wt;
 #pragma unroll
                 for (int q = 0; q < 2 * NP; q++)
                     b[0][q] = fmaf(wt, row[j + q], b[0][q]);
@@ -228,11 +232,14 @@ __device__ __forceinline__ void plane_base(const plane_args &a, const float *sm,
         if (i > 0)
 #pragma unroll
             for (int j = 0; j < K; j++) {
-                const float wt = wtap<W4>(ws, (i - 1) * K + j);
 #pragma unroll
                 for (int q = 0; q < 2 * NP; q++)
-                    b[1][q] = fmaf(wt, row[j + q], b[1][q]);
+                    b[1][q] = fmaf(taps_before[j], row[j + q], b[1][q]);
             }
+        if (i < K)
+#pragma unroll
+            for (int j = 0; j < K; j++)
+                taps_before[j] = taps_now[j];
     }
 }
 
@@ -507,7 +514,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     /* Measured (docs/cuda-backend.md): the base branch's rows as float4s made 56x56 planes
      * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
-    constexpr bool B4 = plane_b4(NP, SPLIT, W4);
+    constexpr bool B4 = plane_b4(NP, SPLIT);
     /* BP: the band-parallel deep levels of 7x7 planes, unless they run on quads (the plain
      * kernel's path with NP = 1). */
     constexpr bool BP = NP == 1 && !QUADS;
@@ -649,26 +656,23 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
 }
 
 /* The instances in use: NP = 1 (planes of fewer than 6 coefficient columns) with scalar weights,
- * NP = 4 with either, and the plain NP = 1 and NP = 4 kernels with quads. */
-template <int K> plane_fn pick_plane_k(int np, bool split, bool w4, bool quads) {
-    if (quads)
-        return np == 1 ? plane_kernel<K, 1, false, false, true>
-                       : plane_kernel<K, 4, false, false, true>;
+ * plain or with quads; NP = 4 with W4 weights, with the deep warp (SPLIT), plain, or with quads. */
+template <int K> plane_fn pick_plane_k(int np, bool split, bool quads) {
     if (np == 1)
-        return split ? plane_kernel<K, 1, true, false> : plane_kernel<K, 1, false, false>;
-    if (w4)
-        return split ? plane_kernel<K, 4, true, true> : plane_kernel<K, 4, false, true>;
-    return split ? plane_kernel<K, 4, true, false> : plane_kernel<K, 4, false, false>;
+        return quads ? plane_kernel<K, 1, false, false, true> : plane_kernel<K, 1, false, false>;
+    if (split)
+        return plane_kernel<K, 4, true, true>;
+    return quads ? plane_kernel<K, 4, false, true, true> : plane_kernel<K, 4, false, true>;
 }
 
-plane_fn pick_plane_kernel(int k, int np, bool split, bool w4, bool quads) {
+plane_fn pick_plane_kernel(int k, int np, bool split, bool quads) {
     switch (k) {
     case 3:
-        return pick_plane_k<3>(np, split, w4, quads);
+        return pick_plane_k<3>(np, split, quads);
     case 5:
-        return pick_plane_k<5>(np, split, w4, quads);
+        return pick_plane_k<5>(np, split, quads);
     case 7:
-        return pick_plane_k<7>(np, split, w4, quads);
+        return pick_plane_k<7>(np, split, quads);
     default:
         return nullptr;
     }
@@ -697,9 +701,12 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
      * outlasts the level-0 jobs), 14x14 9% and 7x7 50% slower. */
     const bool split =
         kPlaneSplit && L >= 2 && NP == 4 && p.level[0].half_height >= 12 && 2 * jobs <= top_max;
-    /* float4 weight loads where a warp holds several planes' jobs of 14x14 planes (0.141 ->
-     * 0.124 ms; 1-2% slower on 56x56, 28x28 and 7x7 planes). */
-    const bool w4 = NP == 4 && p.level[0].half_height <= 7;
+    /* W4 weights (tap_stream: one float4 load for four taps) wherever NP = 4: 64/96/56/5/5
+     * 0.1902 -> 0.1757 ms, 64/96/56/7/4 0.3065 -> 0.2754, 64/384/14/7/3 0.2853 -> 0.1942,
+     * 64/192/28/5/4 (SPLIT) 0.1521 -> 0.1444; 64/384/14/3/3 0.0680 -> 0.0706 (H100, 2026-12-05,
+     * docs/cuda-backend.md's seventeenth round). NP = 1 jobs read a filter's taps once per
+     * position, where the float4 broadcast saves nothing. */
+    const bool w4 = NP == 4;
     out->fn = nullptr; /* chosen below, once the threads a plane are known (quads) */
     a->channels = p.channels;
     a->levels = L;
@@ -709,7 +716,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     size_t at = 0;
     a->xr = p.height + k;
     a->xp = (p.width + k - 1 + 2 * NP) | 1; /* odd, as cp below */
-    const bool b4 = plane_b4(NP, split, w4);
+    const bool b4 = plane_b4(NP, split);
     /* B4 with 5..7 level-0 jobs a coefficient row (56x56 planes: 7): 8 lanes a row, the last
      * idle, so that a quarter warp's float4 loads (the base branch's input rows, the band filters'
      * window rows) lie in one row instead of two whose banks overlap. 64/96/56/5/5 0.2255 ->
@@ -784,10 +791,10 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
      * 64/768/7/5/3 0.1073 -> 0.0928, 64/768/7/3/2 0.0464 -> 0.0396, 64/768/7/7/2 0.1895 ->
      * 0.1747; H100, 2026-12-05). BP stays where a plane's threads are not (9x9 planes: 25). */
     bool quads = false;
-    if (!split && !w4 && a->threads % 4 == 0)
+    if (!split && a->threads % 4 == 0)
         for (int i = 1; i < L; i++)
             quads = quads || plane_deep_jobs(NP, a->hc[i], a->wc[i]) <= kQuadJobsMax;
-    out->fn = pick_plane_kernel(k, NP, split, w4, quads);
+    out->fn = pick_plane_kernel(k, NP, split, quads);
     a->per_slice = make_fast_divisor(a->threads);
     a->per_image = make_fast_divisor(a->channels);
     out->smem = (size_t)a->per_block * at * sizeof(float);

@@ -94,6 +94,13 @@ void check_plan(const wtconv_plan &p, const plane_launch &launch) {
     at_most(p, "R of even levels before the weights", a.r_off[0] + r2, a.w_off);
     at_most(p, "weights inside the slice", a.w_off + 4LL * a.nw4, slice);
     at_most(p, "every level's filters in the weights", plane_band(k, a.w4, L, 0), 4LL * a.nw4);
+    /* W4: tap_stream reads every filter (the base branch's at 0, the bands' at plane_band)
+     * as float4s from its start. */
+    if (a.w4)
+        for (int l = 0; l < L; l++)
+            for (int s = 0; s < 4; s++)
+                if ((a.w_off + plane_band(k, true, l, s)) % 4)
+                    fail(p, "W4: band filters float4-aligned", plane_band(k, true, l, s) % 4, 0);
 
     /* The input: the plane with its zero border, and the base branch's reads: input rows
      * 2u .. 2u + k of every coefficient row u, columns from 2 v0 on (float4-rounded). */
@@ -103,9 +110,9 @@ void check_plan(const wtconv_plan &p, const plane_launch &launch) {
     const long long base_last = (2LL * (hc0 - 1) + k) * a.xp + 2 * v0_max + round4(2 * np + k - 1);
     at_most(p, "base branch reads inside the slice", base_last, slice);
 
-    /* The plain NP = 4 kernel (no deep warp, scalar weights: B4) reads float4 input rows, and at
-     * k = 5 float4 rows of level 0's bands. */
-    if (np == 4 && !a.deep && !a.w4) {
+    /* The plain NP = 4 kernel (no deep warp: B4) reads float4 input rows, and at k = 5 float4
+     * rows of level 0's bands. */
+    if (np == 4 && !a.deep) {
         if (a.xp % 4 || a.coef[0] % 4)
             fail(p, "B4: input pitch and level 0's bands float4-aligned", a.xp % 4, 0);
         if (k == 5 && (a.cp[0] % 4 || a.band[0] % 4))
