@@ -512,7 +512,8 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
     extern __shared__ float4 smem4[];
     constexpr int pb = (K - 1) / 2;
     /* Measured (docs/cuda-backend.md): the base branch's rows as float4s made 56x56 planes
-     * faster and 14x14 / 28x28 slower; the band-parallel deep levels made 7x7 planes faster and
+     * faster and, with scalar taps, 14x14 / 28x28 slower (with W4's float4 taps 14x14 planes
+     * gained, seventeenth round); the band-parallel deep levels made 7x7 planes faster and
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
     constexpr bool B4 = plane_b4(NP, SPLIT);
     /* BP: the band-parallel deep levels of 7x7 planes, unless they run on quads (the plain
