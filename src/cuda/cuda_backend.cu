@@ -251,9 +251,22 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                     m->wavelet_scale[i][4 * c + t / kk] * m->wavelet_weight[i][4 * c * kk + t];
         }
     }
+    /* The runs' stream first: the weights go up on it, and create waits for them. A plain
+     * cudaMemcpy from pageable memory may return before its DMA is done, and it is ordered on
+     * the legacy default stream, which our non-blocking stream does not wait for: a first run
+     * could read weights not yet there (random_cuda failed once so under ctest -j 8, H200,
+     * 2026-12-05). */
+    if ((e = cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking)) != cudaSuccess ||
+        (e = cudaEventCreateWithFlags(&s->done, cudaEventDisableTiming)) != cudaSuccess) {
+        free(host);
+        st = cuda_fail(e, "creating a stream and an event");
+        cuda_destroy(s);
+        return st;
+    }
     if ((e = cudaMalloc(&s->weights, nweights * sizeof(float))) != cudaSuccess ||
-        (e = cudaMemcpy(s->weights, host, nweights * sizeof(float), cudaMemcpyHostToDevice)) !=
-            cudaSuccess) {
+        (e = cudaMemcpyAsync(s->weights, host, nweights * sizeof(float), cudaMemcpyHostToDevice,
+                             s->stream)) != cudaSuccess ||
+        (e = cudaStreamSynchronize(s->stream)) != cudaSuccess) {
         free(host);
         st = e == cudaErrorMemoryAllocation
                  ? wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
@@ -302,12 +315,6 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     s->stage_in = reinterpret_cast<float *>(base + si);
     s->stage_out = reinterpret_cast<float *>(base + so);
     s->workspace_bytes = total;
-    if ((e = cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking)) != cudaSuccess ||
-        (e = cudaEventCreateWithFlags(&s->done, cudaEventDisableTiming)) != cudaSuccess) {
-        st = cuda_fail(e, "creating a stream and an event");
-        cuda_destroy(s);
-        return st;
-    }
     *out = s;
     return WTCONV_OK;
 }
