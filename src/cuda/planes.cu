@@ -99,6 +99,9 @@ constexpr bool kVecStore = true;
  * planes_plan, which makes those pitches multiples of 4, both ask here. */
 __host__ __device__ constexpr bool plane_b4(int np, bool split) { return np == 4 && !split; }
 __host__ __device__ constexpr bool plane_v4(int k, bool b4) { return b4 && k == 5; }
+/* Which kernels take the W4 weight layout (plane_band) and read it through tap_stream: every
+ * NP = 4 kernel (measured in planes_plan). */
+__host__ __device__ constexpr bool plane_w4(int np) { return np == 4; }
 
 /* Coefficient positions per job of level l: NP on level 0 and on deep levels of kWideCols
  * columns or more, 1 on narrower ones (more threads at work). */
@@ -507,7 +510,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
  * synchronising among themselves (named barrier 1), while the other threads, one level-0 job
  * each, filter level 0 and add the base branch; R_1 is added after one block barrier. Without
  * SPLIT every level is a block-wide phase (most warps wait at the deep levels). */
-template <int K, int NP, bool SPLIT, bool W4, bool QUADS = false>
+template <int K, int NP, bool SPLIT, bool QUADS = false>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
     constexpr int pb = (K - 1) / 2;
@@ -516,6 +519,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
      * gained, seventeenth round); the band-parallel deep levels made 7x7 planes faster and
      * 56x56 / 14x14 slower. planes_plan chooses the input pitch to match B4. */
     constexpr bool B4 = plane_b4(NP, SPLIT);
+    constexpr bool W4 = plane_w4(NP);
     /* BP: the band-parallel deep levels of 7x7 planes, unless they run on quads (the plain
      * kernel's path with NP = 1). */
     constexpr bool BP = NP == 1 && !QUADS;
@@ -660,10 +664,10 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
  * plain or with quads; NP = 4 with W4 weights, with the deep warp (SPLIT), plain, or with quads. */
 template <int K> plane_fn pick_plane_k(int np, bool split, bool quads) {
     if (np == 1)
-        return quads ? plane_kernel<K, 1, false, false, true> : plane_kernel<K, 1, false, false>;
+        return quads ? plane_kernel<K, 1, false, true> : plane_kernel<K, 1, false>;
     if (split)
-        return plane_kernel<K, 4, true, true>;
-    return quads ? plane_kernel<K, 4, false, true, true> : plane_kernel<K, 4, false, true>;
+        return plane_kernel<K, 4, true>;
+    return quads ? plane_kernel<K, 4, false, true> : plane_kernel<K, 4, false>;
 }
 
 plane_fn pick_plane_kernel(int k, int np, bool split, bool quads) {
@@ -707,7 +711,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
      * 64/192/28/5/4 (SPLIT) 0.1521 -> 0.1444; 64/384/14/3/3 0.0680 -> 0.0706 (H100, 2026-12-05,
      * docs/cuda-backend.md's seventeenth round). NP = 1 jobs read a filter's taps once per
      * position, where the float4 broadcast saves nothing. */
-    const bool w4 = NP == 4;
+    const bool w4 = plane_w4(NP);
     out->fn = nullptr; /* chosen below, once the threads a plane are known (quads) */
     a->channels = p.channels;
     a->levels = L;
