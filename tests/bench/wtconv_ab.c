@@ -15,7 +15,10 @@
  * through WTConvNeXt-T's 18 WTConv layers (as wtconv-bench --network). Times are per image
  * (per run at batch 1). --batch-b gives B a batch of its own (e.g. the same library twice,
  * --batch 1 --batch-b 8: is a batch of 8 faster per image?), and each build's turn is then
- * about 10 ms of its own runs. Not a ctest test. */
+ * about 10 ms of its own runs. --fresh MB gives every run of a single layer tensors of its own,
+ * taken in turn from a pool of at least MB megabytes of inputs and outputs, so that no run finds
+ * the tensors of the run before in cache (as a server taking new images would; by default the
+ * same x and y serve every run, and at batch 1 they stay in cache). Not a ctest test. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
@@ -81,11 +84,13 @@ static int compare_doubles(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Seconds per run over `runs` runs, or -1 after a message. */
-static double time_runs(const build *b, wtconv_ctx *ctx, const float *x, float *y, long runs) {
+/* Seconds per run over `runs` runs, or -1 after a message; run i uses the tensors of slot
+ * (*next + i) % slots, and *next moves on by `runs`. */
+static double time_runs(const build *b, wtconv_ctx *ctx, float *const *x, float *const *y,
+                        size_t slots, size_t *next, long runs) {
     const double t0 = now_seconds();
-    for (long i = 0; i < runs; i++)
-        if (b->run(ctx, x, y) != WTCONV_OK) {
+    for (long i = 0; i < runs; i++, *next = (*next + 1) % slots)
+        if (b->run(ctx, x[*next], y[*next]) != WTCONV_OK) {
             fprintf(stderr, "wtconv-ab: %s: run: %s\n", b->path, b->last_error());
             return -1;
         }
@@ -149,8 +154,8 @@ static void temp_model_path(char *out, size_t cap) {
 typedef struct layer_job {
     build *builds;
     wtconv_ctx **ctx;
-    const float *x;
-    float *y;
+    float **x, **y; /* `slots` inputs and outputs, used in turn */
+    size_t slots, next[2];
 } layer_job;
 
 /* Both kinds of turn return seconds per image (per run, unless --batch-b). */
@@ -160,19 +165,27 @@ static double per_image(double seconds, const build *b) {
 
 static double layer_turn(void *job, int which, long runs) {
     layer_job *j = job;
-    return per_image(time_runs(&j->builds[which], j->ctx[which], j->x, j->y, runs),
-                     &j->builds[which]);
+    return per_image(
+        time_runs(&j->builds[which], j->ctx[which], j->x, j->y, j->slots, &j->next[which], runs),
+        &j->builds[which]);
 }
 
-static int compare_shape(build builds[2], const shape *s, int rounds, int threads) {
+/* fresh_mb: 0 for one input and output, else at least that many megabytes of them. */
+static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int fresh_mb) {
     char model[512];
     wtconv_ctx *ctx[2] = {NULL, NULL};
     const int batch = builds[0].batch > builds[1].batch ? builds[0].batch : builds[1].batch;
     const size_t count = (size_t)batch * (size_t)s->c * (size_t)s->h * (size_t)s->w;
-    float *x = bench_random_floats(count, 1.0f), *y = bench_random_floats(count, 0.0f);
+    const size_t pair_bytes = 2 * count * sizeof(float);
+    const size_t slots = fresh_mb ? ((size_t)fresh_mb << 20) / pair_bytes + 1 : 1;
+    float **x = calloc(slots, sizeof *x), **y = calloc(slots, sizeof *y);
     double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
     long runs[2] = {1, 1};
-    int failed = !ratios;
+    int failed = !ratios || !x || !y;
+    for (size_t i = 0; i < slots && !failed; i++) {
+        x[i] = bench_random_floats(count, 1.0f);
+        y[i] = bench_random_floats(count, 0.0f);
+    }
     temp_model_path(model, sizeof model);
     failed = failed || bench_write_model("wtconv-ab", s->c, s->k, s->levels, model) != 0;
     for (int i = 0; i < 2 && !failed; i++) {
@@ -187,7 +200,7 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
     }
     remove(model);
     if (!failed) {
-        layer_job job = {builds, ctx, x, y};
+        layer_job job = {builds, ctx, x, y, slots, {0, 0}};
         char what[64];
         /* warm up both; runs per turn: about 10 ms (A's, and B's own with --batch-b) */
         failed = !runs_per_turn(layer_turn, &job, builds, 0.01, runs);
@@ -200,6 +213,10 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
         if (ctx[i])
             builds[i].destroy(ctx[i]);
     free(ratios);
+    for (size_t i = 0; i < slots && x && y; i++) {
+        free(x[i]);
+        free(y[i]);
+    }
     free(x);
     free(y);
     return failed ? -1 : 0;
@@ -299,7 +316,7 @@ static int compare_network(build builds[2], int rounds, int threads) {
 
 static int usage(void) {
     fprintf(stderr, "usage: wtconv-ab LIB_A LIB_B [--rounds N] [--threads T] [--batch N] "
-                    "[--batch-b N] [--network | --shape C/H/W/k/L...]\n");
+                    "[--batch-b N] [--network | [--fresh MB] --shape C/H/W/k/L...]\n");
     return 2;
 }
 
@@ -310,6 +327,7 @@ int main(int argc, char **argv) {
     };
     shape shapes[MAX_SHAPES];
     int shape_count = 0, rounds = 40, threads = 1, batch = 1, batch_b = 0, network = 0, failed = 0;
+    int fresh_mb = 0;
     build builds[2];
     if (argc < 3)
         return usage();
@@ -336,6 +354,12 @@ int main(int argc, char **argv) {
             threads = atoi(value);
         } else if (!strcmp(argv[i], "--batch")) {
             batch = atoi(value);
+        } else if (!strcmp(argv[i], "--fresh")) {
+            fresh_mb = atoi(value);
+            if (fresh_mb < 1 || fresh_mb > 65536) {
+                fprintf(stderr, "wtconv-ab: --fresh takes megabytes, 1 to 65536\n");
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--batch-b")) {
             batch_b = atoi(value);
             if (batch_b < 1) {
@@ -349,6 +373,11 @@ int main(int argc, char **argv) {
     }
     if (rounds < 4 || threads < 0 || batch < 1) {
         fprintf(stderr, "wtconv-ab: --rounds must be >= 4, --threads >= 0, --batch >= 1\n");
+        return 2;
+    }
+    if (fresh_mb && network) {
+        fprintf(stderr, "wtconv-ab: --fresh is for single layers (a network's layers feed each "
+                        "other)\n");
         return 2;
     }
     if (!shape_count) {
@@ -366,9 +395,11 @@ int main(int argc, char **argv) {
         printf("A = %s, batch %d\nB = %s, batch %d\n%d rounds, %d thread(s); times per image; "
                "A/B > 1: B is faster per image\n",
                argv[1], builds[0].batch, argv[2], builds[1].batch, rounds, threads);
+    if (fresh_mb && !network)
+        printf("every run on tensors of its own, from a pool of %d MB or more\n", fresh_mb);
     if (network)
         failed = compare_network(builds, rounds, threads) != 0;
     for (int i = 0; i < shape_count && !failed && !network; i++)
-        failed = compare_shape(builds, &shapes[i], rounds, threads) != 0;
+        failed = compare_shape(builds, &shapes[i], rounds, threads, fresh_mb) != 0;
     return failed ? 1 : 0;
 }
