@@ -16,9 +16,10 @@
  * (per run at batch 1). --batch-b gives B a batch of its own (e.g. the same library twice,
  * --batch 1 --batch-b 8: is a batch of 8 faster per image?), and each build's turn is then
  * about 10 ms of its own runs. --fresh MB gives every run of a single layer tensors of its own,
- * taken in turn from a pool of at least MB megabytes of inputs and outputs, so that no run finds
- * the tensors of the run before in cache (as a server taking new images would; by default the
- * same x and y serve every run, and at batch 1 they stay in cache). Not a ctest test. */
+ * taken in turn from a pool of at least MB megabytes of inputs and outputs for each build, so that
+ * no run finds the tensors of the run before in cache (as a server taking new images would; by
+ * default the same x and y serve every run, and at batch 1 they stay in cache). Not a ctest test.
+ */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dlfcn.h>
@@ -154,8 +155,8 @@ static void temp_model_path(char *out, size_t cap) {
 typedef struct layer_job {
     build *builds;
     wtconv_ctx **ctx;
-    float **x, **y; /* `slots` inputs and outputs, used in turn */
-    size_t slots, next[2];
+    float **x, **y; /* each build's `slots` inputs and outputs from x[pool[i]], used in turn */
+    size_t slots, pool[2], next[2];
 } layer_job;
 
 /* Both kinds of turn return seconds per image (per run, unless --batch-b). */
@@ -165,12 +166,13 @@ static double per_image(double seconds, const build *b) {
 
 static double layer_turn(void *job, int which, long runs) {
     layer_job *j = job;
-    return per_image(
-        time_runs(&j->builds[which], j->ctx[which], j->x, j->y, j->slots, &j->next[which], runs),
-        &j->builds[which]);
+    return per_image(time_runs(&j->builds[which], j->ctx[which], j->x + j->pool[which],
+                               j->y + j->pool[which], j->slots, &j->next[which], runs),
+                     &j->builds[which]);
 }
 
-/* fresh_mb: 0 for one input and output, else at least that many megabytes of them. */
+/* fresh_mb: 0 for one input and output (both builds'), else at least that many megabytes of
+ * them for each build (so that neither finds the other's last tensors in cache either). */
 static int compare_shape(build builds[2], const shape *s, int rounds, int threads, int fresh_mb) {
     char model[512];
     wtconv_ctx *ctx[2] = {NULL, NULL};
@@ -178,11 +180,12 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
     const size_t count = (size_t)batch * (size_t)s->c * (size_t)s->h * (size_t)s->w;
     const size_t pair_bytes = 2 * count * sizeof(float);
     const size_t slots = fresh_mb ? ((size_t)fresh_mb << 20) / pair_bytes + 1 : 1;
-    float **x = calloc(slots, sizeof *x), **y = calloc(slots, sizeof *y);
+    const size_t tensors = fresh_mb ? 2 * slots : 1;
+    float **x = calloc(tensors, sizeof *x), **y = calloc(tensors, sizeof *y);
     double *ratios = malloc((size_t)rounds * sizeof *ratios), best[2] = {1e30, 1e30};
     long runs[2] = {1, 1};
     int failed = !ratios || !x || !y;
-    for (size_t i = 0; i < slots && !failed; i++) {
+    for (size_t i = 0; i < tensors && !failed; i++) {
         x[i] = bench_random_floats(count, 1.0f);
         y[i] = bench_random_floats(count, 0.0f);
     }
@@ -200,7 +203,7 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
     }
     remove(model);
     if (!failed) {
-        layer_job job = {builds, ctx, x, y, slots, {0, 0}};
+        layer_job job = {builds, ctx, x, y, slots, {0, fresh_mb ? slots : 0}, {0, 0}};
         char what[64];
         /* warm up both; runs per turn: about 10 ms (A's, and B's own with --batch-b) */
         failed = !runs_per_turn(layer_turn, &job, builds, 0.01, runs);
@@ -213,7 +216,7 @@ static int compare_shape(build builds[2], const shape *s, int rounds, int thread
         if (ctx[i])
             builds[i].destroy(ctx[i]);
     free(ratios);
-    for (size_t i = 0; i < slots && x && y; i++) {
+    for (size_t i = 0; i < tensors && x && y; i++) {
         free(x[i]);
         free(y[i]);
     }
@@ -396,7 +399,7 @@ int main(int argc, char **argv) {
                "A/B > 1: B is faster per image\n",
                argv[1], builds[0].batch, argv[2], builds[1].batch, rounds, threads);
     if (fresh_mb && !network)
-        printf("every run on tensors of its own, from a pool of %d MB or more\n", fresh_mb);
+        printf("every run on tensors of its own, from a pool of %d MB or more a build\n", fresh_mb);
     if (network)
         failed = compare_network(builds, rounds, threads) != 0;
     for (int i = 0; i < shape_count && !failed && !network; i++)
