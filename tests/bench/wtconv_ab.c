@@ -398,7 +398,7 @@ int main(int argc, char **argv) {
         printf("A = %s, batch %d\nB = %s, batch %d\n%d rounds, %d thread(s); times per image; "
                "A/B > 1: B is faster per image\n",
                argv[1], builds[0].batch, argv[2], builds[1].batch, rounds, threads);
-    if (fresh_mb && !network)
+    if (fresh_mb)
         printf("every run on tensors of its own, from a pool of %d MB or more a build\n", fresh_mb);
     if (network)
         failed = compare_network(builds, rounds, threads) != 0;
