@@ -505,10 +505,14 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
 }
 
 /* Whole planes: `per_block` planes a block, `threads` threads each (the block's threads beyond
- * per_block * threads only meet the barriers). SPLIT: the block's last `deep` threads (whole
- * warps) make the Haar levels 1.. and run the inverse cascade down to R_1 for all its planes,
- * synchronising among themselves (named barrier 1), while the other threads, one level-0 job
- * each, filter level 0 and add the base branch; R_1 is added after one block barrier. Without
+ * per_block * threads only meet the barriers). SPLIT: the block's last warp (`deep` = 32 threads)
+ * makes the Haar levels 1.. and runs the inverse cascade down to R_1 for all its planes,
+ * synchronising by __syncwarp, while the other threads, one level-0 job each, filter level 0
+ * and add the base branch; R_1 is added after one block barrier. With a named barrier for the
+ * deep warp (`bar.sync 1, 32`, until 2026-12-06) racecheck reported hazards between its stores
+ * of R_1 and the jobs' loads of R_1 after the block barrier (on an H100 in every run, elsewhere
+ * in some); with __syncwarp none, and the SASS had the block barrier between the two either way
+ * (docs/cuda-backend.md, twentieth round). Without
  * SPLIT every level is a block-wide phase (most warps wait at the deep levels). */
 template <int K, int NP, bool SPLIT, bool QUADS = false>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
@@ -524,11 +528,10 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
      * kernel's path with NP = 1). */
     constexpr bool BP = NP == 1 && !QUADS;
     /* The bands zeroed at the start and the Haar passes on their interiors: 64/96/56/5/5 -2.9%,
-     * 64/384/14/5/3 -7.1% (H100, 2026-12-05). Not with BP (level 0's bands are scratch before
-     * they are made), nor with SPLIT, where racecheck then reported hazards between the deep
-     * warp's writes of R_1 and the jobs' reads of it after the block barrier (not understood;
-     * docs/cuda-backend.md, fourteenth round). */
-    constexpr bool ZERO = !BP && !SPLIT;
+     * 64/384/14/5/3 -7.1% (H100, 2026-12-05); with SPLIT 64/192/28/5/4 -5.8%, 28/7/3 -2.5%,
+     * 28/3/2 -6.8% (H100, 2026-12-06, once the deep warp synchronised by __syncwarp). Not with
+     * BP (level 0's bands are scratch before they are made). */
+    constexpr bool ZERO = !BP;
     const int nthreads = a.threads;
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
     const int z = deep ? 0 : fast_div((int)threadIdx.x, a.per_slice),
@@ -571,7 +574,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
 
     if constexpr (SPLIT) {
         if (active)
-            plane_haar<K, true>(a, sm, 0, tid, nthreads);
+            plane_haar<K, !ZERO>(a, sm, 0, tid, nthreads);
         __syncthreads();
         const int per_row = (a.wc[0] + NP - 1) / NP;
         const int u = small_div(tid, small_inv(per_row)), v0 = (tid - u * per_row) * NP;
@@ -586,9 +589,9 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
                 (int)(a.planes - first < a.per_block ? a.planes - first : a.per_block);
             for (int l = 1; l < L; l++) {
                 for (int zz = 0; zz < planes; zz++)
-                    plane_haar<K, true>(a, reinterpret_cast<float *>(smem4) + zz * a.slice, l, t,
-                                        nt);
-                asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
+                    plane_haar<K, !ZERO>(a, reinterpret_cast<float *>(smem4) + zz * a.slice, l, t,
+                                         nt);
+                __syncwarp();
             }
             for (int l = L - 1; l >= 1; l--) {
                 for (int zz = 0; zz < planes; zz++) {
@@ -596,7 +599,7 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
                     plane_level<K, NP, W4, split_quads(K)>(a, s, s + a.w_off, l, t, nt);
                 }
                 if (l > 1)
-                    asm volatile("bar.sync 1, %0;" ::"r"(nt) : "memory");
+                    __syncwarp();
             }
         }
         __syncthreads();
@@ -768,7 +771,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     const int cap = split ? top_max : kMaxThreads;
     const int jobs0 = p.level[0].half_height * a->jobs_row0;
     a->threads = jobs0 < cap ? jobs0 : cap;
-    a->deep = split ? 32 : 0;
+    a->deep = split ? 32 : 0; /* one warp: plane_kernel synchronises it by __syncwarp */
     int best = 0;
     a->per_block = 1;
     for (int per = 1; per * a->threads <= cap; per++) {
