@@ -508,12 +508,10 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
  * per_block * threads only meet the barriers). SPLIT: the block's last warp (`deep` = 32 threads)
  * makes the Haar levels 1.. and runs the inverse cascade down to R_1 for all its planes,
  * synchronising by __syncwarp, while the other threads, one level-0 job each, filter level 0
- * and add the base branch; R_1 is added after one block barrier. With a named barrier for the
- * deep warp (`bar.sync 1, 32`, until 2026-12-06) racecheck reported hazards between its stores
- * of R_1 and the jobs' loads of R_1 after the block barrier (on an H100 in every run, elsewhere
- * in some); with __syncwarp none, and the SASS had the block barrier between the two either way
- * (docs/cuda-backend.md, twentieth round). Without
- * SPLIT every level is a block-wide phase (most warps wait at the deep levels). */
+ * and add the base branch; R_1 is added after one block barrier. Not a named barrier for the
+ * deep warp: with `bar.sync 1, 32` racecheck reported its stores of R_1 racing the jobs' loads
+ * after the block barrier (docs/cuda-backend.md, twentieth round). Without SPLIT every level is
+ * a block-wide phase (most warps wait at the deep levels). */
 template <int K, int NP, bool SPLIT, bool QUADS = false>
 __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a) {
     extern __shared__ float4 smem4[];
