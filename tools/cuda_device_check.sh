@@ -1,30 +1,95 @@
 #!/usr/bin/env bash
-# On a machine with an NVIDIA GPU and the CUDA toolkit: builds libwtconv with the CUDA backend,
-# runs the GPU tests, the CUDA benchmark and the side-by-side comparison with fast_wtconv, and
-# records the GPU's clocks. Logs go to OUT_DIR.
-#   bash tools/cuda_device_check.sh WTCONV_REPO OUT_DIR [ncu]
+# On a machine with an NVIDIA GPU and the CUDA toolkit: builds libwtconv with the CUDA backend
+# (warnings as errors), runs the GPU tests (ctest, then test_cuda on whole planes and on both
+# tiled paths), compute-sanitizer's memcheck, racecheck and synccheck on test_cuda, the CUDA
+# benchmark and the side-by-side comparison with fast_wtconv, and records the GPU's clocks.
+# Logs go to OUT_DIR; summary.txt there has one line per check. Exits 1 if any check failed.
+#   bash tools/cuda_device_check.sh WTCONV_REPO OUT_DIR [ncu] [quick]
+#     ncu:   also Nsight Compute, kernel by kernel, on 64/96/56/5/5 and 8/64/255/5/3
+#     quick: without the sanitizers (they take a few minutes)
 set -uo pipefail
 repo=$1
 out=$2
+shift 2
+ncu=0 sanitizers=1
+for arg in "$@"; do
+  case $arg in
+  ncu) ncu=1 ;;
+  quick) sanitizers=0 ;;
+  *) echo "unknown option: $arg (ncu, quick)" >&2 && exit 2 ;;
+  esac
+done
 mkdir -p "$out"
+: >"$out/summary.txt"
+failed=0
+# report NAME OK DETAIL: one line of summary.txt (and of the output)
+report() {
+  local verdict=passed
+  [[ $2 == 1 ]] || verdict=FAILED failed=1
+  echo "$1: $verdict ($3)" | tee -a "$out/summary.txt"
+}
+
 export PATH=/usr/local/cuda/bin:$PATH CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 build=${BUILD_DIR:-build-gpu}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,clocks.max.sm,power.draw \
   --format=csv | tee "$out/gpu.txt"
-cmake -S . -B "$build" -DWTCONV_WERROR=ON >/dev/null &&
-  cmake --build "$build" -j "$(nproc)" 2>&1 | grep -E 'error|warning' | tee "$out/build.txt"
+if ! cmake -S . -B "$build" -DWTCONV_WERROR=ON >"$out/configure.txt" 2>&1 ||
+  ! cmake --build "$build" -j "$(nproc)" >"$out/build.txt" 2>&1; then
+  report build 0 "see build.txt"
+  grep -E 'error|warning' "$out/build.txt" | head -n 20
+  exit 1
+fi
+report build 1 "-DWTCONV_WERROR=ON"
+
 ctest --test-dir "$build" -j 8 --output-on-failure -E '^(tool_.*|fuzz.*|consumer.*)$' \
   >"$out/ctest.txt" 2>&1
-tail -n 12 "$out/ctest.txt"
-"$build/tests/test_cuda" >"$out/test_cuda.txt" 2>&1
-echo "test_cuda: $(tail -n 1 "$out/test_cuda.txt")"
+ok=$?
+report ctest $((ok == 0)) "$(grep -E 'tests passed' "$out/ctest.txt")"
+
+# test_cuda's last line: "cuda: N passed, M failed"
+for mode in planes 1 shared; do
+  log=$out/test_cuda-$mode.txt
+  if [[ $mode == planes ]]; then
+    "$build/tests/test_cuda" >"$log" 2>&1
+  else
+    WTCONV_CUDA_TILES=$mode "$build/tests/test_cuda" >"$log" 2>&1
+  fi
+  ok=$?
+  last=$(tail -n 1 "$log")
+  [[ $last == *" 0 failed"* ]] || ok=1
+  report "test_cuda ($mode)" $((ok == 0)) "$last"
+done
+
+if ((sanitizers)); then
+  # memcheck and synccheck: "ERROR SUMMARY: 0 errors"; racecheck: "0 hazards displayed (0 errors,
+  # 0 warnings)". Racecheck also on the tiled path, whose kernels share tiles between warps.
+  for run in memcheck:planes racecheck:planes synccheck:planes racecheck:1; do
+    tool=${run%:*} mode=${run#*:}
+    log=$out/sanitizer-$tool-$mode.txt
+    if [[ $mode == planes ]]; then
+      timeout 300 compute-sanitizer --tool "$tool" "$build/tests/test_cuda" >"$log" 2>&1
+    else
+      WTCONV_CUDA_TILES=$mode timeout 300 compute-sanitizer --tool "$tool" \
+        "$build/tests/test_cuda" >"$log" 2>&1
+    fi
+    ok=$?
+    summary=$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n 1 | sed 's/^=* *//')
+    case $tool in
+    racecheck) [[ $summary == *"0 hazards displayed (0 errors, 0 warnings)"* ]] || ok=1 ;;
+    *) [[ $summary == "ERROR SUMMARY: 0 errors" ]] || ok=1 ;;
+    esac
+    grep -q ' 0 failed$' "$log" || ok=1
+    report "compute-sanitizer $tool ($mode)" $((ok == 0)) "${summary:-no summary, see $log}"
+  done
+fi
+
 nvidia-smi -q -d CLOCK >"$out/clocks.txt"
 "$build/tests/bench/wtconv-cuda-bench" | tee "$out/bench.txt"
 PYTHONUNBUFFERED=1 HAAR_MAX_K=5 MAX_JOBS=16 TORCH_CUDA_ARCH_LIST=9.0 python3 \
   tools/bench_cuda_compare.py --wtconv-repo "$repo" --lib "$build/libwtconv.so" 2>&1 |
   grep -v '^Compiling\|^Done' | tee "$out/compare.txt"
 nvidia-smi -q -d CLOCK >>"$out/clocks.txt"
-if [[ ${3:-} == ncu ]]; then # kernel by kernel, one run of two shapes (after warm-up runs)
+if ((ncu)); then # kernel by kernel, one run of two shapes (after warm-up runs)
   for shape in 64/96/56/5/5:20:1 8/64/255/5/3:20:4; do
     IFS=: read -r dims skip count <<<"$shape"
     ncu --clock-control none --launch-skip "$skip" --launch-count "$count" \
@@ -34,3 +99,6 @@ if [[ ${3:-} == ncu ]]; then # kernel by kernel, one run of two shapes (after wa
   grep -E '^  [a-z<].*(kernel)|Duration|DRAM Throughput|Compute \(SM\) Throughput|Achieved Occupancy' \
     "$out/ncu.txt" | sed 's/(<unnamed>::[a-z_]*) //' | cut -c1-110
 fi
+echo "--- summary"
+cat "$out/summary.txt"
+exit $failed
