@@ -505,7 +505,7 @@ __device__ __forceinline__ void plane_deep_bands(const plane_args &a, float *sm,
 }
 
 /* Whole planes: `per_block` planes a block, `threads` threads each (the block's threads beyond
- * per_block * threads only meet the barriers). SPLIT: the block's last warp (`deep` = 32 threads)
+ * per_block * threads only meet the barriers). SPLIT: the block's last warp (kDeepThreads)
  * makes the Haar levels 1.. and runs the inverse cascade down to R_1 for all its planes,
  * synchronising by __syncwarp, while the other threads, one level-0 job each, filter level 0
  * and add the base branch; R_1 is added after one block barrier. Not a named barrier for the
@@ -531,6 +531,8 @@ __global__ void __launch_bounds__(256, K == 7 ? 3 : 4) plane_kernel(plane_args a
      * BP (level 0's bands are scratch before they are made). */
     constexpr bool ZERO = !BP;
     const int nthreads = a.threads;
+    /* a.deep is kDeepThreads; read at run time: the constant in its place cost the SPLIT kernel
+     * 1-2.7% (H100, 2026-12-06; other code, not understood). */
     const bool deep = SPLIT && (int)threadIdx.x >= (int)blockDim.x - a.deep;
     const int z = deep ? 0 : fast_div((int)threadIdx.x, a.per_slice),
               tid = threadIdx.x - z * nthreads;
@@ -702,7 +704,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     const int NP = p.level[0].half_width >= 6 ? 4 : 1;
     const int per_row0 = (p.level[0].half_width + NP - 1) / NP; /* level-0 jobs a row */
     const int jobs = p.level[0].half_height * per_row0;
-    const int top_max = kMaxThreads - 32; /* threads beside the deep warp */
+    const int top_max = kMaxThreads - kDeepThreads; /* threads beside the deep warp */
     /* Measured: the deep warp made 28x28 planes 6% faster, 56x56 14% slower (one warp's cascade
      * outlasts the level-0 jobs), 14x14 9% and 7x7 50% slower. */
     const bool split =
@@ -769,7 +771,7 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     const int cap = split ? top_max : kMaxThreads;
     const int jobs0 = p.level[0].half_height * a->jobs_row0;
     a->threads = jobs0 < cap ? jobs0 : cap;
-    a->deep = split ? 32 : 0; /* one warp: plane_kernel synchronises it by __syncwarp */
+    a->deep = split ? kDeepThreads : 0;
     int best = 0;
     a->per_block = 1;
     for (int per = 1; per * a->threads <= cap; per++) {

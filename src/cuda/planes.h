@@ -15,6 +15,8 @@
 namespace wtconv_cuda {
 
 constexpr int kPlaneMaxLevels = 8;
+/* The SPLIT kernel's deep warp: exactly one warp, as it synchronises by __syncwarp alone. */
+constexpr int kDeepThreads = 32;
 
 struct plane_args {
     const float *x;
@@ -32,7 +34,7 @@ struct plane_args {
     int r_off[2];                                 /* R_i of even / odd i */
     int w_off;                                    /* the weights (16-byte aligned) */
     int per_block, threads;                       /* planes per block, threads per plane */
-    int deep;                                     /* SPLIT: threads of the deep warp */
+    int deep;                                     /* SPLIT: kDeepThreads, else 0 */
     bool w4;                                      /* the W4 weight layout (plane_band) */
     bool vec_y; /* y's planes and rows 16-byte aligned (set per run) */
     int slice;  /* floats of shared memory per plane (a multiple of 4) */
