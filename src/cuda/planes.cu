@@ -320,7 +320,7 @@ __device__ __forceinline__ void plane_top_store(const plane_args &a, const float
 /* Haar coefficients of level l of one plane, from the level input (x, then the LL band before).
  * bands: 0 all four, 1 the LL band alone, 2 the other three. Thread t of nt takes positions t,
  * t + nt, ... of the level's hc x wc coefficients; the bands' zero borders are zero_bands'.
- * WHOLE (the BP and SPLIT kernels: plane_kernel's ZERO): every element of the rows x pitch
+ * WHOLE (the BP kernel: plane_kernel without ZERO): every element of the rows x pitch
  * bands instead, the borders' zeros included. The level input has a zero border of at least one
  * element (x's padding; the LL band's border), so a 2x2 block at an odd-sized input's edge is read
  * without bounds checks. */

@@ -55,8 +55,10 @@ void check_plan(const wtconv_plan &p, const plane_launch &launch) {
         (unsigned)(ceil_div((long long)a.per_block * a.threads, 32) * 32 + a.deep))
         fail(p, "block size", launch.block.x,
              ceil_div((long long)a.per_block * a.threads, 32) * 32);
-    if (a.deep != 0 && a.deep != wtconv_cuda::kDeepThreads)
-        fail(p, "deep warp", a.deep, wtconv_cuda::kDeepThreads);
+    /* One warp, not the plan's own constant: the kernel synchronises the deep group by
+     * __syncwarp alone. */
+    if (a.deep != 0 && a.deep != 32)
+        fail(p, "deep warp", a.deep, 32);
     /* With the deep warp every level-0 job has a thread of its own (no loop over jobs). */
     if (a.deep)
         at_most(p, "level-0 jobs of the SPLIT kernel", (long long)hc0 * ceil_div(wc0, np),
