@@ -46,18 +46,21 @@ ctest --test-dir "$build" -j 8 --output-on-failure -E '^(tool_.*|fuzz.*|consumer
 ok=$?
 report ctest $((ok == 0)) "$(grep -E 'tests passed' "$out/ctest.txt")"
 
-# test_cuda's last line: "cuda: N passed, M failed"
+# run_test_cuda MODE LOG [COMMAND...]: test_cuda, under COMMAND if given, with whole planes
+# (MODE planes) or WTCONV_CUDA_TILES=MODE; succeeds if it exited 0 and its log has its
+# "cuda: N passed, 0 failed" line.
+run_test_cuda() {
+  local mode=$1 log=$2 tiles=()
+  shift 2
+  [[ $mode == planes ]] || tiles=(WTCONV_CUDA_TILES="$mode")
+  env "${tiles[@]}" "$@" "$build/tests/test_cuda" >"$log" 2>&1 && grep -q ' 0 failed$' "$log"
+}
+
 for mode in planes 1 shared; do
   log=$out/test_cuda-$mode.txt
-  if [[ $mode == planes ]]; then
-    "$build/tests/test_cuda" >"$log" 2>&1
-  else
-    WTCONV_CUDA_TILES=$mode "$build/tests/test_cuda" >"$log" 2>&1
-  fi
+  run_test_cuda "$mode" "$log"
   ok=$?
-  last=$(tail -n 1 "$log")
-  [[ $last == *" 0 failed"* ]] || ok=1
-  report "test_cuda ($mode)" $((ok == 0)) "$last"
+  report "test_cuda ($mode)" $((ok == 0)) "$(tail -n 1 "$log")"
 done
 
 if ((sanitizers)); then
@@ -66,19 +69,13 @@ if ((sanitizers)); then
   for run in memcheck:planes racecheck:planes synccheck:planes racecheck:1; do
     tool=${run%:*} mode=${run#*:}
     log=$out/sanitizer-$tool-$mode.txt
-    if [[ $mode == planes ]]; then
-      timeout 300 compute-sanitizer --tool "$tool" "$build/tests/test_cuda" >"$log" 2>&1
-    else
-      WTCONV_CUDA_TILES=$mode timeout 300 compute-sanitizer --tool "$tool" \
-        "$build/tests/test_cuda" >"$log" 2>&1
-    fi
+    run_test_cuda "$mode" "$log" timeout 300 compute-sanitizer --tool "$tool"
     ok=$?
     summary=$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n 1 | sed 's/^=* *//')
     case $tool in
     racecheck) [[ $summary == *"0 hazards displayed (0 errors, 0 warnings)"* ]] || ok=1 ;;
     *) [[ $summary == "ERROR SUMMARY: 0 errors" ]] || ok=1 ;;
     esac
-    grep -q ' 0 failed$' "$log" || ok=1
     report "compute-sanitizer $tool ($mode)" $((ok == 0)) "${summary:-no summary, see $log}"
   done
 fi
