@@ -155,6 +155,7 @@ static const shape k_shapes[] = {
     {1, 2, 300, 300, 5, 9, 1, 1, "nine levels: two down passes, 1x1 at the bottom"},
     {1, 3, 66, 67, 4, 3, 3, 1, "even k (shared-memory path), stride 3"},
     {2, 2, 33, 20, 9, 2, 1, 1, "k=9"},
+    {1, 2, 232, 232, 9, 3, 1, 1, "k=9, 232x232: levels 1 and 2 on one kernel, 56 and 52 KiB"},
     {1, 2, 9, 70, 31, 2, 1, 1, "k=31"},
     {1, 2, 9, 30, 64, 1, 2, 1, "k=64: too large for shared memory (direct kernel)"},
     {1, 3, 1, 37, 2, 4, 1, 0, "one row, deep, even k"},
@@ -401,6 +402,45 @@ done:
     case_close(&c, path);
 }
 
+/* Two live contexts whose layers run on one kernel with different shared memory (56x56, k = 5,
+ * L = 5 and 4: 55.2 and 53.7 KiB a block): the kernel's shared-memory limit is the process's,
+ * and creating the second must not lower it under the first. Each runs after both exist. */
+static void two_contexts(const char *path, const char *path2) {
+    static const shape five = {1, 4, 56, 56, 5, 5, 1, 1, "created first"};
+    static const shape four = {1, 4, 56, 56, 5, 4, 1, 1, "created second"};
+    gpu_case a, b;
+    wtconv_options opts;
+    double err;
+    int ok;
+
+    memset(&b, 0, sizeof b);
+    if (case_open(&a, &five, 1, path) || case_open(&b, &four, 1, path2))
+        goto done;
+    cuda_options(&five, &opts);
+    if (wtconv_create_with_options(path, 4, 56, 56, &opts, &a.ctx) != WTCONV_OK ||
+        wtconv_create_with_options(path2, 4, 56, 56, &opts, &b.ctx) != WTCONV_OK) {
+        printf("FAIL two contexts: create: %s\n", wtconv_last_error());
+        g_failed++;
+        goto done;
+    }
+    for (int j = 0; j < 2; j++) {
+        gpu_case *c = j ? &b : &a;
+        snprintf(c->what, sizeof c->what, "two live contexts, 1x4x56x56 k=5 L=%d (%s)",
+                 j ? four.L : five.L, j ? four.why : five.why);
+        ok = wtconv_run(c->ctx, c->x, c->y) == WTCONV_OK;
+        if (!ok) {
+            printf("FAIL run %s: %s\n", c->what, wtconv_last_error());
+            g_failed++;
+            continue;
+        }
+        ok = within(c->y, c->yref, c->nout, &err); /* before err is passed on */
+        tally(ok, "host  ", c->what, err);
+    }
+done:
+    case_close(&b, path2);
+    case_close(&a, path);
+}
+
 /* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
 static void error_paths(const char *path) {
     wtconv_options opts;
@@ -459,7 +499,7 @@ done:
 }
 
 int main(void) {
-    char path[1024];
+    char path[1024], path2[1024];
     cudaStream_t stream = NULL;
     layer d;
     if (!wtconv_backend_available(WTCONV_BACKEND_CUDA)) {
@@ -472,6 +512,7 @@ int main(void) {
         return TEST_SKIPPED;
     }
     test_temp_path(path, sizeof path, "cuda.safetensors");
+    test_temp_path(path2, sizeof path2, "cuda2.safetensors");
     if (cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) != cudaSuccess) {
         printf("FAIL cudaStreamCreate\n");
         return 1;
@@ -482,6 +523,7 @@ int main(void) {
     back_to_back(shape_of(130, 97, 4), path, stream);  /* k = 3, four levels, stride 2 */
     back_to_back(shape_of(300, 300, 9), path, stream); /* nine levels, two down passes */
     back_to_back(shape_of(56, 56, 5), path, stream);   /* whole planes, one a block */
+    two_contexts(path, path2);
     layer_make(&d, 2, 5, 2, 1);
     if (layer_save(&d, path) == 0)
         error_paths(path);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cuda/launch.h"
+
 namespace wtconv_cuda {
 namespace {
 
@@ -815,9 +817,7 @@ bool planes_prepare(const plane_launch &L) {
     (void)cudaFuncSetAttribute(L.fn, cudaFuncAttributePreferredSharedMemoryCarveout,
                                cudaSharedmemCarveoutMaxShared);
     (void)cudaGetLastError();
-    if (L.smem > 48 * 1024 &&
-        cudaFuncSetAttribute(L.fn, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L.smem) !=
-            cudaSuccess) {
+    if (allow_dynamic_smem(L.fn, L.smem) != cudaSuccess) {
         (void)cudaGetLastError();
         return false;
     }

@@ -66,7 +66,8 @@ struct plane_launch {
  * or 7, or the cascade too deep). */
 bool planes_plan(const wtconv_plan &p, plane_launch *out);
 
-/* Sets the kernel's shared-memory attributes; false when the device cannot give it enough. */
+/* Sets the kernel's shared-memory attributes (allow_dynamic_smem); false when the device cannot
+ * give it enough. */
 bool planes_prepare(const plane_launch &L);
 
 /* Enqueues the layer with arguments `a` (L.args with the pointers and plane count set). */

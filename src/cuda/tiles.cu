@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cuda/device_util.cuh"
+#include "cuda/launch.h"
 
 namespace wtconv_cuda {
 namespace {
@@ -905,9 +906,7 @@ cudaError_t tiles_check_device() {
 }
 
 void tiles_prepare_level(level_launch *L) {
-    if (!L->direct && L->smem > 48 * 1024 &&
-        cudaFuncSetAttribute(L->fn, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L->smem) !=
-            cudaSuccess) {
+    if (!L->direct && allow_dynamic_smem(L->fn, L->smem) != cudaSuccess) {
         L->direct = true; /* this device has less shared memory: go direct */
         (void)cudaGetLastError();
     }
