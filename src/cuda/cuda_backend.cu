@@ -93,7 +93,10 @@ void cuda_destroy(void *opaque) {
 }
 
 /* Enqueues the whole layer for `planes` planes from plane `first` on (x and y point at that
- * plane's data) on `stream`. */
+ * plane's data) on `stream`. Each launch's own error is checked (never cudaGetLastError, which
+ * would also return an error the caller's code left pending), and the launches stop at the
+ * first that fails: y is written only by the last kernel, so a run that reports a failure never
+ * has a kernel of its own writing y. Kernels enqueued before a failure still run. */
 wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, long long planes,
                       cudaStream_t stream) {
     const wtconv_plan &p = s->plan;
@@ -106,14 +109,13 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         a.weights = reinterpret_cast<const float4 *>(s->weights);
         a.planes = planes;
         a.plane_base = first;
-        planes_enqueue(s->plane, a, stream);
-        const cudaError_t e = cudaGetLastError();
+        const cudaError_t e = planes_enqueue(s->plane, a, stream);
         return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
     }
     /* Down pass: LL_1 .. LL_{L-1}. */
-    tiles_enqueue_down(p, x, s->ll, planes, stream);
+    cudaError_t e = tiles_enqueue_down(p, x, s->ll, planes, stream);
     /* Levels L-1 .. 0. */
-    for (int i = L - 1; i >= 0; i--) {
+    for (int i = L - 1; i >= 0 && e == cudaSuccess; i--) {
         const level_launch &ll = s->level[i];
         level_args a = ll.args;
         a.planes = planes;
@@ -124,9 +126,8 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         a.wl = s->wl[i];
         a.wb = s->wb;
         a.bb = s->bb;
-        tiles_enqueue_level(ll, a, L > 1 /* after the down pass */, stream);
+        e = tiles_enqueue_level(ll, a, L > 1 /* after the down pass */, stream);
     }
-    const cudaError_t e = cudaGetLastError();
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
 }
 
@@ -146,8 +147,8 @@ wtconv_status enter_device(const cuda_state *s, int *previous) {
 }
 
 void leave_device(int previous) {
-    if (previous >= 0)
-        cudaSetDevice(previous);
+    if (previous >= 0 && cudaSetDevice(previous) != cudaSuccess)
+        (void)cudaGetLastError(); /* not this call's failure: the run itself is done */
 }
 
 wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
@@ -191,6 +192,27 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         ll.base = i == 0;
         tiles_plan_level(&ll, planes_per_item, !tiles_shared);
     }
+    /* Kernels usable on this device, and their shared-memory limits. */
+    if ((e = tiles_check_device()) != cudaSuccess) {
+        const int device = s->device;
+        free(s);
+        (void)cudaGetLastError();
+        if (e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction ||
+            e == cudaErrorUnsupportedPtxVersion)
+            return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                               "CUDA backend: this build's GPU code does not run on device %d "
+                               "(%s; it is built for compute capability 9.0 and later)",
+                               device, cudaGetErrorString(e));
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "CUDA backend: device %d cannot load this build's GPU code: %s (%s)",
+                           device, cudaGetErrorName(e), cudaGetErrorString(e));
+    }
+    /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
+     * the tiled kernels on the same shapes). */
+    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) && planes_plan(p, &s->plane) &&
+                      (long long)p.batch * C <= 0x7fffffffLL && planes_prepare(s->plane);
+    for (int i = 0; i < L; i++)
+        tiles_prepare_level(&s->level[i]); /* may turn a level direct: check the grids after */
     /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
     const long long planes = (long long)p.batch * C;
     for (int i = 0; i < L; i++) {
@@ -206,22 +228,6 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                                p.batch, C, p.height, p.width);
         }
     }
-    /* Kernels usable on this device, and their shared-memory limits. */
-    if ((e = tiles_check_device()) != cudaSuccess) {
-        const int device = s->device;
-        free(s);
-        (void)cudaGetLastError();
-        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                           "CUDA backend: this build's GPU code does not run on device %d "
-                           "(%s; it is built for compute capability 9.0 and later)",
-                           device, cudaGetErrorString(e));
-    }
-    /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
-     * the tiled kernels on the same shapes). */
-    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) && planes_plan(p, &s->plane) &&
-                      (long long)p.batch * C <= 0x7fffffffLL && planes_prepare(s->plane);
-    for (int i = 0; i < L; i++)
-        tiles_prepare_level(&s->level[i]);
 
     /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. The tiled kernels
      * take [C][k][k] base weights, [C] biases, then each level's [C][4][k][k]; the whole-plane
@@ -283,8 +289,9 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         s->wl[i] = s->weights + C * kk + C + (size_t)i * 4 * C * kk;
 
     /* Scratch (LL_1 .. LL_{L-1}, R of odd and even levels) and the host runs' staging: an
-     * eighth of the planes (at least one), so that the whole stays under the input's size.
-     * Offsets are kept 256-byte aligned. */
+     * eighth of the planes (at least one), which keeps the whole under the input's size for
+     * the standard shapes (docs/cuda-backend.md, Memory), though not where there are fewer than
+     * eight planes. Offsets are kept 256-byte aligned. */
     s->chunk = planes / 8 > 1 ? planes / 8 : 1;
     size_t offsets[WTCONV_MAX_LEVELS + 4], total = 0;
     auto take = [&](size_t floats) {
@@ -337,7 +344,8 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
                             s->stream);
         if (e == cudaSuccess)
             st = enqueue(s, s->stage_in, s->stage_out, n, count, s->stream);
-        /* Nothing reaches the caller's buffer unless the kernels finished cleanly. */
+        /* A chunk reaches the caller's buffer only once its kernels finished cleanly; the chunks
+         * before a failure have reached it (the header says so). */
         if (e == cudaSuccess && st == WTCONV_OK)
             e = cudaStreamSynchronize(s->stream);
         if (e == cudaSuccess && st == WTCONV_OK)
@@ -345,8 +353,11 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
                                 (size_t)count * p.out_plane * sizeof(float), cudaMemcpyDeviceToHost,
                                 s->stream);
     }
+    /* Recorded even after a failure: kernels enqueued before it still use the scratch and the
+     * staging, and a later run on another stream (or destroy) must wait for them. */
+    const cudaError_t recorded = cudaEventRecord(s->done, s->stream);
     if (e == cudaSuccess && st == WTCONV_OK)
-        e = cudaEventRecord(s->done, s->stream);
+        e = recorded;
     if (e == cudaSuccess && st == WTCONV_OK)
         e = cudaStreamSynchronize(s->stream);
     s->ran = true;
@@ -396,12 +407,15 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
     /* The scratch is the context's: a run on another stream waits for the one before. */
     if (s->ran)
         e = cudaStreamWaitEvent(st_, s->done, 0);
-    if (e == cudaSuccess)
+    if (e == cudaSuccess) {
         st = enqueue(s, input, output, 0, (long long)s->plan.batch * s->plan.channels, st_);
-    if (e == cudaSuccess && st == WTCONV_OK)
-        e = cudaEventRecord(s->done, st_);
-    if (e == cudaSuccess && st == WTCONV_OK)
-        s->ran = true;
+        /* Even after a failed launch, for the kernels enqueued before it (see cuda_run). */
+        const cudaError_t recorded = cudaEventRecord(s->done, st_);
+        if (recorded == cudaSuccess)
+            s->ran = true;
+        if (st == WTCONV_OK)
+            e = recorded;
+    }
     leave_device(previous);
     if (st != WTCONV_OK)
         return st;

@@ -1,5 +1,6 @@
 /* Internal (src/cuda): the host side of a kernel launch, for the whole-plane (planes.cu) and the
- * tiled (tiles.cu) kernels: the shared-memory limit a kernel is given. */
+ * tiled (tiles.cu) kernels: the shared-memory limit a kernel is given, and launches that report
+ * their own errors. */
 #ifndef WTCONV_CUDA_LAUNCH_H
 #define WTCONV_CUDA_LAUNCH_H
 
@@ -31,6 +32,26 @@ template <class Fn> cudaError_t allow_dynamic_smem(Fn *fn, size_t bytes) {
         return cudaErrorInvalidValue;
     return cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                 optin - (int)attr.sharedSizeBytes);
+}
+
+/* Launches fn on stream and returns the launch's own error (never one left pending by the
+ * caller's code, which cudaGetLastError would return). early: with programmatic stream
+ * serialisation, so that fn may start before the kernel before it has finished (it must wait
+ * for it with griddepcontrol.wait before reading what that kernel wrote). */
+template <class... Args>
+cudaError_t launch(void (*fn)(Args...), unsigned blocks, dim3 block, size_t smem, bool early,
+                   cudaStream_t stream, Args... args) {
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t cfg = {};
+    cfg.gridDim = dim3(blocks);
+    cfg.blockDim = block;
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cfg.attrs = early ? attr : NULL;
+    cfg.numAttrs = early ? 1 : 0;
+    return cudaLaunchKernelEx(&cfg, fn, args...);
 }
 
 } // namespace wtconv_cuda

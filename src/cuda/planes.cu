@@ -824,11 +824,11 @@ bool planes_prepare(const plane_launch &L) {
     return true;
 }
 
-void planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream) {
+cudaError_t planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream) {
     const long long blocks = (a.planes + a.per_block - 1) / a.per_block;
     plane_args b = a;
     b.channel0 = (int)(a.plane_base % a.channels);
-    L.fn<<<(unsigned)blocks, L.block, L.smem, stream>>>(b);
+    return launch(L.fn, (unsigned)blocks, L.block, L.smem, false, stream, b);
 }
 
 } // namespace wtconv_cuda

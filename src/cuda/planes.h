@@ -70,8 +70,9 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out);
  * give it enough. */
 bool planes_prepare(const plane_launch &L);
 
-/* Enqueues the layer with arguments `a` (L.args with the pointers and plane count set). */
-void planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream);
+/* Enqueues the layer with arguments `a` (L.args with the pointers and plane count set); the
+ * launch's error. */
+cudaError_t planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream);
 
 } // namespace wtconv_cuda
 

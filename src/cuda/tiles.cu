@@ -888,7 +888,8 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
      * block (k = 3, 5; stride 1 at level 0): 8/64/255/5/3 0.304 -> 0.291 ms, 1/32/128/5/1
      * unchanged (docs/cuda-backend.md). */
     if (register_taps && !L->direct && (a.k == 3 || a.k == 5) && kPerThread * L->block.x == 32 &&
-        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1)) {
+        L->block.y % 4 == 0 && L->block.z == 1 && (!L->base || a.stride == 1) &&
+        (long long)a.tiles_u * a.tiles_v <= 0x7fffffffLL /* else create refuses the grid */) {
         L->fn = pick_strip_kernel(a.k, L->base);
         L->strip = true;
         a.per_plane = make_fast_divisor(a.tiles_u * a.tiles_v);
@@ -912,8 +913,8 @@ void tiles_prepare_level(level_launch *L) {
     }
 }
 
-void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, long long planes,
-                        cudaStream_t stream) {
+cudaError_t tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll,
+                               long long planes, cudaStream_t stream) {
     const int L = p.levels;
     for (int from = 0; from < L - 1;) {
         down_args d;
@@ -930,42 +931,29 @@ void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, 
             d.dw[j] = p.level[from + 1 + j].width;
         }
         const long long blocks = planes * d.tiles_x * d.tiles_y;
-        down_kernel<<<(unsigned)blocks, 256, 0, stream>>>(d);
+        const cudaError_t e = launch(down_kernel, (unsigned)blocks, dim3(256), 0, false, stream, d);
+        if (e != cudaSuccess)
+            return e;
         from += d.count;
     }
+    return cudaSuccess;
 }
 
-/* Launches fn on stream; early: with programmatic stream serialisation, so that fn may start
- * before the kernel before it has finished (it waits in wait_for_previous_kernels()). */
-template <class... Args>
-void launch(void (*fn)(Args...), unsigned blocks, dim3 block, size_t smem, bool early,
-            cudaStream_t stream, Args... args) {
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attr[0].val.programmaticStreamSerializationAllowed = early ? 1 : 0;
-    cudaLaunchConfig_t cfg = {};
-    cfg.gridDim = dim3(blocks);
-    cfg.blockDim = block;
-    cfg.dynamicSmemBytes = smem;
-    cfg.stream = stream;
-    cfg.attrs = attr;
-    cfg.numAttrs = 1;
-    (void)cudaLaunchKernelEx(&cfg, fn, args...); /* errors: cudaGetLastError, as for <<< >>> */
-}
-
-void tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
-                         cudaStream_t stream) {
+cudaError_t tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
+                                cudaStream_t stream) {
     /* Only level_strip_kernel waits for the kernel before it; the run's first kernel waits for
      * the caller's work as any launch does. */
     if (L.direct) {
         const long long threads = a.planes * a.hc * a.wc;
-        level_direct_kernel<<<(unsigned)((threads + 255) / 256), 256, 0, stream>>>(a, L.base);
+        return launch(level_direct_kernel, (unsigned)((threads + 255) / 256), dim3(256), 0, false,
+                      stream, a, (int)L.base);
     } else {
         const long long groups = (a.planes + L.block.z - 1) / L.block.z;
         const long long blocks = groups * a.tiles_u * a.tiles_v;
         level_args b = a;
         b.channel0 = (int)(a.plane_base % a.channels);
-        launch(L.fn, (unsigned)blocks, L.block, L.smem, after_own_kernel && L.strip, stream, b);
+        return launch(L.fn, (unsigned)blocks, L.block, L.smem, after_own_kernel && L.strip, stream,
+                      b);
     }
 }
 

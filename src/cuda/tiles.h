@@ -57,15 +57,16 @@ cudaError_t tiles_check_device();
  * device has less. */
 void tiles_prepare_level(level_launch *L);
 
-/* Enqueues the down pass: LL_1 .. LL_{L-1} of `planes` planes of x into ll[1] ..; */
-void tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll, long long planes,
-                        cudaStream_t stream);
+/* Enqueues the down pass: LL_1 .. LL_{L-1} of `planes` planes of x into ll[1] ..; the first
+ * launch error (its launches stop there). */
+cudaError_t tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll,
+                               long long planes, cudaStream_t stream);
 
-/* Enqueues one level with arguments `a` (L.args with the pointers and plane count set).
- * after_own_kernel: a kernel of this run comes right before it on the stream (the level may then
- * start while that kernel's last blocks run). */
-void tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
-                         cudaStream_t stream);
+/* Enqueues one level with arguments `a` (L.args with the pointers and plane count set); the
+ * launch's error. after_own_kernel: a kernel of this run comes right before it on the stream
+ * (the level may then start while that kernel's last blocks run). */
+cudaError_t tiles_enqueue_level(const level_launch &L, const level_args &a, bool after_own_kernel,
+                                cudaStream_t stream);
 
 } // namespace wtconv_cuda
 
