@@ -441,6 +441,78 @@ done:
     case_close(&a, path);
 }
 
+/* wtconv_run_device captured into a CUDA graph (stream capture in `mode`) after a plain run, the
+ * graph launched twice, then a host-pointer run: each output against the reference. */
+static void graph_capture(const shape *s, const char *path, enum cudaStreamCaptureMode mode) {
+    gpu_case c;
+    wtconv_options opts;
+    cudaStream_t cs = NULL;
+    cudaGraph_t graph = NULL;
+    cudaGraphExec_t exec = NULL;
+    cudaError_t e;
+    int rc;
+
+    if (case_open(&c, s, 1, path))
+        goto done;
+    snprintf(c.what, sizeof c.what, "graph capture (%s mode), N=%d C=%d %dx%d k=%d L=%d (%s)",
+             mode == cudaStreamCaptureModeGlobal ? "global" : "thread-local", s->N, s->C, s->H,
+             s->W, s->k, s->L, s->why);
+    cuda_options(s, &opts);
+    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &c.ctx) != WTCONV_OK ||
+        device_buffers(&c, 1, 0, &c.dx, &c.dy) ||
+        cudaStreamCreateWithFlags(&cs, cudaStreamNonBlocking) != cudaSuccess ||
+        wtconv_run_device(c.ctx, c.dx, c.dy, cs) != WTCONV_OK ||
+        cudaStreamSynchronize(cs) != cudaSuccess ||
+        cudaMemset(c.dy, 0xff, c.nout * sizeof(float)) != cudaSuccess ||
+        cudaDeviceSynchronize() != cudaSuccess) {
+        printf("FAIL setting up %s: %s\n", c.what, wtconv_last_error());
+        g_failed++;
+        goto done;
+    }
+    if ((e = cudaStreamBeginCapture(cs, mode)) != cudaSuccess) {
+        printf("FAIL %s: cudaStreamBeginCapture: %s\n", c.what, cudaGetErrorString(e));
+        g_failed++;
+        goto done;
+    }
+    rc = wtconv_run_device(c.ctx, c.dx, c.dy, cs);
+    e = cudaStreamEndCapture(cs, &graph);
+    if (rc != WTCONV_OK || e != cudaSuccess) {
+        printf("FAIL %s: run_device %s; cudaStreamEndCapture: %s\n", c.what,
+               rc == WTCONV_OK ? "ok" : wtconv_last_error(), cudaGetErrorString(e));
+        g_failed++;
+        (void)cudaGetLastError();
+        goto done;
+    }
+    if ((e = cudaGraphInstantiate(&exec, graph, 0)) != cudaSuccess ||
+        (e = cudaGraphLaunch(exec, cs)) != cudaSuccess ||
+        (e = cudaGraphLaunch(exec, cs)) != cudaSuccess) {
+        printf("FAIL %s: instantiating or launching the graph: %s\n", c.what,
+               cudaGetErrorString(e));
+        g_failed++;
+        goto done;
+    }
+    fetch_and_check(&c, 1, c.dy, "graph ", "graph launch");
+    /* A host-pointer run after the captured one: the context's own ordering still works. */
+    for (size_t i = 0; i < c.nout; i++)
+        c.y[i] = NAN;
+    if (wtconv_run(c.ctx, c.x, c.y) != WTCONV_OK) {
+        printf("FAIL host run after %s: %s\n", c.what, wtconv_last_error());
+        g_failed++;
+    } else {
+        double err = 0.0;
+        const int ok = within(c.y, c.yref, c.nout, &err);
+        tally(ok, "host  ", c.what, err);
+    }
+done:
+    if (exec)
+        cudaGraphExecDestroy(exec);
+    if (graph)
+        cudaGraphDestroy(graph);
+    if (cs)
+        cudaStreamDestroy(cs);
+    case_close(&c, path);
+}
+
 /* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
 static void error_paths(const char *path) {
     wtconv_options opts;
@@ -534,6 +606,9 @@ int main(void) {
     back_to_back(shape_of(300, 300, 9), path, stream); /* nine levels, two down passes */
     back_to_back(shape_of(56, 56, 5), path, stream);   /* whole planes, one a block */
     two_contexts(path, path2);
+    /* The tiled path (early launches) and whole planes. */
+    graph_capture(shape_of(255, 255, 3), path, cudaStreamCaptureModeThreadLocal);
+    graph_capture(shape_of(56, 56, 5), path, cudaStreamCaptureModeGlobal);
     layer_make(&d, 2, 5, 2, 1);
     if (layer_save(&d, path) == 0)
         error_paths(path);

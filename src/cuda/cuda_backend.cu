@@ -403,14 +403,20 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
         leave_device(previous);
         return st;
     }
-    cudaError_t e = cudaSuccess;
-    /* The scratch is the context's: a run on another stream waits for the one before. */
-    if (s->ran)
-        e = cudaStreamWaitEvent(st_, s->done, 0);
+    /* The scratch is the context's: a run on another stream waits for the one before, and marks
+     * its own end. Captured into a CUDA graph (stream capture), the wait and the mark become the
+     * graph's external event nodes, so that each launch of the graph waits for the context's
+     * run before it and marks its own end, as a run enqueued directly does. */
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    cudaError_t e = cudaStreamIsCapturing(st_, &capture);
+    const bool captured = capture == cudaStreamCaptureStatusActive;
+    if (e == cudaSuccess && s->ran)
+        e = cudaStreamWaitEvent(st_, s->done, captured ? cudaEventWaitExternal : 0);
     if (e == cudaSuccess) {
         st = enqueue(s, input, output, 0, (long long)s->plan.batch * s->plan.channels, st_);
         /* Even after a failed launch, for the kernels enqueued before it (see cuda_run). */
-        const cudaError_t recorded = cudaEventRecord(s->done, st_);
+        const cudaError_t recorded =
+            cudaEventRecordWithFlags(s->done, st_, captured ? cudaEventRecordExternal : 0);
         if (recorded == cudaSuccess)
             s->ran = true;
         if (st == WTCONV_OK)
