@@ -548,6 +548,13 @@ static void error_paths(const char *path) {
     check(wtconv_run_device(cuda, din, din + 8, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
               strstr(wtconv_last_error(), "overlap"),
           "run_device: overlapping buffers -> invalid argument");
+    check(wtconv_run(cuda, din, host_out) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "wtconv_run_device") && host_out[0] == host_out[1],
+          "run: device input -> invalid argument naming wtconv_run_device, output untouched");
+    printf("     (%s)\n", wtconv_last_error());
+    check(wtconv_run(cuda, host_in, dout) == WTCONV_ERR_INVALID_ARGUMENT &&
+              strstr(wtconv_last_error(), "output"),
+          "run: device output -> invalid argument naming it");
     check(wtconv_run_device(cpu, din, dout, NULL) == WTCONV_ERR_BACKEND_UNAVAILABLE &&
               strstr(wtconv_last_error(), "CUDA"),
           "run_device on a CPU context -> backend unavailable");

@@ -326,6 +326,22 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     return WTCONV_OK;
 }
 
+/* wtconv_run takes host memory (pageable, pinned or managed); device memory is refused with a
+ * message that names wtconv_run_device, not left to fail in a copy. */
+wtconv_status check_host_pointer(const void *ptr, const char *name) {
+    cudaPointerAttributes attr;
+    if (cudaPointerGetAttributes(&attr, ptr) != cudaSuccess) {
+        (void)cudaGetLastError(); /* not known to CUDA: host memory */
+        return WTCONV_OK;
+    }
+    if (attr.type == cudaMemoryTypeDevice)
+        return wtconv_fail(WTCONV_ERR_INVALID_ARGUMENT,
+                           "%s is CUDA device memory; wtconv_run takes host pointers, "
+                           "wtconv_run_device device pointers",
+                           name);
+    return WTCONV_OK;
+}
+
 wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     cuda_state *s = static_cast<cuda_state *>(opaque);
     const wtconv_plan &p = s->plan;
@@ -333,6 +349,11 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     wtconv_status st = enter_device(s, &previous);
     if (st != WTCONV_OK)
         return st;
+    if ((st = check_host_pointer(input, "input")) != WTCONV_OK ||
+        (st = check_host_pointer(output, "output")) != WTCONV_OK) {
+        leave_device(previous);
+        return st;
+    }
     cudaError_t e = cudaSuccess;
     const long long planes = (long long)p.batch * p.channels;
     if (s->ran)
