@@ -204,20 +204,25 @@ WTCONV_API wtconv_status wtconv_create_with_options(const char *model_path, int 
                                                     wtconv_ctx **out_ctx);
 
 /* Runs the layer. `input` holds N*C*H*W floats and `output` N*C*H_out*W_out floats, both NCHW
- * and contiguous. The two buffers must not overlap (in-place is refused with
+ * and contiguous, in host memory. The two buffers must not overlap (in-place is refused with
  * WTCONV_ERR_INVALID_ARGUMENT). Allocates nothing. The input is never written; the output is
- * left untouched if the call fails. */
+ * left untouched if the call fails, with one exception: on the CUDA backend, which copies the
+ * result out a slice of the batch at a time, a run that fails on the device after it started
+ * (a CUDA error, not a refused argument) may have written the slices finished before it. */
 WTCONV_API wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *output);
 
 /* Runs the layer on CUDA device memory, enqueued on a CUDA stream, for contexts created with
  * the CUDA backend. `input` and `output` are device pointers (cudaMalloc or managed memory on
  * the context's device, which is the device current when the context was created) of the sizes
- * wtconv_run takes; `stream` is a cudaStream_t passed as void * (NULL: the legacy default
- * stream). The call only enqueues the work and returns: the output is ready when the stream
- * gets past it. It allocates nothing and does not synchronise; a later run of the same context
- * on another stream waits on the GPU for this one (they share scratch memory). Buffers must not
- * overlap. WTCONV_ERR_BACKEND_UNAVAILABLE for contexts of other backends, and
- * WTCONV_ERR_INVALID_ARGUMENT for pointers that are not device memory of that device. */
+ * wtconv_run takes; `stream` is a cudaStream_t of that device passed as void * (NULL: that
+ * device's legacy default stream). The call only enqueues the work and returns: the output is
+ * ready when the stream gets past it. It allocates nothing and does not synchronise; a later run
+ * of the same context on another stream waits on the GPU for this one (they share scratch
+ * memory). It may be captured into a CUDA graph (stream capture): each launch of the graph then
+ * waits for the context's run before it and orders the run after it, as a direct run does.
+ * Buffers must not overlap. WTCONV_ERR_BACKEND_UNAVAILABLE for contexts of other backends, and
+ * WTCONV_ERR_INVALID_ARGUMENT for pointers that are not device memory of that device. On
+ * failure no kernel that writes `output` has been enqueued. */
 WTCONV_API wtconv_status wtconv_run_device(wtconv_ctx *ctx, const float *input, float *output,
                                            void *stream);
 
@@ -260,14 +265,15 @@ WTCONV_API size_t wtconv_workspace_size(const wtconv_ctx *ctx);
 
 /* The threads that work on a run, the calling thread included: for the CPU backend
  * num_threads (0: one per online core) after the caps wtconv_options documents; 1 for the
- * Metal backend (the calling thread, which waits for the GPU). 0 for a NULL ctx. */
+ * Metal and CUDA backends (the calling thread, which enqueues for the GPU). 0 for a NULL ctx. */
 WTCONV_API int wtconv_num_threads(const wtconv_ctx *ctx);
 
 /* One line for logs and bug reports saying how the backend runs this layer. CPU backend:
  * "<kernels> kernels, <n> thread(s), <split>", e.g. "avx512 kernels, 2 threads, whole planes"
- * or "avx2 kernels, 8 threads (capped from 16), channel blocks of 8"; an environment variable
- * that changed the choice is named in parentheses after what it changed, e.g. "scalar kernels
- * (WTCONV_CPU_ISA=scalar), ...". Informational only: the wording may change in any release,
+ * or "avx2 kernels, 8 threads (capped from 16), channel blocks of 8"; CUDA backend: the device
+ * and the kernels, e.g. "CUDA device 0 (NVIDIA H200): whole planes, one launch"; an environment
+ * variable that changed the choice is named in parentheses after what it changed, e.g. "scalar
+ * kernels (WTCONV_CPU_ISA=scalar), ...". Informational only: the wording may change in any release,
  * so show it, do not parse it. Owned by the context, valid until wtconv_destroy; "" for a
  * NULL ctx. */
 WTCONV_API const char *wtconv_backend_detail(const wtconv_ctx *ctx);
