@@ -30,7 +30,8 @@ struct wtconv_threadpool {
     wtconv_cond finished;     /* the run's last task finished */
     wtconv_atomic generation; /* bumped (under the lock) by every run and by shutdown */
     wtconv_atomic unfinished; /* the run's tasks not yet finished */
-    wtconv_atomic busy;       /* > 0 while a run holds the pool */
+    wtconv_atomic busy;       /* 1 while a run holds the pool */
+    wtconv_atomic spinning;   /* workers busy-waiting for the next run */
     wtconv_atomic shutdown;
     /* The run in progress, under the lock. */
     wtconv_pool_job job;
@@ -53,18 +54,35 @@ static long spin_while(const wtconv_threadpool *pool, const wtconv_atomic *value
     return v;
 }
 
-/* The generation after `seen`: busy-waits for it a while (if `spin`), then sleeps.
- * Generations change under the lock, so checking under the lock before waiting loses none. */
+/* The generation after `seen`: busy-waits for it a while (if `spin`), counted in `spinning`,
+ * then sleeps. Generations change under the lock, so checking under the lock before waiting
+ * loses none; a spinner leaves the count under the lock too, so that a run either counts it
+ * (and it sees that run's generation before it sleeps) or wakes a sleeper in its place. */
 static long wait_for_run(wtconv_threadpool *pool, long seen, int spin) {
-    long generation =
-        spin ? spin_while(pool, &pool->generation, seen, 0) : wtconv_atomic_load(&pool->generation);
-    if (generation == seen) {
+    long generation;
+    if (spin) {
+        wtconv_atomic_fetch_add(&pool->spinning, 1);
+        generation = spin_while(pool, &pool->generation, seen, 0);
+        if (generation != seen) {
+            wtconv_atomic_fetch_add(&pool->spinning, -1);
+            return generation;
+        }
         wtconv_mutex_lock(&pool->lock);
-        while ((generation = wtconv_atomic_load(&pool->generation)) == seen)
-            wtconv_cond_wait(&pool->wake, &pool->lock);
-        wtconv_mutex_unlock(&pool->lock);
+        wtconv_atomic_fetch_add(&pool->spinning, -1);
+    } else {
+        if ((generation = wtconv_atomic_load(&pool->generation)) != seen)
+            return generation;
+        wtconv_mutex_lock(&pool->lock);
     }
+    while ((generation = wtconv_atomic_load(&pool->generation)) == seen)
+        wtconv_cond_wait(&pool->wake, &pool->lock);
+    wtconv_mutex_unlock(&pool->lock);
     return generation;
+}
+
+/* The generation after the current one, wrapping around instead of overflowing a long. */
+static long next_generation(const wtconv_threadpool *pool) {
+    return (long)((unsigned long)wtconv_atomic_load(&pool->generation) + 1u);
 }
 
 /* Takes the next task of the run in progress, if any is left; 0 if none. */
@@ -162,7 +180,7 @@ void wtconv_pool_destroy(wtconv_threadpool *pool) {
         return;
     wtconv_atomic_store(&pool->shutdown, 1);
     wtconv_mutex_lock(&pool->lock); /* a new generation wakes the workers, spinning or not */
-    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
+    wtconv_atomic_store(&pool->generation, next_generation(pool));
     wtconv_cond_broadcast(&pool->wake);
     wtconv_mutex_unlock(&pool->lock);
     for (int i = 0; i < pool->started; i++)
@@ -178,11 +196,12 @@ int wtconv_pool_threads(const wtconv_threadpool *pool) { return pool->threads; }
 
 void wtconv_pool_run(wtconv_threadpool *pool, wtconv_pool_job job, void *arg, int tasks) {
     /* One run at a time: a caller that finds the pool busy runs its tasks itself, which gives
-     * the same bits (they depend on `tasks` only) without waiting for the other run. */
-    const int mine = tasks > 1 && pool->threads > 1 && wtconv_atomic_fetch_add(&pool->busy, 1) == 0;
+     * the same bits (they depend on `tasks` only) without waiting for the other run. (A
+     * compare-and-swap: with an increment undone later, a third caller could find an idle pool
+     * busy in between.) */
+    const int mine =
+        tasks > 1 && pool->threads > 1 && wtconv_atomic_compare_exchange(&pool->busy, 0, 1);
     if (!mine) {
-        if (tasks > 1 && pool->threads > 1)
-            wtconv_atomic_fetch_add(&pool->busy, -1);
         for (int t = 0; t < tasks; t++)
             job(arg, t, tasks);
         return;
@@ -193,10 +212,12 @@ void wtconv_pool_run(wtconv_threadpool *pool, wtconv_pool_job job, void *arg, in
     pool->tasks = tasks;
     pool->next_task = 0;
     wtconv_atomic_store(&pool->unfinished, tasks);
-    wtconv_atomic_store(&pool->generation, wtconv_atomic_load(&pool->generation) + 1);
-    /* Wakes as many sleeping workers as there are tasks besides the caller's (spinning
-     * workers see the generation change by themselves). */
-    for (int i = 1; i < tasks && i < pool->threads; i++)
+    wtconv_atomic_store(&pool->generation, next_generation(pool));
+    /* Wakes as many sleeping workers as there are tasks besides the caller's and the spinning
+     * workers', which see the generation change by themselves: waking a sleeper for a task a
+     * spinner takes would cost a context switch for nothing, and rotate the runs over all the
+     * workers instead of keeping them on those that ran the last one. */
+    for (int i = 1 + (int)wtconv_atomic_load(&pool->spinning); i < tasks && i < pool->threads; i++)
         wtconv_cond_signal(&pool->wake);
     wtconv_mutex_unlock(&pool->lock);
 
@@ -209,7 +230,7 @@ void wtconv_pool_run(wtconv_threadpool *pool, wtconv_pool_job job, void *arg, in
             wtconv_cond_wait(&pool->finished, &pool->lock);
         wtconv_mutex_unlock(&pool->lock);
     }
-    wtconv_atomic_fetch_add(&pool->busy, -1);
+    wtconv_atomic_store(&pool->busy, 0);
 }
 
 /* ---- The process-wide pool ------------------------------------------------------------- */

@@ -84,6 +84,10 @@ long wtconv_atomic_decrement(wtconv_atomic *a) { return InterlockedDecrement((vo
 long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
     return InterlockedExchangeAdd((volatile LONG *)a, (LONG)value);
 }
+int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired) {
+    return InterlockedCompareExchange((volatile LONG *)a, (LONG)desired, (LONG)expected) ==
+           (LONG)expected;
+}
 void wtconv_spin_pause(void) { YieldProcessor(); }
 void wtconv_thread_yield(void) { SwitchToThread(); }
 
@@ -134,6 +138,10 @@ long wtconv_atomic_decrement(wtconv_atomic *a) {
 }
 long wtconv_atomic_fetch_add(wtconv_atomic *a, long value) {
     return __atomic_fetch_add(a, value, __ATOMIC_ACQ_REL);
+}
+int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired) {
+    return __atomic_compare_exchange_n(a, &expected, desired, 0, __ATOMIC_ACQ_REL,
+                                       __ATOMIC_ACQUIRE);
 }
 void wtconv_spin_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)

@@ -40,6 +40,8 @@ long wtconv_atomic_load(const wtconv_atomic *a);
 void wtconv_atomic_store(wtconv_atomic *a, long value);
 long wtconv_atomic_decrement(wtconv_atomic *a);             /* returns the new value */
 long wtconv_atomic_fetch_add(wtconv_atomic *a, long value); /* returns the old value */
+/* Sets *a to `desired` if it holds `expected`; 1 if it did, else 0. */
+int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired);
 /* A hint inside a busy-wait loop (x86 pause, ARM yield). */
 void wtconv_spin_pause(void);
 /* Gives the processor to another runnable thread, if any (sched_yield, SwitchToThread). */
