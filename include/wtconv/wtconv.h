@@ -111,13 +111,15 @@ WTCONV_API int wtconv_backend_available(wtconv_backend backend);
  * wtconv_run always takes part. A pool runs one run at a time: a run that finds its pool busy
  * with another context's run (from another application thread) does not wait for it but runs
  * all its tasks on its own calling thread. Idle workers spin briefly (yielding the core to any
- * other runnable thread), then sleep. The default pool's workers are joined when the library
- * is unloaded or the process exits; a child of fork() gets a new default pool on first use. */
+ * other runnable thread), then sleep. With GCC or clang outside Windows the default pool's
+ * workers are joined when the library is unloaded or the process exits (on Windows they are
+ * left parked, and the system ends them); a child of fork() gets a new default pool on first
+ * use. */
 typedef struct wtconv_threadpool wtconv_threadpool;
 
 /* A pool of num_threads threads (0 = one per online core; at most 256), including the caller
- * of wtconv_run: it starts num_threads - 1 worker threads. It must outlive every context made
- * with it, and may be shared by any number of contexts. */
+ * of wtconv_run: it starts num_threads - 1 worker threads. It may be shared by any number of
+ * contexts; once it is destroyed, none of them may run again (destroying them after is fine). */
 WTCONV_API wtconv_status wtconv_threadpool_create(int num_threads, wtconv_threadpool **out_pool);
 /* Joins the pool's threads and frees it. NULL is fine. Not while a context made with it is
  * running (destroy those contexts first, or at least stop running them). */
@@ -180,7 +182,9 @@ typedef struct wtconv_options {
 
 /* Fills `opts` with the defaults. As a macro, it passes the caller's sizeof, so an older program
  * never has bytes written past the struct it allocated. The function of the same name (for
- * bindings that cannot use the macro) initialises the first version of the struct only. */
+ * bindings that cannot use the macro) initialises the first version of the struct only (up to
+ * `layer`), and create then reads no more: fields after it (threadpool, parallel_for, precision,
+ * ...) are ignored. Bindings call wtconv_options_init_sized with the size of their struct. */
 WTCONV_API void wtconv_options_init(wtconv_options *opts);
 WTCONV_API void wtconv_options_init_sized(wtconv_options *opts, size_t struct_size);
 #define wtconv_options_init(opts) wtconv_options_init_sized((opts), sizeof(wtconv_options))
