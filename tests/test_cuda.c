@@ -566,15 +566,19 @@ static void error_paths(const char *path) {
         check(bits == 0x7f7f7f7fu, "the device output is untouched by the failed calls");
     }
     /* An error the caller's own code left pending (cudaSetDevice(-1)) is not a run's: runs
-     * succeed, and leave it pending for the caller. */
-    memset(host_in, 0, sizeof host_in);
-    (void)cudaSetDevice(-1);
-    check(wtconv_run_device(cuda, din, dout, NULL) == WTCONV_OK &&
-              cudaDeviceSynchronize() == cudaSuccess,
-          "run_device with the caller's CUDA error pending -> runs");
-    check(wtconv_run(cuda, host_in, host_out) == WTCONV_OK,
-          "run with the caller's CUDA error pending -> runs");
-    check(cudaGetLastError() == cudaErrorInvalidDevice, "the caller's error is left pending");
+     * succeed, and leave it pending for the caller. compute-sanitizer reports that deliberate
+     * API error, so tools/cuda_device_check.sh skips this case under it. */
+    if (!getenv("WTCONV_TEST_NO_API_ERRORS")) {
+        memset(host_in, 0, sizeof host_in);
+        (void)cudaSetDevice(-1);
+        check(wtconv_run_device(cuda, din, dout, NULL) == WTCONV_OK &&
+                  cudaDeviceSynchronize() == cudaSuccess,
+              "run_device with the caller's CUDA error pending -> runs");
+        check(wtconv_run(cuda, host_in, host_out) == WTCONV_OK,
+              "run with the caller's CUDA error pending -> runs");
+        check(cudaGetLastError() == cudaErrorInvalidDevice, "the caller's error is left pending");
+    } else
+        printf("     (the caller's-error case left out: WTCONV_TEST_NO_API_ERRORS is set)\n");
     check(!strcmp(wtconv_backend_name(cuda), "cuda") &&
               wtconv_backend_in_use(cuda) == WTCONV_BACKEND_CUDA,
           "backend name and kind");
