@@ -223,7 +223,8 @@ WTCONV_API wtconv_status wtconv_run(wtconv_ctx *ctx, const float *input, float *
  * ready when the stream gets past it. It allocates nothing and does not synchronise; a later run
  * of the same context on another stream waits on the GPU for this one (they share scratch
  * memory). It may be captured into a CUDA graph (stream capture): each launch of the graph then
- * waits for the context's run before it and orders the run after it, as a direct run does.
+ * waits for the context's run before it and orders the run after it, as a direct run does; the
+ * graph uses the context's memory, so launch it only while the context lives.
  * Buffers must not overlap. WTCONV_ERR_BACKEND_UNAVAILABLE for contexts of other backends, and
  * WTCONV_ERR_INVALID_ARGUMENT for pointers that are not device memory of that device. On
  * failure no kernel that writes `output` has been enqueued. */
