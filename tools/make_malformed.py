@@ -462,6 +462,19 @@ def cases():
         "larger than the maximum 2147483647")
     add("metadata_key_with_nul", model(metadata='{"str\\u0000ide":"2"}'), "MODEL_FORMAT",
         "contains a NUL character")
+    add("metadata_key_twice_apart", model(metadata='{"stride":"1","a":"x","stride":"2"}'),
+        "MODEL_FORMAT", "has the key 'stride' twice")
+    # An embedded NUL must not alias a name the loader looks for (compared over their lengths).
+    add("entry_key_with_nul",
+        raw_header(text.replace('"base_conv.bias":{"dtype":', '"base_conv.bias":{"dtype\\u0000x":', 1),
+                   data), "MODEL_FORMAT", "'base_conv.bias': missing or non-string \"dtype\"")
+    add("dtype_value_with_nul",
+        raw_header(text.replace('"base_conv.bias":{"dtype":"F32"',
+                                '"base_conv.bias":{"dtype":"F32\\u0000x"', 1), data),
+        "MODEL_FORMAT", "\"dtype\" contains a NUL character")
+    add("metadata_root_key_with_nul",
+        raw_header('{"__metadata__\\u0000x":{"stride":"2"},' + text[1:], data), "MODEL_FORMAT",
+        "tensor name contains a NUL character")
 
     # The Haar filter banks.
     bank = []
