@@ -397,6 +397,8 @@ static void test_layer_strides(void) {
                   "'b.', which has no \"b.stride\" of its own. Export the network again with "
                   "tools/export_wtconv.py",
                   0);
+    expect_stride("malformed file-wide stride, several layers, the layer's own key", "a.", "b.",
+                  "{\"stride\":\"x\",\"a.stride\":\"2\"}", "a.", 0, WTCONV_OK, NULL, 2);
     expect_stride("file-wide stride, several layers, stride option", "a.", "b.",
                   "{\"stride\":\"2\"}", "b.", 1, WTCONV_OK, NULL, 1);
     expect_stride("file-wide stride, several layers, the layer's own key", "a.", "b.",

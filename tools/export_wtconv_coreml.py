@@ -303,16 +303,17 @@ def layer_stride(metadata, prefix, layer_count, stride_option=None):
     own = _parse_stride(metadata[own_key], own_key) if own_key in metadata else None
     if not prefix or "stride" not in metadata:
         return own
-    file_wide = _parse_stride(metadata["stride"], "stride")
-    if layer_count > 1:
+    if layer_count > 1:  # the file-wide value is never applied, so not read either
         if own is not None or stride_option is not None:
             return own
-        raise ExportError(f"metadata \"stride\" ({file_wide}) is one stride for the whole file, "
-                          f"but the file holds {layer_count} WTConv2d layers and a stride belongs "
-                          f"to one layer: it is not applied to layer '{prefix}', which has no "
+        raise ExportError(f"metadata \"stride\" ({metadata['stride'][:40]}) is one stride for the "
+                          f"whole file, but the file holds {layer_count} WTConv2d layers and a "
+                          f"stride belongs to one layer: it is not applied to layer '{prefix}', "
+                          "which has no "
                           f"\"{own_key}\" of its own. Export the network again with "
                           "tools/export_wtconv.py (which writes \"<prefix>stride\" for each "
                           "layer), or give --stride")
+    file_wide = _parse_stride(metadata["stride"], "stride")
     if own is not None and own != file_wide:
         raise ExportError(f"metadata \"stride\" ({file_wide}) and \"{own_key}\" ({own}) disagree "
                           "about the file's only layer")

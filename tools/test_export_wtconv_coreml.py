@@ -575,6 +575,7 @@ class LayerPrefix(TempDirTest):
                                "\"b.stride\" of its own")
         self.assertEqual(stride({"stride": "2"}, "b.", 1), "1")
         self.assertEqual(stride({"stride": "2", "b.stride": "1"}, "b."), "1")
+        self.assertEqual(stride({"stride": "x", "a.stride": "2"}, "a."), "2")  # never read
         self.assertEqual(stride({}, "b."), "1")
         self.assertExportError(lambda: stride({"a.stride": "2x"}, "a."),
                                'metadata "a.stride" is "2x"')

@@ -429,23 +429,23 @@ static wtconv_status layer_stride(const st_file *st, const char *prefix, size_t 
         *stride = own_value;
         return WTCONV_OK;
     }
-    if ((status = parse_stride(file_wide, "", 0, &file_value)) != WTCONV_OK)
-        return status;
     layers = list_prefixes(st, NULL, 0);
-    if (layers > 1) {
+    if (layers > 1) {               /* the file-wide value is never applied, so not read either */
         if (own || stride_option) { /* the layer's own key, or the caller's option, decides */
             *stride = own_value;
             return WTCONV_OK;
         }
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
-                           "metadata \"stride\" (%d) is one stride for the whole file, but the "
+                           "metadata \"stride\" (%.40s) is one stride for the whole file, but the "
                            "file holds %zu WTConv2d layers and a stride belongs to one layer: "
                            "it is not applied to layer '%.*s', which has no \"%.*sstride\" of "
                            "its own. Export the network again with tools/export_wtconv.py "
                            "(which writes \"<prefix>stride\" for each layer), or set the stride "
                            "option",
-                           file_value, layers, (int)plen, prefix, (int)plen, prefix);
+                           file_wide, layers, (int)plen, prefix, (int)plen, prefix);
     }
+    if ((status = parse_stride(file_wide, "", 0, &file_value)) != WTCONV_OK)
+        return status;
     if (own && own_value != file_value)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                            "metadata \"stride\" (%d) and \"%.*sstride\" (%d) disagree about the "
