@@ -264,6 +264,27 @@ static void test_backend_detail(void) {
               "the detail says from how many the threads were capped");
         wtconv_destroy(ctx);
     }
+    /* num_threads 0 with a pool: the pool's threads, and the detail counts from those (it
+     * once counted from the online cores and said "(capped from 2)" of a 3-thread pool). */
+    {
+        wtconv_threadpool *pool = NULL;
+        wtconv_options opts;
+        wtconv_options_init(&opts);
+        opts.backend = WTCONV_BACKEND_CPU;
+        if (wtconv_threadpool_create(online == 3 ? 5 : 3, &pool) == WTCONV_OK) {
+            opts.threadpool = pool;
+            if (wtconv_create_with_options(demo_model, 32, 64, 64, &opts, &ctx) == WTCONV_OK) {
+                check_threads(ctx, online == 3 ? 5 : 3, "num_threads=0 with a pool: its threads");
+                check(strstr(wtconv_backend_detail(ctx), "capped") == NULL,
+                      "num_threads=0 with a pool: the detail names no cap");
+                printf("     (%s)\n", wtconv_backend_detail(ctx));
+                wtconv_destroy(ctx);
+            } else
+                check(0, wtconv_last_error());
+            wtconv_threadpool_destroy(pool);
+        } else
+            check(0, wtconv_last_error());
+    }
     /* Small layers: only as many as keep the workspace within half the input. */
     if ((ctx = cpu_context(1, 6, 6, 8)) != NULL) {
         const int threads = wtconv_num_threads(ctx);

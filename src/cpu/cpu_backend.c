@@ -100,13 +100,18 @@ static wtconv_status fit_threads(wtconv_cpu_state *s, int requested) {
     }
 }
 
-/* num_threads 0 means one per online core, or the application's pool's threads; never more
- * threads than planes to share out. */
+/* The threads asked for: num_threads, or for 0 one per online core, or the application's
+ * pool's threads. */
+static int asked_threads(const wtconv_backend_config *config) {
+    return config->num_threads > 0 ? config->num_threads
+           : config->threadpool    ? wtconv_pool_threads(config->threadpool)
+                                   : wtconv_online_cpus();
+}
+
+/* The threads asked for, never more than planes to share out. */
 static int choose_threads(const wtconv_backend_config *config, const wtconv_plan *plan) {
     size_t planes = (size_t)plan->batch * (size_t)plan->channels;
-    int threads = config->num_threads > 0 ? config->num_threads
-                  : config->threadpool    ? wtconv_pool_threads(config->threadpool)
-                                          : wtconv_online_cpus();
+    int threads = asked_threads(config);
     if (threads > CPU_MAX_THREADS)
         threads = CPU_MAX_THREADS;
     if ((size_t)threads > planes)
@@ -158,7 +163,7 @@ static wtconv_status cpu_create(const wtconv_model *model, const wtconv_plan *pl
     if (!s)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory creating the CPU backend");
     s->plan = *plan;
-    s->asked_threads = config->num_threads > 0 ? config->num_threads : wtconv_online_cpus();
+    s->asked_threads = asked_threads(config); /* as choose_threads counts them */
     s->isa_forced = isa_forced();
     s->block_mode = block_mode;
     /* The kernels. */
