@@ -423,6 +423,18 @@ static void test_layer_strides(void) {
                   "{\"a.stride\":\"2x\"}", "b.", 0, WTCONV_OK, NULL, 1);
 }
 
+/* A path too long to quote whole: the message still says what went wrong. */
+static void test_long_path(void) {
+    char path[1600];
+    memset(path, 'a', sizeof path);
+    memcpy(path, "/tmp/", 5);
+    memcpy(path + sizeof path - 13, ".safetensors", 13);
+    expect_create("a 1599-byte path", path, 1, 8, 8, NULL, WTCONV_ERR_IO, "cannot open the file");
+    expect("... quoted by its end",
+           strstr(wtconv_last_error(), "model '...aaa") ? WTCONV_ERR_IO : WTCONV_OK, WTCONV_ERR_IO,
+           NULL);
+}
+
 static void test_header_too_complex(void) {
     const size_t values = (1u << 22) + 8;
     size_t len = 7 + 2 * values, n = 0; /* {"a":[ then "0," per value, then } */
@@ -633,6 +645,7 @@ int main(void) {
     test_layers();
     test_layer_strides();
     test_header_too_complex();
+    test_long_path();
     test_truncation();
     remove(model_path);
     printf("errors: %d passed, %d failed\n", passed, failed);

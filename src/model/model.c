@@ -535,8 +535,14 @@ wtconv_status wtconv_model_load(const char *path, const char *layer, int stride_
         wtconv_st_close(&st);
     }
     if (status != WTCONV_OK) {
+        const size_t n = strlen(path);
         wtconv_model_free(model);
-        wtconv_error_prefix("model '%s': ", path);
+        /* A path's end names the file; a whole long one would push the problem out of the
+         * message (1023 bytes). */
+        if (n > 200)
+            wtconv_error_prefix("model '...%s': ", path + n - 200);
+        else
+            wtconv_error_prefix("model '%s': ", path);
     }
     return status;
 }
