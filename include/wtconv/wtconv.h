@@ -201,7 +201,9 @@ WTCONV_API wtconv_status wtconv_create(const char *model_path, int channels, int
 
 /* As wtconv_create; `opts` may be NULL for the defaults, and must otherwise have been set up
  * by wtconv_options_init. Only the first opts->struct_size bytes are read; a struct larger
- * than this library knows is accepted if its unknown tail is all zero bytes. */
+ * than this library knows is accepted if its unknown tail is all zero bytes. A struct_size
+ * that no version of the struct can have (below the first version's, above 1024 bytes, or not
+ * a multiple of the pointer size) is refused as uninitialised options. */
 WTCONV_API wtconv_status wtconv_create_with_options(const char *model_path, int channels,
                                                     int height, int width,
                                                     const wtconv_options *opts,
