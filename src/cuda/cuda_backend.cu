@@ -93,9 +93,9 @@ void cuda_destroy(void *opaque) {
 }
 
 /* Enqueues the whole layer for `planes` planes from plane `first` on (x and y point at that
- * plane's data) on `stream`. Each launch's own error is checked (never cudaGetLastError, which
- * would also return an error the caller's code left pending), and the launches stop at the
- * first that fails: y is written only by the last kernel, so a run that reports a failure never
+ * plane's data) on `stream`. Each launch's own error is checked (not cudaGetLastError, which by
+ * its documentation may return an error the caller's code left pending), and the launches stop at
+ * the first that fails: y is written only by the last kernel, so a run that reports a failure never
  * has a kernel of its own writing y. Kernels enqueued before a failure still run. */
 wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, long long planes,
                       cudaStream_t stream) {

@@ -221,8 +221,8 @@ static wtconv_status parse_metadata(st_file *st, const json_node *meta) {
         i++;
     }
     st->metadata_count = i;
-    /* Duplicates, as for tensors: sorted, then neighbours (comparing every pair took minutes on
-     * a 1.6 MB header of 160,000 keys). */
+    /* Duplicates, as for tensors: sorted, then neighbours (comparing every pair took 52 s in
+     * create for a 1.6 MB header of 160,000 keys; 0.06 s sorted). */
     if (i > 1)
         qsort(st->metadata, i, sizeof *st->metadata, compare_metadata_keys);
     for (size_t j = 1; j < i; j++)
