@@ -162,6 +162,9 @@ static const shape k_shapes[] = {
     {4, 6, 5, 3, 1, 2, 2, 1, "k=1, tiny planes"},
     {1, 32, 128, 128, 5, 1, 1, 1, "one level only"},
     {1, 3, 67, 70, 3, 2, 1, 1, "k=3, 67x70: 32x32 tiles (taps in registers), partial tiles"},
+    {2, 3, 129, 131, 5, 2, 1, 0, "129x131, k=5, two levels, no bias: the cone, partial tiles"},
+    {1, 4, 97, 200, 3, 3, 1, 1, "97x200, k=3, three levels: the cone, odd rows"},
+    {1, 2, 63, 65, 5, 3, 1, 1, "63x65, three levels: the cone's smallest tiles, odd sizes"},
 };
 
 /* The case of k_shapes with this size and depth (each is there once). */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On a machine with an NVIDIA GPU and the CUDA toolkit: builds libwtconv with the CUDA backend
-# (warnings as errors), runs the GPU tests (ctest, then test_cuda on whole planes and on both
-# tiled paths), compute-sanitizer's memcheck, racecheck and synccheck on test_cuda, the CUDA
-# benchmark and the side-by-side comparison with fast_wtconv, and records the GPU's clocks.
+# (warnings as errors), runs the GPU tests (ctest, then test_cuda on whole planes, on both tiled
+# kernels and on tiles without the cone), compute-sanitizer's memcheck, racecheck and synccheck
+# on test_cuda, the CUDA benchmark and the side-by-side comparison with fast_wtconv, and records
+# the GPU's clocks.
 # Logs go to OUT_DIR; summary.txt there has one line per check. Exits 1 if any check failed.
 #   bash tools/cuda_device_check.sh WTCONV_REPO OUT_DIR [ncu] [quick]
 #     ncu:   also Nsight Compute, kernel by kernel, on 64/96/56/5/5 and 8/64/255/5/3
@@ -47,16 +48,20 @@ ok=$?
 report ctest $((ok == 0)) "$(grep -E 'tests passed' "$out/ctest.txt")"
 
 # run_test_cuda MODE LOG [COMMAND...]: test_cuda, under COMMAND if given, with whole planes
-# (MODE planes) or WTCONV_CUDA_TILES=MODE; succeeds if it exited 0 and its log has its
-# "cuda: N passed, 0 failed" line.
+# (MODE planes), WTCONV_CUDA_TILES=MODE, or tiles without the cone (MODE nocone); succeeds if
+# it exited 0 and its log has its "cuda: N passed, 0 failed" line.
 run_test_cuda() {
   local mode=$1 log=$2 tiles=()
   shift 2
-  [[ $mode == planes ]] || tiles=(WTCONV_CUDA_TILES="$mode")
+  case $mode in
+  planes) ;;
+  nocone) tiles=(WTCONV_CUDA_TILES=1 WTCONV_CUDA_CONE=0) ;;
+  *) tiles=(WTCONV_CUDA_TILES="$mode") ;;
+  esac
   env "${tiles[@]}" "$@" "$build/tests/test_cuda" >"$log" 2>&1 && grep -q ' 0 failed$' "$log"
 }
 
-for mode in planes 1 shared; do
+for mode in planes 1 shared nocone; do
   log=$out/test_cuda-$mode.txt
   run_test_cuda "$mode" "$log"
   ok=$?

@@ -36,6 +36,8 @@ struct cuda_state {
     level_launch level[WTCONV_MAX_LEVELS];
     /* Whole planes in one block (planes_plan), when they fit: no scratch, one launch. */
     bool whole_planes;
+    /* Tiles with L = 2, 3 as the cone (tiles_plan_cone): one launch, no scratch. */
+    bool cone;
     plane_launch plane;
     cudaStream_t stream; /* host runs */
     cudaEvent_t done;    /* the end of the last run, whatever its stream */
@@ -110,6 +112,20 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         a.planes = planes;
         a.plane_base = first;
         const cudaError_t e = planes_enqueue(s->plane, a, stream);
+        return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
+    }
+    if (s->cone) {
+        level_args a = s->level[0].args;
+        a.planes = planes;
+        a.plane_base = first;
+        a.src = x;
+        a.dst = y;
+        a.wl = s->wl[0];
+        a.wb = s->wb;
+        a.bb = s->bb;
+        a.wdeep[0] = s->wl[1];
+        a.wdeep[1] = L > 2 ? s->wl[2] : NULL;
+        const cudaError_t e = tiles_enqueue_level(s->level[0], a, false, stream);
         return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
     }
     /* Down pass: LL_1 .. LL_{L-1}. */
@@ -192,6 +208,9 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         ll.base = i == 0;
         tiles_plan_level(&ll, planes_per_item, !tiles_shared);
     }
+    /* WTCONV_CUDA_CONE=0 (tests and experiments) keeps L = 2, 3 on one launch per level. */
+    const char *cone = getenv("WTCONV_CUDA_CONE");
+    s->cone = !(cone && !strcmp(cone, "0")) && tiles_plan_cone(&s->level[0], L);
     /* Kernels usable on this device, and their shared-memory limits. */
     if ((e = tiles_check_device()) != cudaSuccess) {
         const int device = s->device;
@@ -213,6 +232,8 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                       (long long)p.batch * C <= 0x7fffffffLL && planes_prepare(s->plane);
     for (int i = 0; i < L; i++)
         tiles_prepare_level(&s->level[i]); /* may turn a level direct: check the grids after */
+    if (s->level[0].direct)
+        s->cone = false;
     /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
     const long long planes = (long long)p.batch * C;
     for (int i = 0; i < L; i++) {
@@ -299,7 +320,7 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
         total += (floats * sizeof(float) + 255) / 256 * 256;
         return at;
     };
-    const int deep = s->whole_planes ? 1 : L; /* whole planes keep every level on chip */
+    const int deep = s->whole_planes || s->cone ? 1 : L; /* every level on chip */
     for (int i = 1; i < deep; i++)
         offsets[i] = take((size_t)planes * p.level[i].height * p.level[i].width);
     const size_t r1 = deep >= 2 ? take((size_t)planes * p.level[1].height * p.level[1].width) : 0;
@@ -464,6 +485,7 @@ void cuda_describe(const void *opaque, int *threads, char *detail, size_t size) 
     *threads = 1; /* the calling thread, which enqueues */
     snprintf(detail, size, "CUDA device %d (%s): %s", s->device, named ? prop.name : "?",
              s->whole_planes ? "whole planes, one launch"
+             : s->cone       ? "tiles, one launch (each tile's deeper levels in its block)"
              : direct        ? "tiles, one kernel per level, direct convolution"
                              : "tiles, one kernel per level");
 }

@@ -625,46 +625,16 @@ __device__ __forceinline__ void load_r_tile(float (&r)[4], const float *rn, cons
     }
 }
 
-/* One level on tiles of TU x 32 coefficient positions (TU = blockDim.y, a multiple of 4, at most
- * 32; 8 * TU threads), one plane a block, stride 1 at level 0, K = 3 or 5. Phase 1: warp w filters
- * coefficient rows 4w .. 4w+3 of the tile, lane (band b = lane / 8, strip j = lane % 8: a quarter
- * warp reads one band's 32 consecutive floats) four columns 4j .. of band b; the four bands of a
- * position meet by shuffles (the inverse Haar, lanes 8 and 16 apart), each lane keeping one pixel
- * of each 2x2 block. After a barrier the halved pixels go to the staging tile (over the coefficient
- * tile). Phase 2 (level 0): lane (strip j = lane % 16, rows 4s .. 4s+3 with s = 2w + lane / 16)
- * adds the base branch of four columns of y and the bias. Then the staged store. */
+/* level_strip_kernel after its load (also the cone's level 0): R_{i+1}'s tile at rs, the input
+ * tile, its coefficients and the weights in shared memory, a barrier passed. Filters, adds the
+ * base branch at level 0 and stores the level's output. */
 template <int K, bool BASE>
-__global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
-    extern __shared__ float4 smem4[];
-    float *const smem = reinterpret_cast<float *>(smem4);
+__device__ __forceinline__ void strip_filter_store(const level_args &a, float *smem,
+                                                   long long plane, int u0, int v0, int TU, int t,
+                                                   int nt) {
     constexpr int pb = (K - 1) / 2, kk = K * K, TV = 32;
-    const int TU = blockDim.y, nt = 8 * TU;
-    const int block = (int)blockIdx.x, plane_i = fast_div(block, a.per_plane);
-    const int tile = block - plane_i * (a.tiles_u * a.tiles_v), tile_u = fast_div(tile, a.per_row);
-    const long long plane = plane_i;
-    const int u0 = tile_u * TU, v0 = (tile - tile_u * a.tiles_v) * TV;
-    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
-    const int t = threadIdx.y * blockDim.x + threadIdx.x, w = t >> 5, lane = t & 31;
-    /* R_{i+1} of the tile's positions (zero outside the plane), to shared memory with the input
-     * tile. */
-    float *rs = smem + a.r_tile;
-    float r[4];
-    const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
-    if (!BASE) { /* everything this level reads, the kernels before it wrote */
-        let_next_kernel_launch();
-        wait_for_previous_kernels();
-        load_r_tile(r, rn, a, u0, v0, t, nt);
-    }
-    tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize,
-                       t, nt);
-    if (BASE) { /* level 0 reads x and its weights before R_1 is ready (8/64/255/5/3: -2%) */
-        wait_for_previous_kernels();
-        load_r_tile(r, rn, a, u0, v0, t, nt);
-    }
-#pragma unroll
-    for (int i = 0; i < 4; i++)
-        rs[t + nt * i] = r[i];
-    __syncthreads();
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp, w = t >> 5, lane = t & 31;
+    const float *rs = smem + a.r_tile;
     constexpr int KK4 = round4(kk);
     const float *xs = smem, *ws = smem + a.r_tile + kStripRTile;
     float *st = smem + xsize; /* the staging tile, over the coefficient tile */
@@ -743,6 +713,270 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
     float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
     tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, nt);
+}
+
+/* One level on tiles of TU x 32 coefficient positions (TU = blockDim.y, a multiple of 4, at most
+ * 32; 8 * TU threads), one plane a block, stride 1 at level 0, K = 3 or 5. Phase 1: warp w filters
+ * coefficient rows 4w .. 4w+3 of the tile, lane (band b = lane / 8, strip j = lane % 8: a quarter
+ * warp reads one band's 32 consecutive floats) four columns 4j .. of band b; the four bands of a
+ * position meet by shuffles (the inverse Haar, lanes 8 and 16 apart), each lane keeping one pixel
+ * of each 2x2 block. After a barrier the halved pixels go to the staging tile (over the coefficient
+ * tile). Phase 2 (level 0): lane (strip j = lane % 16, rows 4s .. 4s+3 with s = 2w + lane / 16)
+ * adds the base branch of four columns of y and the bias. Then the staged store. */
+template <int K, bool BASE>
+__global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    constexpr int pb = (K - 1) / 2, kk = K * K, TV = 32;
+    const int TU = blockDim.y, nt = 8 * TU;
+    const int block = (int)blockIdx.x, plane_i = fast_div(block, a.per_plane);
+    const int tile = block - plane_i * (a.tiles_u * a.tiles_v), tile_u = fast_div(tile, a.per_row);
+    const long long plane = plane_i;
+    const int u0 = tile_u * TU, v0 = (tile - tile_u * a.tiles_v) * TV;
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+    const int t = threadIdx.y * blockDim.x + threadIdx.x;
+    /* R_{i+1} of the tile's positions (zero outside the plane), to shared memory with the input
+     * tile. */
+    float *rs = smem + a.r_tile;
+    float r[4];
+    const float *rn = a.rnext ? a.rnext + (size_t)plane * (size_t)a.hc * (size_t)a.wc : nullptr;
+    if (!BASE) { /* everything this level reads, the kernels before it wrote */
+        let_next_kernel_launch();
+        wait_for_previous_kernels();
+        load_r_tile(r, rn, a, u0, v0, t, nt);
+    }
+    tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize,
+                       t, nt);
+    if (BASE) { /* level 0 reads x and its weights before R_1 is ready (8/64/255/5/3: -2%) */
+        wait_for_previous_kernels();
+        load_r_tile(r, rn, a, u0, v0, t, nt);
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+        rs[t + nt * i] = r[i];
+    __syncthreads();
+    strip_filter_store<K, BASE>(a, smem, plane, u0, v0, TU, t, nt);
+}
+
+/* ---- The cone: a level-0 tile with every deeper level in the same block (L = 2, 3). ----
+ * R_1 on a tile's 32 x 32 level-0 coefficient positions needs level 1's filters on 16 x 16
+ * positions, so level 1's subbands with a border of pb, so LL_1 with a border of 2pb; at L = 3
+ * level 2's filters on 8 x 8 positions need LL_1 with a border of 4pb. A block makes that LL_1
+ * region from x (zero outside the plane, which is every level's 'same' padding too: a position
+ * past a level's size only takes positions past the size of the level above), the subbands of
+ * levels 1 and 2, then the deeper levels deepest first into R_1's tile, then level 0 as
+ * level_strip_kernel does. One launch, no down pass, no scratch in global memory; x is read by the
+ * LL_1 region and again by level 0's tile (the second mostly from L2). 256 threads (TU = 32). */
+template <int K, int L> struct cone_shape {
+    static constexpr int pb = (K - 1) / 2;
+    static constexpr int border = pb << (L - 1); /* of the LL_1 region, in LL_1 positions */
+    static constexpr int n1 = 32 + 2 * border;   /* the region's side (its rows' pitch too) */
+    static constexpr int nb1 = 16 + 2 * pb;      /* level 1's subbands: side, */
+    static constexpr int p1 = round4(nb1 > 20 ? nb1 : 20); /* pitch (float4 rows of 8), */
+    static constexpr int o1 = border - 2 * pb;             /* and their LL_1 offset */
+    static constexpr int nb2 = 8 + 2 * pb;                 /* level 2's subbands (L = 3) */
+    /* Band strides of 8 mod 32 floats: the four lanes of a quad read the four bands at one
+     * position, and lie on other banks. */
+    static constexpr int band_stride(int n) { return n + (40 - n % 32) % 32; }
+    static constexpr int s1 = band_stride(nb1 * p1), s2 = band_stride(nb2 * nb2);
+    /* Shared-memory layout (floats) inside the level-0 slice, which level 0 loads only after. */
+    static constexpr int ll1 = 0, b1 = round4(n1 * n1), b2 = b1 + 4 * s1,
+                         r2 = b2 + (L == 3 ? 4 * s2 : 0), floats = r2 + (L == 3 ? 256 : 0);
+};
+
+__device__ __forceinline__ float inverse_haar_quad(float v, int b) {
+    /* Lane b of a quad holds band b at one position; returns pixel (b & 1, b >> 1) of its block. */
+    v = fmaf((b & 1) ? -1.0f : 1.0f, v, __shfl_xor_sync(0xffffffffu, v, 1));
+    v = fmaf((b & 2) ? -1.0f : 1.0f, v, __shfl_xor_sync(0xffffffffu, v, 2));
+    return 0.5f * v;
+}
+
+template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(level_args a) {
+    using S = cone_shape<K, L>;
+    extern __shared__ float4 smem4[];
+    float *const smem = reinterpret_cast<float *>(smem4);
+    constexpr int pb = S::pb, kk = K * K, KK4 = round4(kk), TV = 32, TU = 32, nt = 256;
+    const int block = (int)blockIdx.x, plane_i = fast_div(block, a.per_plane);
+    const int tile = block - plane_i * (a.tiles_u * a.tiles_v), tile_u = fast_div(tile, a.per_row);
+    const long long plane = plane_i;
+    const int u0 = tile_u * TU, v0 = (tile - tile_u * a.tiles_v) * TV;
+    const int t = threadIdx.y * blockDim.x + threadIdx.x;
+    const int xsize = a.xr * a.xp, csize = a.cr * a.cp;
+    /* The LL_1 pass also keeps level 0's input tile (at smem, as tile_load would load it); the
+     * deeper levels' scratch lies over level 0's coefficient tile, made after them. */
+    float *const deep = smem + xsize;
+    float *const ll1 = deep + S::ll1, *const b1 = deep + S::b1, *const b2 = deep + S::b2,
+                 *const r2 = deep + S::r2, *const rs = smem + a.r_tile;
+    constexpr int cw = TV + K - 1, XP = tile_xp(32, K), CP = tile_cp(32, K);
+    /* The deeper levels' filters, after level 0's weights (16-byte aligned each). */
+    float *const wd = smem + a.r_tile + kStripRTile + 5 * KK4 + 4;
+    const int c = channel_of_plane(a, plane_i);
+    for (int j = t; j < (L - 1) * 4 * kk; j += nt) {
+        const int lev = j / (4 * kk), e = j - lev * 4 * kk;
+        wd[lev * 4 * KK4 + e / kk * KK4 + e % kk] = __ldg(a.wdeep[lev] + (size_t)c * 4 * kk + e);
+    }
+    { /* level 0's weights, as tile_load takes them */
+        float *wsl = smem + a.r_tile + kStripRTile;
+        for (int j = t; j < 4 * kk; j += nt)
+            wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+        for (int j = t; j < kk; j += nt)
+            wsl[4 * KK4 + j] = __ldg(a.wb + (size_t)c * kk + j);
+        if (t == 0)
+            wsl[5 * KK4] = __ldg(a.bb + c);
+    }
+    /* The LL_1 region: thread t takes column q = t % n1 and rows g, g + G, .. (G = nt / n1). */
+    {
+        /* Each thread's rows in two batches of loads in flight. */
+        constexpr int groups = nt / S::n1, batch = ((S::n1 + groups - 1) / groups + 1) / 2;
+        const int g = t / S::n1, q = t - g * S::n1;
+        if (g < groups) {
+            const int gx = 2 * (v0 - S::border + q);
+            const bool x0in = (unsigned)gx < (unsigned)a.w,
+                       x1in = (unsigned)(gx + 1) < (unsigned)a.w;
+            int y = 2 * (u0 - S::border + g);
+            const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
+            const float *p = src + (ptrdiff_t)y * a.w + gx;
+            const ptrdiff_t step = (ptrdiff_t)(2 * groups) * a.w;
+            float *d = ll1 + g * S::n1 + q;
+            /* Column qw of level 0's input tile, at its column colw. */
+            const int qw = q - (S::border - pb);
+            const bool in_window = (unsigned)qw < (unsigned)cw;
+            const int colw = 2 * qw + (2 * qw >= kTileGap ? 4 : 0);
+            for (int r0 = g; r0 < S::n1; r0 += batch * groups) {
+                float v[batch][4];
+#pragma unroll
+                for (int i = 0; i < batch; i++) {
+                    const bool in = r0 + i * groups < S::n1;
+                    const bool y0in = in && (unsigned)y < (unsigned)a.h,
+                               y1in = in && (unsigned)(y + 1) < (unsigned)a.h;
+                    v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
+                    v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
+                    v[i][2] = y1in && x0in ? __ldg(p + a.w) : 0.0f;
+                    v[i][3] = y1in && x1in ? __ldg(p + a.w + 1) : 0.0f;
+                    p += step;
+                    y += 2 * groups;
+                }
+#pragma unroll
+                for (int i = 0; i < batch; i++) {
+                    const int r = r0 + i * groups;
+                    if (r < S::n1)
+                        d[i * groups * S::n1] = (v[i][0] + v[i][1] + v[i][2] + v[i][3]) * 0.5f;
+                    const int rw = r - (S::border - pb);
+                    if (in_window && (unsigned)rw < (unsigned)cw) {
+                        float2 *x2 = reinterpret_cast<float2 *>(smem + 2 * rw * XP + colw);
+                        x2[0] = make_float2(v[i][0], v[i][1]);
+                        x2[XP / 2] = make_float2(v[i][2], v[i][3]);
+                    }
+                }
+                d += batch * groups * S::n1;
+            }
+        }
+    }
+    __syncthreads();
+    /* The subbands of level 2 (L = 3: LL_2 from 4 x 4 blocks of LL_1, then its Haar) and of
+     * level 1 (from 2 x 2 blocks), each position's four bands at s, s + stride, .. */
+    {
+        constexpr int n2 = L == 3 ? S::nb2 * S::nb2 : 0;
+        for (int e = t; e < n2 + S::nb1 * S::nb1; e += nt) {
+            float A, B, C, D, *o;
+            int stride;
+            if (e < n2) {
+                const int r = e / S::nb2, q = e - r * S::nb2;
+                const float *s = ll1 + 4 * r * S::n1 + 4 * q;
+                const float4 r0 = *reinterpret_cast<const float4 *>(s),
+                             r1 = *reinterpret_cast<const float4 *>(s + S::n1),
+                             rr2 = *reinterpret_cast<const float4 *>(s + 2 * S::n1),
+                             r3 = *reinterpret_cast<const float4 *>(s + 3 * S::n1);
+                A = (r0.x + r0.y + r1.x + r1.y) * 0.5f;
+                B = (r0.z + r0.w + r1.z + r1.w) * 0.5f;
+                C = (rr2.x + rr2.y + r3.x + r3.y) * 0.5f;
+                D = (rr2.z + rr2.w + r3.z + r3.w) * 0.5f;
+                o = b2 + r * S::nb2 + q;
+                stride = S::s2;
+            } else {
+                const int f = e - n2, r = f / S::nb1, q = f - r * S::nb1;
+                const float *s = ll1 + (S::o1 + 2 * r) * S::n1 + S::o1 + 2 * q;
+                const float2 top = *reinterpret_cast<const float2 *>(s),
+                             bot = *reinterpret_cast<const float2 *>(s + S::n1);
+                A = top.x;
+                B = top.y;
+                C = bot.x;
+                D = bot.y;
+                o = b1 + r * S::p1 + q;
+                stride = S::s1;
+            }
+            o[0] = (A + B + C + D) * 0.5f;
+            o[stride] = (A + B - C - D) * 0.5f;
+            o[2 * stride] = (A - B + C - D) * 0.5f;
+            o[3 * stride] = (A - B - C + D) * 0.5f;
+        }
+    }
+    __syncthreads();
+    const int b = t & 3; /* the band of this lane in the deep levels' quads */
+    if (L == 3) {
+        /* Level 2: lane (position t / 4 of 8 x 8, band b); R_3 = 0. */
+        const int pos = t >> 2, pr = pos >> 3, pc = pos & 7;
+        const float *s = b2 + b * S::s2 + pr * S::nb2 + pc;
+        float wt[kk];
+        load_taps<kk>(wt, wd + 4 * KK4 + b * KK4);
+        float f = 0.0f;
+#pragma unroll
+        for (int ky = 0; ky < K; ky++)
+#pragma unroll
+            for (int kx = 0; kx < K; kx++)
+                f = fmaf(wt[ky * K + kx], s[ky * S::nb2 + kx], f);
+        r2[(2 * pr + (b & 1)) * 16 + 2 * pc + (b >> 1)] = inverse_haar_quad(f, b);
+        __syncthreads();
+    }
+    {
+        /* Level 1: lane (coefficient row r of 16, columns 4sg .. 4sg+3, band b), taps in
+         * registers; R_2 joins the LL band; R_1 to its tile. */
+        const int grp = t >> 2, r = grp >> 2, sg = grp & 3;
+        float wt[kk];
+        load_taps<kk>(wt, wd + b * KK4);
+        const float *s = b1 + b * S::s1 + r * S::p1 + 4 * sg;
+        float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+        for (int ky = 0; ky < K; ky++) {
+            float row[8];
+            load_row<8>(row, s + ky * S::p1);
+#pragma unroll
+            for (int kx = 0; kx < K; kx++)
+#pragma unroll
+                for (int m = 0; m < 4; m++)
+                    acc[m] = fmaf(wt[ky * K + kx], row[kx + m], acc[m]);
+        }
+#pragma unroll
+        for (int m = 0; m < 4; m++) {
+            const float v = acc[m] + (L == 3 && b == 0 ? r2[r * 16 + 4 * sg + m] : 0.0f);
+            rs[(2 * r + (b & 1)) * TV + 8 * sg + 2 * m + (b >> 1)] = inverse_haar_quad(v, b);
+        }
+    }
+    __syncthreads(); /* the deep levels' scratch is free for level 0's tile */
+    {
+        /* Level 0's subbands from the kept input tile: thread t takes column q = t % cw, rows
+         * g, g + G, .. */
+        constexpr int groups = nt / cw;
+        const int g = t / cw, q = t - g * cw;
+        if (g < groups) {
+            const int col = 2 * q + (2 * q >= kTileGap ? 4 : 0);
+            const float *xw = smem + 2 * g * XP + col;
+            float *o = smem + xsize + g * CP + q;
+            for (int r = g; r < cw; r += groups) {
+                const float2 top = *reinterpret_cast<const float2 *>(xw),
+                             bot = *reinterpret_cast<const float2 *>(xw + XP);
+                const float A = top.x, B = top.y, C = bot.x, D = bot.y;
+                o[0] = (A + B + C + D) * 0.5f;
+                o[csize] = (A + B - C - D) * 0.5f;
+                o[2 * csize] = (A - B + C - D) * 0.5f;
+                o[3 * csize] = (A - B - C + D) * 0.5f;
+                xw += 2 * groups * XP;
+                o += groups * CP;
+            }
+        }
+    }
+    __syncthreads();
+    strip_filter_store<K, true>(a, smem, plane, u0, v0, TU, t, nt);
 }
 
 /* Any level, straight from global memory: one thread per coefficient position. For kernels
@@ -832,6 +1066,18 @@ level_fn pick_strip_kernel(int k, bool base) {
     return base ? level_strip_kernel<5, true> : level_strip_kernel<5, false>;
 }
 
+level_fn pick_cone_kernel(int k, int levels) {
+    if (k == 3)
+        return levels == 3 ? cone_kernel<3, 3> : cone_kernel<3, 2>;
+    return levels == 3 ? cone_kernel<5, 3> : cone_kernel<5, 2>;
+}
+
+int cone_floats(int k, int levels) {
+    if (k == 3)
+        return levels == 3 ? cone_shape<3, 3>::floats : cone_shape<3, 2>::floats;
+    return levels == 3 ? cone_shape<5, 3>::floats : cone_shape<5, 2>::floats;
+}
+
 /* Tile shape for a level: 4*TX coefficient columns, TY rows, TZ planes per block. Returns
  * false when even the smallest tile does not fit in shared memory. */
 bool plan_tiles(level_launch *L, long long planes_per_item) {
@@ -899,6 +1145,18 @@ void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_
         a.r_tile = a.slice;
         L->smem += (size_t)strip_extra_floats(a.k) * sizeof(float);
     }
+}
+
+bool tiles_plan_cone(level_launch *L0, int levels) {
+    level_args &a = L0->args;
+    L0->cone = false;
+    if (!L0->strip || !L0->base || L0->block.y != 32 || (levels != 2 && levels != 3) ||
+        cone_floats(a.k, levels) > 4 * a.cr * a.cp)
+        return false;
+    L0->fn = pick_cone_kernel(a.k, levels);
+    L0->cone = true;
+    L0->smem += (size_t)(levels - 1) * 4 * round4(a.k * a.k) * sizeof(float);
+    return true;
 }
 
 cudaError_t tiles_check_device() {

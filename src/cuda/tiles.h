@@ -33,13 +33,14 @@ struct level_args {
      * channels as divisors (tiles_plan_level), plane_base's channel (tiles_enqueue_level). */
     fast_divisor per_plane, per_row, per_image;
     int channel0;
+    const float *wdeep[2]; /* the cone (level 0 with levels 1, 2 in the block): their filters */
 };
 
 typedef void (*level_fn)(level_args);
 
 struct level_launch {
     level_args args; /* everything but the pointers and the plane count */
-    bool base, direct, strip;
+    bool base, direct, strip, cone;
     dim3 block;
     size_t smem;
     level_fn fn;
@@ -49,6 +50,11 @@ struct level_launch {
  * shared memory, or L->direct when even the smallest tile does not fit. register_taps: the
  * kernel with the taps in registers (level_strip_kernel) where it applies. */
 void tiles_plan_level(level_launch *L, long long planes_per_item, bool register_taps);
+
+/* Level 0 as the cone where it applies (after tiles_plan_level, before tiles_prepare_level):
+ * one launch that makes the deeper levels of each tile in the same block, for `levels` = 2, 3
+ * on level_strip_kernel's 32 x 32 tiles. Returns whether it does (L0->cone). */
+bool tiles_plan_cone(level_launch *L0, int levels);
 
 /* cudaSuccess when this build's GPU code runs on the current device. */
 cudaError_t tiles_check_device();
