@@ -136,6 +136,11 @@ elseif(MODE STREQUAL "subproject")
   run("${WORK_DIR}/consumer-subproject/consumer" ${DEMO_ARGS})
   message(STATUS "  ${RUN_OUTPUT}")
   math(EXPR passed "${passed} + 1")
+  # Configured with neither a build type nor BUILD_SHARED_LIBS: the consumer's CMakeLists fails
+  # if libwtconv set either for the parent.
+  message(STATUS "[subproject] the parent's build type and BUILD_SHARED_LIBS left alone")
+  run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-untyped"
+      -DCMAKE_C_COMPILER=${C_COMPILER} -DWTCONV_SOURCE_DIR=${SOURCE_DIR})
 
 elseif(MODE STREQUAL "pkgconfig")
   find_program(PKG_CONFIG pkg-config REQUIRED)
