@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "coreml/mil_encode.h"
 
 /* Core ML specification 7 (macOS 13 / iOS 16): the first with float16 ML program I/O types
@@ -299,9 +300,11 @@ static const char *base_name(const char *path) {
 static void write_metadata(wtconv_pb *pb, const wtconv_model *m, const wtconv_plan *p,
                            const wtconv_coreml_settings *s) {
     const size_t metadata = wtconv_pb_begin(pb, DESCRIPTION_METADATA);
-    const char *source = base_name(s->source_path);
+    /* Protobuf string fields must be well-formed UTF-8 (coremltools refuses the model
+     * otherwise), which a file name need not be: bad bytes become '?'. */
+    char source[256], layer[256];
     const char *precision = s->fp16 ? "fp16" : "fp32";
-    char text[400];
+    char text[700];
     const struct {
         const char *key;
         int value;
@@ -309,11 +312,13 @@ static void write_metadata(wtconv_pb *pb, const wtconv_model *m, const wtconv_pl
                    {"wtconv.height", p->height}, {"wtconv.width", p->width},
                    {"wtconv.kernel", p->kernel}, {"wtconv.levels", p->levels},
                    {"wtconv.stride", p->stride}, {"wtconv.bias", m->has_bias ? 1 : 0}};
+    wtconv_utf8_copy(source, sizeof source, base_name(s->source_path));
+    wtconv_utf8_copy(layer, sizeof layer, m->prefix ? m->prefix : "");
     snprintf(text, sizeof text,
-             "libwtconv WTConv2d depthwise stage: layer '%.100s' of %.100s, N=%d C=%d H=%d W=%d, "
-             "k=%d, L=%d, %s",
-             m->prefix ? m->prefix : "", source, p->batch, p->channels, p->height, p->width,
-             p->kernel, p->levels, precision);
+             "libwtconv WTConv2d depthwise stage: layer '%s' of %s, N=%d C=%d H=%d W=%d, k=%d, "
+             "L=%d, %s",
+             layer, source, p->batch, p->channels, p->height, p->width, p->kernel, p->levels,
+             precision);
     wtconv_pb_string(pb, METADATA_SHORT_DESCRIPTION, text);
     wtconv_pb_string(pb, METADATA_VERSION_STRING, WTCONV_VERSION_STRING);
     wtconv_pb_string(pb, METADATA_AUTHOR, "libwtconv " WTCONV_VERSION_STRING);
@@ -324,7 +329,7 @@ static void write_metadata(wtconv_pb *pb, const wtconv_model *m, const wtconv_pl
         wtconv_pb_string_pair(pb, METADATA_USER_DEFINED, numbers[i].key, digits);
     }
     wtconv_pb_string_pair(pb, METADATA_USER_DEFINED, "wtconv.precision", precision);
-    wtconv_pb_string_pair(pb, METADATA_USER_DEFINED, "wtconv.layer", m->prefix ? m->prefix : "");
+    wtconv_pb_string_pair(pb, METADATA_USER_DEFINED, "wtconv.layer", layer);
     wtconv_pb_string_pair(pb, METADATA_USER_DEFINED, "wtconv.source", source);
     wtconv_pb_end(pb, metadata);
 }

@@ -7,6 +7,7 @@
  * blob file. Also: the Apple backend's own checks accept what the writer writes (coreml_meta.c,
  * dispatch_plan.c), a package is the same bytes every time, and bad requests fail cleanly.
  *     test_coreml_writer CORE_ML_DATA_DIR GOLDEN_DIR */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,60 @@ static void run_case(const char *data_dir, const char *golden_dir, const char *l
     remove_package(again);
 }
 
+/* A model file whose name is not UTF-8 (byte 0xE8) and runs long in two-byte characters: the
+ * package's strings (description, wtconv.source) must still be well-formed UTF-8, which the
+ * reader checks, with the bad byte as '?' and no character cut in two. */
+static void check_file_name(const char *golden_dir) {
+    char model[MAX_PATH_BYTES], name[256], copy[MAX_PATH_BYTES], out[MAX_PATH_BYTES], why[512];
+    char expect[MAX_PATH_BYTES + 32], *text = NULL;
+    size_t at;
+    FILE *in, *dst;
+    int ch;
+    snprintf(model, sizeof model, "%s/l1_k5_c4.safetensors", golden_dir);
+    at = (size_t)snprintf(name, sizeof name, "mod\xe8le-");
+    for (int i = 0; i < 60; i++) /* U+00E9, two bytes each */
+        at += (size_t)snprintf(name + at, sizeof name - at, "\xc3\xa9");
+    snprintf(name + at, sizeof name - at, ".safetensors");
+    test_temp_path(copy, sizeof copy, name);
+    test_temp_path(out, sizeof out, "file-name.mlpackage");
+    remove_package(out);
+    in = fopen(model, "rb");
+    dst = fopen(copy, "wb");
+    if (in && !dst && errno == EILSEQ) { /* file systems that keep names in UTF-8 (APFS) */
+        printf("skip a model file name that is not UTF-8: this file system refuses it\n");
+        fclose(in);
+        return;
+    }
+    if (!in || !dst) {
+        failf("file name: cannot copy '%s' to a name that is not UTF-8", model);
+        if (in)
+            fclose(in);
+        if (dst)
+            fclose(dst);
+        return;
+    }
+    while ((ch = fgetc(in)) != EOF)
+        fputc(ch, dst);
+    fclose(in);
+    fclose(dst);
+    snprintf(expect, sizeof expect, "metadata wtconv.source = \"%s\"", strrchr(copy, '/') + 1);
+    for (char *p = expect; *p; p++)
+        if ((unsigned char)*p == 0xe8)
+            *p = '?';
+    if (wtconv_write_coreml(copy, 4, 16, 16, NULL, out) != WTCONV_OK)
+        failf("file name: wtconv_write_coreml: %s", wtconv_last_error());
+    else if (coreml_package_describe(out, &text, why, sizeof why) != 0)
+        failf("file name: %s", why);
+    else if (!strstr(text, expect))
+        failf("file name: the package lacks %s", expect);
+    else
+        printf("ok   a model file name that is not UTF-8: well-formed strings, '?' for the bad "
+               "byte\n");
+    free(text);
+    remove(copy);
+    remove_package(out);
+}
+
 static void expect_failure(const char *what, wtconv_status got, wtconv_status want,
                            const char *fragment) {
     if (got != want)
@@ -349,6 +404,7 @@ int main(int argc, char **argv) {
     if (count < 8)
         failf("only %d cases in '%s'", count, cases);
     check_errors(argv[2]);
+    check_file_name(argv[2]);
     printf("%d cases, %d failures\n", count, failures);
     return failures ? 1 : 0;
 }

@@ -710,6 +710,29 @@ static void read_feature(reader *r, const char *kind, const pb_field *feature) {
     add(&r->out, "\n");
 }
 
+/* Whether bytes [p, p + n) are well-formed UTF-8, as protobuf requires of a string field (the
+ * Core ML model's parser refuses the model otherwise): each sequence checked by its code point. */
+static int well_formed_utf8(const unsigned char *p, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        const unsigned c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned long cp = len == 1 ? c : len == 2 ? c & 31 : len == 3 ? c & 15 : c & 7;
+        if (!len || i + len > n)
+            return 0;
+        for (size_t j = 1; j < len; j++) {
+            if ((p[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i + j] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 static void read_description(reader *r, const pb_field *description) {
     pb_cursor c = pb_open_field(description), mc;
     pb_field f, g, entries[256], k, v;
@@ -732,6 +755,9 @@ static void read_description(reader *r, const pb_field *description) {
         n = sorted_entries(r, &f, 100, entries, 256);
         for (size_t i = 0; i < n; i++) {
             map_entry(&entries[i], &k, &v);
+            if (!well_formed_utf8(k.data, k.size) || (v.data && !well_formed_utf8(v.data, v.size)))
+                fail(r, "Metadata entry '%.*s' is not well-formed UTF-8", (int)k.size,
+                     (const char *)k.data);
             if (k.size > 7 && memcmp(k.data, "wtconv.", 7) == 0)
                 add(&r->out, "metadata %.*s = \"%.*s\"\n", (int)k.size, (const char *)k.data,
                     (int)v.size, v.data ? (const char *)v.data : "");
@@ -740,6 +766,8 @@ static void read_description(reader *r, const pb_field *description) {
         while (pb_next(&mc, &g))
             if (g.number != 100 && (g.number < 1 || g.number > 4))
                 fail(r, "Metadata field %u is not expected", g.number);
+            else if (g.number != 100 && g.wire == PB_BYTES && !well_formed_utf8(g.data, g.size))
+                fail(r, "Metadata field %u (a string) is not well-formed UTF-8", g.number);
     }
 }
 

@@ -1,8 +1,10 @@
-/* Unit tests of internal pieces against closed forms: the JSON parser and the float decoders. */
+/* Unit tests of internal pieces against closed forms: the JSON parser, the float decoders and
+ * the UTF-8 check of the strings written into Core ML models. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "model/dtype.h"
 #include "model/json.h"
 
@@ -77,9 +79,50 @@ static void test_decoders(void) {
     check(out[0] == 1.0f && out[1] == -0.5f, "F32 little-endian: 1, -0.5");
 }
 
+/* Well-formed sequences from Unicode's table (lengths by hand), each malformed kind, and copies
+ * that replace bad bytes and cut only between characters. */
+static void test_utf8(void) {
+    static const struct {
+        const char *s;
+        size_t len;
+    } seqs[] = {{"A", 1},
+                {"\xc2\x80", 2},
+                {"\xdf\xbf", 2},
+                {"\xe0\xa0\x80", 3},
+                {"\xed\x9f\xbf", 3},
+                {"\xef\xbf\xbf", 3},
+                {"\xf0\x90\x80\x80", 4},
+                {"\xf4\x8f\xbf\xbf", 4},
+                {"", 0},
+                {"\x80", 0},
+                {"\xc0\xaf", 0},
+                {"\xc1\xbf", 0},
+                {"\xe0\x9f\xbf", 0},
+                {"\xed\xa0\x80", 0},
+                {"\xf0\x8f\xbf\xbf", 0},
+                {"\xf4\x90\x80\x80", 0},
+                {"\xf5\x80\x80\x80", 0},
+                {"\xc3", 0},
+                {"\xe2\x82", 0}};
+    char out[8], what[64];
+    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+        snprintf(what, sizeof what, "utf8 sequence %zu: length %zu", i, seqs[i].len);
+        check(wtconv_utf8_sequence(seqs[i].s) == seqs[i].len, what);
+    }
+    wtconv_utf8_copy(out, sizeof out, "mod\xe8le");
+    check(strcmp(out, "mod?le") == 0, "utf8 copy: a bad byte becomes '?'");
+    wtconv_utf8_copy(out, sizeof out, "abcde\xc3\xa9");
+    check(strcmp(out, "abcde\xc3\xa9") == 0, "utf8 copy: a two-byte character fits whole");
+    wtconv_utf8_copy(out, sizeof out, "abcdef\xc3\xa9");
+    check(strcmp(out, "abcdef") == 0, "utf8 copy: a character that does not fit is left out");
+    wtconv_utf8_copy(out, 1, "abc");
+    check(out[0] == '\0', "utf8 copy: one byte holds the terminator only");
+}
+
 int main(void) {
     test_json();
     test_decoders();
+    test_utf8();
     printf("internals: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
