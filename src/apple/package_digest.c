@@ -105,7 +105,8 @@ static wtconv_status hash_directory(digest_walk *w, const char *full, const char
     }
     closedir(dir);
     if (status == WTCONV_OK) {
-        qsort(names, count, sizeof *names, compare_names);
+        if (count > 1) /* names is NULL for an empty folder, which qsort may not take */
+            qsort(names, count, sizeof *names, compare_names);
         wtconv_sha256_update(&w->hash, "D", 1);
         hash_string(&w->hash, rel);
         hash_u64(&w->hash, count);
