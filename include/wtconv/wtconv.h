@@ -72,7 +72,8 @@ typedef enum wtconv_status {
                                            options.layer for a file of several layers (a
                                            whole network), or a layer prefix that names none
                                            of its layers */
-    WTCONV_ERR_IO = 2,                  /* model file missing or unreadable */
+    WTCONV_ERR_IO = 2,                  /* model file missing or unreadable, or a file that
+                                           wtconv_write_coreml cannot write */
     WTCONV_ERR_MODEL_FORMAT = 3,        /* not a safetensors file, or a malformed,
                                            inconsistent or unsupported one */
     WTCONV_ERR_SHAPE_MISMATCH = 4,      /* C/H/W/batch do not fit the model or the backend */

@@ -7,7 +7,7 @@ const char *wtconv_status_string(wtconv_status status) {
     case WTCONV_ERR_INVALID_ARGUMENT:
         return "WTCONV_ERR_INVALID_ARGUMENT: invalid argument";
     case WTCONV_ERR_IO:
-        return "WTCONV_ERR_IO: model file missing or unreadable";
+        return "WTCONV_ERR_IO: a file missing, unreadable or unwritable";
     case WTCONV_ERR_MODEL_FORMAT:
         return "WTCONV_ERR_MODEL_FORMAT: malformed, inconsistent or unsupported model file";
     case WTCONV_ERR_SHAPE_MISMATCH:
