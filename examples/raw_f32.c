@@ -41,6 +41,11 @@ int raw_f32_read(const char *path, float *dst, size_t count, char *error, size_t
         if (got < want)
             break;
     }
+    if (ferror(fp)) { /* not the end of the file: a read error (a folder, an I/O error) */
+        snprintf(error, cap, "cannot read '%s': %s", path, strerror(errno));
+        fclose(fp);
+        return -1;
+    }
     extra = fgetc(fp);
     fclose(fp);
     if (done != count || extra != EOF) {
