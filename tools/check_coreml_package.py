@@ -41,6 +41,9 @@ import wtconv_reference as ref  # noqa: E402
 
 SKIPPED = 77
 CONTRACT = 1e-5  # README's accuracy contract, relative to max|y_ref|
+# fp16 programs: the float16 rounding of weights and inputs alone (2.4e-4 .. 8e-4 relative on the
+# cases here; the README estimates about 1e-3 of max|y| on a device that also sums in float16).
+FP16_BOUND = 2e-3
 
 
 def import_coremltools():
@@ -278,7 +281,10 @@ def main(argv=None):
                 print(f"FAIL {problem}")
                 failures += 1
                 continue
-            bad = (row["precision"] == "fp32" and row["ours"] > CONTRACT) or not row["stride"]
+            # A case fails on its accuracy (fp32: the contract; fp16: FP16_BOUND), a wrong
+            # stride, or a program whose values differ from coremltools' own export's.
+            bound = CONTRACT if row["precision"] == "fp32" else FP16_BOUND
+            bad = row["ours"] > bound or not row["stride"] or not row["same"]
             failures += bad
             print(f"| {row['name']} | {row['precision']} | {row['ops']} | {row['ours']:.2e} | "
                   f"{row['theirs']:.2e} | {row['golden']:.2e} | "
