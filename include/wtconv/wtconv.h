@@ -159,7 +159,8 @@ typedef struct wtconv_options {
     size_t struct_size;     /* the caller's sizeof(wtconv_options); set by wtconv_options_init */
     wtconv_backend backend; /* default AUTO */
     int batch;              /* N, default 1; must be >= 1 */
-    int num_threads;        /* CPU threads, 0 (default) = one per online core (with a
+    int num_threads;        /* CPU threads, 0 (default) = one per online core (on Linux,
+                               of those the process's CPU affinity allows; with a
                                threadpool: its threads); the work split, and so the bits,
                                depend on it alone, not on what runs it; capped at
                                N*C (one plane each at most), at 256, and on small layers

@@ -125,7 +125,12 @@ void wtconv_cond_signal(wtconv_cond *cond) { pthread_cond_signal(cond); }
 
 int wtconv_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (n > 1024 ? 1024 : (int)n) : 1;
+    const int allowed = wtconv_affinity_cpus();
+    if (n < 1)
+        n = 1;
+    if (allowed > 0 && allowed < n)
+        n = allowed;
+    return n > 1024 ? 1024 : (int)n;
 }
 
 /* GCC's and clang's atomic builtins (also known to ThreadSanitizer). */

@@ -29,8 +29,13 @@ void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex);
 void wtconv_cond_broadcast(wtconv_cond *cond);
 void wtconv_cond_signal(wtconv_cond *cond); /* wakes one waiter, if any */
 
-/* Logical processors online, at least 1. */
+/* Logical processors this process may run on, at least 1: those online, or on Linux those in
+ * its CPU affinity mask where that is fewer (a process pinned by taskset or a container's CPU
+ * set does not start a thread per core of the machine). */
 int wtconv_online_cpus(void);
+
+/* CPUs in the process's affinity mask (Linux), or 0 where unknown (cpu_affinity.c). */
+int wtconv_affinity_cpus(void);
 
 /* A counter shared between threads without a lock: loads acquire, stores and decrements
  * release (and the decrement acquires too), so that what a thread wrote before publishing a
