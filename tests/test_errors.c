@@ -266,6 +266,8 @@ static void test_headers(void) {
                  "UTF-8");
     expect_model("header with a lone surrogate", "{\"\\ud800\":1}", NULL, 0,
                  WTCONV_ERR_MODEL_FORMAT, "surrogate");
+    expect_model("a name with control characters", "{\"a\\u001b[2J\\nb\":3}", NULL, 0,
+                 WTCONV_ERR_MODEL_FORMAT, "'a?[2J?b'");
     expect_model("no tensors at all", "{}", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "no WTConv2d layer found");
     expect_model("tensor entry not an object", "{\"base_conv.weight\":3}", NULL, 0,

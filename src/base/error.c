@@ -15,11 +15,21 @@
 
 static WTCONV_THREAD_LOCAL char last_error[WTCONV_ERROR_CAPACITY];
 
+/* Messages quote names from model files (tensor names, metadata, layer prefixes), which JSON
+ * escapes can fill with control characters: each becomes '?', so that a message printed to a
+ * terminal or a log stays one line and carries no escape sequences. */
+static void make_printable(char *text) {
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            *text = '?';
+}
+
 wtconv_status wtconv_fail(wtconv_status status, const char *fmt, ...) {
     va_list args;
     va_start(args, fmt);
     vsnprintf(last_error, sizeof last_error, fmt, args);
     va_end(args);
+    make_printable(last_error);
     return status;
 }
 
@@ -38,6 +48,7 @@ void wtconv_error_prefix(const char *fmt, ...) {
     memmove(last_error + prefix_len, last_error, message_len);
     last_error[prefix_len + message_len] = '\0';
     memcpy(last_error, prefix, prefix_len < sizeof last_error ? prefix_len : sizeof last_error - 1);
+    make_printable(last_error);
 }
 
 const char *wtconv_last_error(void) { return last_error; }
