@@ -15,7 +15,7 @@ if(NOT DEFINED WTCONV_WITH_CUDA OR WTCONV_WITH_CUDA)
     endif()
   endif()
   check_language(CUDA)
-  if(CMAKE_CUDA_COMPILER AND BUILD_SHARED_LIBS AND NOT WIN32 AND NOT APPLE)
+  if(CMAKE_CUDA_COMPILER AND WTCONV_SHARED AND NOT WIN32 AND NOT APPLE)
     set(_wtconv_cuda_default ON)
   endif()
 endif()
@@ -28,9 +28,10 @@ if(NOT CMAKE_CUDA_COMPILER)
   message(FATAL_ERROR "WTCONV_WITH_CUDA is ON but no CUDA compiler (nvcc) was found: set "
                       "CMAKE_CUDA_COMPILER or CUDACXX, or WTCONV_WITH_CUDA=OFF")
 endif()
-if(NOT BUILD_SHARED_LIBS)
-  message(FATAL_ERROR "WTCONV_WITH_CUDA needs BUILD_SHARED_LIBS=ON (the static library would "
-                      "leave the CUDA runtime to every consumer)")
+if(NOT WTCONV_SHARED)
+  message(FATAL_ERROR "WTCONV_WITH_CUDA needs a shared libwtconv (BUILD_SHARED_LIBS=ON; in a "
+                      "parent project WTCONV_BUILD_SHARED=ON): the static library would leave "
+                      "the CUDA runtime to every consumer")
 endif()
 # Machine code for Hopper (H100/H200), PTX that later GPUs compile at load.
 if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
