@@ -268,6 +268,8 @@ static void test_headers(void) {
                  WTCONV_ERR_MODEL_FORMAT, "surrogate");
     expect_model("a name with control characters", "{\"a\\u001b[2J\\nb\":3}", NULL, 0,
                  WTCONV_ERR_MODEL_FORMAT, "'a?[2J?b'");
+    expect_model("a name with a C1 control character", "{\"a\\u009b2Jb\":3}", NULL, 0,
+                 WTCONV_ERR_MODEL_FORMAT, "'a??2Jb'");
     expect_model("no tensors at all", "{}", NULL, 0, WTCONV_ERR_MODEL_FORMAT,
                  "no WTConv2d layer found");
     expect_model("tensor entry not an object", "{\"base_conv.weight\":3}", NULL, 0,

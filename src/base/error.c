@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
+
 #if defined(_MSC_VER)
 #define WTCONV_THREAD_LOCAL __declspec(thread)
 #else
@@ -16,12 +18,25 @@
 static WTCONV_THREAD_LOCAL char last_error[WTCONV_ERROR_CAPACITY];
 
 /* Messages quote names from model files (tensor names, metadata, layer prefixes), which JSON
- * escapes can fill with control characters: each becomes '?', so that a message printed to a
- * terminal or a log stays one line and carries no escape sequences. */
+ * escapes can fill with control characters, and paths, whose bytes need not be UTF-8. Each
+ * control character (C0, DEL, and C1 as UTF-8: U+0080..U+009F, which UTF-8 terminals obey as
+ * well) becomes '?' ('??' for C1's two bytes), as does each byte that starts no well-formed
+ * UTF-8 sequence: a message printed to a terminal or a log stays one line of UTF-8 and
+ * carries no escape sequences. */
 static void make_printable(char *text) {
-    for (; *text; text++)
-        if ((unsigned char)*text < 0x20 || *text == 0x7f)
-            *text = '?';
+    unsigned char *p = (unsigned char *)text;
+    while (*p) {
+        const size_t n = wtconv_utf8_sequence((const char *)p);
+        if (n == 0) {
+            *p++ = '?';
+            continue;
+        }
+        if (n == 1 && (*p < 0x20 || *p == 0x7f))
+            *p = '?';
+        else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+            p[0] = p[1] = '?';
+        p += n;
+    }
 }
 
 wtconv_status wtconv_fail(wtconv_status status, const char *fmt, ...) {
