@@ -1,6 +1,7 @@
-/* The CPUs this process may run on, from Linux's affinity mask (taskset, cgroup cpusets,
- * container CPU sets). Apart from threads.c because sched_getaffinity needs glibc's GNU
- * extensions, which the rest of the library is built without. */
+/* The CPUs the calling thread may run on, from Linux's affinity mask (taskset, cgroup cpusets,
+ * container CPU sets; a process's threads inherit it). Apart from threads.c because
+ * sched_getaffinity needs glibc's GNU extensions, which the rest of the library is built
+ * without. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE
 #endif

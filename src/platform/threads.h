@@ -29,12 +29,12 @@ void wtconv_cond_wait(wtconv_cond *cond, wtconv_mutex *mutex);
 void wtconv_cond_broadcast(wtconv_cond *cond);
 void wtconv_cond_signal(wtconv_cond *cond); /* wakes one waiter, if any */
 
-/* Logical processors this process may run on, at least 1: those online, or on Linux those in
- * its CPU affinity mask where that is fewer (a process pinned by taskset or a container's CPU
- * set does not start a thread per core of the machine). */
+/* Logical processors the calling thread may run on, at least 1: those online, or on Linux those
+ * in its CPU affinity mask where that is fewer (a process pinned by taskset or a container's CPU
+ * set does not start a thread per core of the machine; threads it starts inherit the mask). */
 int wtconv_online_cpus(void);
 
-/* CPUs in the process's affinity mask (Linux), or 0 where unknown (cpu_affinity.c). */
+/* CPUs in the calling thread's affinity mask (Linux), or 0 where unknown (cpu_affinity.c). */
 int wtconv_affinity_cpus(void);
 
 /* A counter shared between threads without a lock: loads acquire, stores and decrements
