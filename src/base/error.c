@@ -24,9 +24,9 @@ static WTCONV_THREAD_LOCAL char last_error[WTCONV_ERROR_CAPACITY];
  * UTF-8 sequence: a message printed to a terminal or a log stays one line of UTF-8 and
  * carries no escape sequences. */
 static void make_printable(char *text) {
-    unsigned char *p = (unsigned char *)text;
-    while (*p) {
-        const size_t n = wtconv_utf8_sequence((const char *)p);
+    unsigned char *p = (unsigned char *)text, *const end = p + strlen(text);
+    while (p < end) {
+        const size_t n = wtconv_utf8_sequence((const char *)p, (size_t)(end - p));
         if (n == 0) {
             *p++ = '?';
             continue;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
+
 typedef struct parser {
     const unsigned char *text;
     size_t len;
@@ -98,39 +100,6 @@ static void put_utf8(char *out, size_t *n, unsigned cp) {
     }
 }
 
-/* Length of the well-formed UTF-8 sequence starting at s (at most `avail` bytes), or 0. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail) {
-    unsigned char c = s[0];
-    size_t need;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-        return 0; /* overlong or out of range */
-    if (cp >= 0xD800 && cp <= 0xDFFF)
-        return 0; /* UTF-16 surrogates are not characters */
-    return need;
-}
-
 /* Parses a string at p->pos (which is at the opening quote) into the pool. Decoded text is
  * never longer than its JSON spelling, and the quotes leave room for the NUL, so a pool the
  * size of the input always suffices. */
@@ -204,7 +173,7 @@ static int parse_string(parser *p, uint32_t *offset, uint32_t *length) {
                 return fail(p, "unknown escape in string");
             }
         } else {
-            size_t seq = utf8_sequence_length(p->text + p->pos, p->len - p->pos);
+            size_t seq = wtconv_utf8_sequence((const char *)p->text + p->pos, p->len - p->pos);
             if (seq == 0)
                 return fail(p, "invalid UTF-8 in string");
             memcpy(out + n, p->text + p->pos, seq);

@@ -107,8 +107,10 @@ static void test_utf8(void) {
     char out[8], what[64];
     for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
         snprintf(what, sizeof what, "utf8 sequence %zu: length %zu", i, seqs[i].len);
-        check(wtconv_utf8_sequence(seqs[i].s) == seqs[i].len, what);
+        check(wtconv_utf8_sequence(seqs[i].s, strlen(seqs[i].s)) == seqs[i].len, what);
     }
+    check(wtconv_utf8_sequence("\xc3\xa9", 1) == 0,
+          "utf8 sequence: a character cut by the bytes available is none");
     wtconv_utf8_copy(out, sizeof out, "mod\xe8le");
     check(strcmp(out, "mod?le") == 0, "utf8 copy: a bad byte becomes '?'");
     wtconv_utf8_copy(out, sizeof out, "abcde\xc3\xa9");
