@@ -295,6 +295,24 @@ template <int N> __device__ __forceinline__ void load_taps(float (&wt)[N], const
     }
 }
 
+/* Channel c's weights for level_strip_kernel's layout (strip_extra_floats: after R_{i+1}'s tile,
+ * each filter from a 16-byte bound): four bands, then at level 0 the base filter and the bias.
+ * Thread zt of nz. */
+template <int K, bool BASE>
+__device__ __forceinline__ void load_strip_weights(const level_args &a, float *slice, int c, int zt,
+                                                   int nz) {
+    constexpr int kk = K * K, KK4 = round4(kk);
+    float *wsl = slice + a.r_tile + kStripRTile;
+    for (int j = zt; j < 4 * kk; j += nz)
+        wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
+    if (BASE) {
+        for (int j = zt; j < kk; j += nz)
+            wsl[4 * KK4 + j] = __ldg(a.wb + (size_t)c * kk + j);
+        if (zt == 0)
+            wsl[5 * KK4] = __ldg(a.bb + c);
+    }
+}
+
 /* level_strip_kernel's load: a plane's weights (four bands, then the base filter and the bias at
  * level 0) after R_{i+1}'s tile, then its input tile and the Haar coefficients
  * (load_haar_columns): the input tile's 2*cr x 2*cw part is all that the filters read.
@@ -304,19 +322,9 @@ template <int N> __device__ __forceinline__ void load_taps(float (&wt)[N], const
  * 8% on 8/64/255/5/3 with WTCONV_CUDA_TILES=shared (2026-12-04, same device call). */
 template <int K, bool BASE>
 __device__ __forceinline__ void tile_load(const level_args &a, float *slice, long long zplane,
-                                          int gy0, int gx0, int cw, int kk, int xsize, int csize,
-                                          int zt, int nz) {
-    constexpr int KK4 = round4(K * K);
-    const int c = channel_of_plane(a, (int)zplane);
-    float *wsl = slice + a.r_tile + kStripRTile; /* the layout: strip_extra_floats */
-    for (int j = zt; j < 4 * kk; j += nz)
-        wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
-    if (BASE) {
-        for (int j = zt; j < kk; j += nz)
-            wsl[4 * KK4 + j] = __ldg(a.wb + (size_t)c * kk + j);
-        if (zt == 0)
-            wsl[5 * KK4] = __ldg(a.bb + c);
-    }
+                                          int gy0, int gx0, int cw, int xsize, int csize, int zt,
+                                          int nz) {
+    load_strip_weights<K, BASE>(a, slice, channel_of_plane(a, (int)zplane), zt, nz);
     const float *src = a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w;
     if (nz >= cw)
         load_haar_columns<kStripHaarBatch, BASE, tile_xp(32, K), tile_cp(32, K)>(
@@ -727,7 +735,7 @@ template <int K, bool BASE>
 __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
     extern __shared__ float4 smem4[];
     float *const smem = reinterpret_cast<float *>(smem4);
-    constexpr int pb = (K - 1) / 2, kk = K * K, TV = 32;
+    constexpr int pb = (K - 1) / 2, TV = 32;
     const int TU = blockDim.y, nt = 8 * TU;
     const int block = (int)blockIdx.x, plane_i = fast_div(block, a.per_plane);
     const int tile = block - plane_i * (a.tiles_u * a.tiles_v), tile_u = fast_div(tile, a.per_row);
@@ -745,8 +753,8 @@ __global__ void __launch_bounds__(256, 4) level_strip_kernel(level_args a) {
         wait_for_previous_kernels();
         load_r_tile(r, rn, a, u0, v0, t, nt);
     }
-    tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, kk, xsize, csize,
-                       t, nt);
+    tile_load<K, BASE>(a, smem, plane, 2 * (u0 - pb), 2 * (v0 - pb), TV + K - 1, xsize, csize, t,
+                       nt);
     if (BASE) { /* level 0 reads x and its weights before R_1 is ready (8/64/255/5/3: -2%) */
         wait_for_previous_kernels();
         load_r_tile(r, rn, a, u0, v0, t, nt);
@@ -815,15 +823,7 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
         const int lev = j / (4 * kk), e = j - lev * 4 * kk;
         wd[lev * 4 * KK4 + e / kk * KK4 + e % kk] = __ldg(a.wdeep[lev] + (size_t)c * 4 * kk + e);
     }
-    { /* level 0's weights, as tile_load takes them */
-        float *wsl = smem + a.r_tile + kStripRTile;
-        for (int j = t; j < 4 * kk; j += nt)
-            wsl[j / kk * KK4 + j % kk] = __ldg(a.wl + (size_t)c * 4 * kk + j);
-        for (int j = t; j < kk; j += nt)
-            wsl[4 * KK4 + j] = __ldg(a.wb + (size_t)c * kk + j);
-        if (t == 0)
-            wsl[5 * KK4] = __ldg(a.bb + c);
-    }
+    load_strip_weights<K, true>(a, smem, c, t, nt); /* level 0's, as tile_load takes them */
     /* The LL_1 region: thread t takes column q = t % n1 and rows g, g + G, .. (G = nt / n1). */
     {
         /* Each thread's rows in two batches of loads in flight. */
@@ -878,7 +878,7 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
     {
         constexpr int n2 = L == 3 ? S::nb2 * S::nb2 : 0;
         for (int e = t; e < n2 + S::nb1 * S::nb1; e += nt) {
-            float A, B, C, D, *o;
+            float v[4], *o;
             int stride;
             if (e < n2) {
                 const int r = e / S::nb2, q = e - r * S::nb2;
@@ -887,10 +887,10 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
                              r1 = *reinterpret_cast<const float4 *>(s + S::n1),
                              rr2 = *reinterpret_cast<const float4 *>(s + 2 * S::n1),
                              r3 = *reinterpret_cast<const float4 *>(s + 3 * S::n1);
-                A = (r0.x + r0.y + r1.x + r1.y) * 0.5f;
-                B = (r0.z + r0.w + r1.z + r1.w) * 0.5f;
-                C = (rr2.x + rr2.y + r3.x + r3.y) * 0.5f;
-                D = (rr2.z + rr2.w + r3.z + r3.w) * 0.5f;
+                v[0] = (r0.x + r0.y + r1.x + r1.y) * 0.5f;
+                v[1] = (r0.z + r0.w + r1.z + r1.w) * 0.5f;
+                v[2] = (rr2.x + rr2.y + r3.x + r3.y) * 0.5f;
+                v[3] = (rr2.z + rr2.w + r3.z + r3.w) * 0.5f;
                 o = b2 + r * S::nb2 + q;
                 stride = S::s2;
             } else {
@@ -898,17 +898,14 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
                 const float *s = ll1 + (S::o1 + 2 * r) * S::n1 + S::o1 + 2 * q;
                 const float2 top = *reinterpret_cast<const float2 *>(s),
                              bot = *reinterpret_cast<const float2 *>(s + S::n1);
-                A = top.x;
-                B = top.y;
-                C = bot.x;
-                D = bot.y;
+                v[0] = top.x;
+                v[1] = top.y;
+                v[2] = bot.x;
+                v[3] = bot.y;
                 o = b1 + r * S::p1 + q;
                 stride = S::s1;
             }
-            o[0] = (A + B + C + D) * 0.5f;
-            o[stride] = (A + B - C - D) * 0.5f;
-            o[2 * stride] = (A - B + C - D) * 0.5f;
-            o[3 * stride] = (A - B - C + D) * 0.5f;
+            store_haar<false>(nullptr, o, 0, stride, v);
         }
     }
     __syncthreads();
@@ -965,11 +962,8 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
             for (int r = g; r < cw; r += groups) {
                 const float2 top = *reinterpret_cast<const float2 *>(xw),
                              bot = *reinterpret_cast<const float2 *>(xw + XP);
-                const float A = top.x, B = top.y, C = bot.x, D = bot.y;
-                o[0] = (A + B + C + D) * 0.5f;
-                o[csize] = (A + B - C - D) * 0.5f;
-                o[2 * csize] = (A - B + C - D) * 0.5f;
-                o[3 * csize] = (A - B - C + D) * 0.5f;
+                const float v[4] = {top.x, top.y, bot.x, bot.y};
+                store_haar<false>(nullptr, o, XP, csize, v);
                 xw += 2 * groups * XP;
                 o += groups * CP;
             }
