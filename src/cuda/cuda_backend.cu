@@ -114,24 +114,11 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         const cudaError_t e = planes_enqueue(s->plane, a, stream);
         return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
     }
-    if (s->cone) {
-        level_args a = s->level[0].args;
-        a.planes = planes;
-        a.plane_base = first;
-        a.src = x;
-        a.dst = y;
-        a.wl = s->wl[0];
-        a.wb = s->wb;
-        a.bb = s->bb;
-        a.wdeep[0] = s->wl[1];
-        a.wdeep[1] = L > 2 ? s->wl[2] : NULL;
-        const cudaError_t e = tiles_enqueue_level(s->level[0], a, false, stream);
-        return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
-    }
-    /* Down pass: LL_1 .. LL_{L-1}. */
-    cudaError_t e = tiles_enqueue_down(p, x, s->ll, planes, stream);
-    /* Levels L-1 .. 0. */
-    for (int i = L - 1; i >= 0 && e == cudaSuccess; i--) {
+    /* Down pass: LL_1 .. LL_{L-1}; then levels L-1 .. 0. The cone has neither: its level-0
+     * kernel makes each tile's deeper levels itself (from their filters, wdeep), and R_1 (s->r)
+     * and the LL bands (s->ll) are not allocated for it. */
+    cudaError_t e = s->cone ? cudaSuccess : tiles_enqueue_down(p, x, s->ll, planes, stream);
+    for (int i = s->cone ? 0 : L - 1; i >= 0 && e == cudaSuccess; i--) {
         const level_launch &ll = s->level[i];
         level_args a = ll.args;
         a.planes = planes;
@@ -142,7 +129,9 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
         a.wl = s->wl[i];
         a.wb = s->wb;
         a.bb = s->bb;
-        e = tiles_enqueue_level(ll, a, L > 1 /* after the down pass */, stream);
+        a.wdeep[0] = s->cone ? s->wl[1] : NULL;
+        a.wdeep[1] = s->cone && L > 2 ? s->wl[2] : NULL;
+        e = tiles_enqueue_level(ll, a, L > 1 && !s->cone /* after the down pass */, stream);
     }
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
 }
