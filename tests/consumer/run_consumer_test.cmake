@@ -4,13 +4,15 @@
 #   multi-config generators) with `cmake --install --prefix WORK_DIR/prefix-KIND`; no rebuild.
 #   The fast variant that the README's test command runs.
 # MODE=rebuild: configures and builds libwtconv from scratch, shared and then static, and
-#   installs each into WORK_DIR/prefix-shared and prefix-static (slow: two library builds, both
+#   installs each into WORK_DIR/prefix-shared and prefix-static, and both into prefix-both (slow: two library builds, both
 #   without the CUDA backend: the static library never has it, and MODE=install of a build that
 #   has it, the README's test command's consumer_install, already tests a shared install with it;
 #   WTCONV_TEST_CONSUMER_FULL, on in .ci/run). With -DNM and -DCHECK_SYMBOLS (the path of
 #   check_static_symbols.cmake), also checks the installed static archive's global symbols.
 # MODE=cmake: builds the consumer with find_package(wtconv) against every WORK_DIR/prefix-*
-#   and runs it.
+#   and runs it, checking which kind wtconv::wtconv is (prefix-both: shared by default, static
+#   when asked by wtconv_SHARED_LIBS or by component), and that asking for a kind not
+#   installed, or for an unknown component, fails with a message that says so.
 # MODE=subproject: builds the consumer with libwtconv as a subproject (add_subdirectory; a
 #   library build of its own, so it needs no install and runs beside MODE=rebuild).
 # MODE=pkgconfig: the same with pkg-config's flags (--static for a static install).
@@ -94,6 +96,8 @@ elseif(MODE STREQUAL "rebuild")
         -DWTCONV_BUILD_EXAMPLES=OFF)
     run(${CMAKE_COMMAND} --build "${WORK_DIR}/lib-${kind}" -j 2)
     run(${CMAKE_COMMAND} --install "${WORK_DIR}/lib-${kind}" --prefix "${prefix}")
+    # Both kinds into one prefix as well: neither may overwrite what the other needs.
+    run(${CMAKE_COMMAND} --install "${WORK_DIR}/lib-${kind}" --prefix "${WORK_DIR}/prefix-both")
     math(EXPR passed "${passed} + 1")
   endforeach()
   if(NM AND CHECK_SYMBOLS)
@@ -108,19 +112,54 @@ elseif(MODE STREQUAL "rebuild")
   endif()
 
 elseif(MODE STREQUAL "cmake")
+  # consumer(PREFIX NAME EXPECT_TYPE [ARGS...]): the find_package consumer against PREFIX,
+  # configured with ARGS, whose wtconv::wtconv must be of EXPECT_TYPE; built and run.
+  function(consumer prefix name expect_type)
+    set(dir "${WORK_DIR}/consumer-${name}")
+    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${dir}"
+        -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DCMAKE_C_COMPILER=${C_COMPILER}
+        "-DCMAKE_C_FLAGS=${sanitize_flags}" "-DCMAKE_EXE_LINKER_FLAGS=${sanitize_flags}"
+        -DCMAKE_PREFIX_PATH=${prefix} -DEXPECT_TYPE=${expect_type} ${ARGN})
+    run(${CMAKE_COMMAND} --build "${dir}")
+    run("${dir}/consumer" ${DEMO_ARGS})
+    message(STATUS "  ${RUN_OUTPUT}")
+  endfunction()
+  # refused(PREFIX NAME MESSAGE [ARGS...]): configuring with ARGS must fail, saying MESSAGE.
+  function(refused prefix name expected)
+    execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer"
+                            -B "${WORK_DIR}/consumer-${name}" -DCMAKE_C_COMPILER=${C_COMPILER}
+                            -DCMAKE_PREFIX_PATH=${prefix} ${ARGN}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    string(REPLACE "\n" " " text "${out} ${err}")
+    string(REGEX REPLACE "[ \t]+" " " text "${text}")
+    if(rc EQUAL 0 OR NOT text MATCHES "${expected}")
+      message(FATAL_ERROR "[${name}] configuring with ${ARGN} should fail saying "
+                          "'${expected}' (exit ${rc}):\n${out}\n${err}")
+    endif()
+    message(STATUS "  refused as expected: ${expected}")
+  endfunction()
+
   find_prefixes(prefixes)
   foreach(prefix IN LISTS prefixes)
     get_filename_component(kind "${prefix}" NAME)
     string(REGEX REPLACE "^prefix-" "" kind "${kind}")
     message(STATUS "[${kind}] find_package(wtconv) consumer")
-    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-${kind}"
-        -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DCMAKE_C_COMPILER=${C_COMPILER}
-        "-DCMAKE_C_FLAGS=${sanitize_flags}" "-DCMAKE_EXE_LINKER_FLAGS=${sanitize_flags}"
-        -DCMAKE_PREFIX_PATH=${prefix})
-    run(${CMAKE_COMMAND} --build "${WORK_DIR}/consumer-${kind}")
-    run("${WORK_DIR}/consumer-${kind}/consumer" ${DEMO_ARGS})
-    message(STATUS "  ${RUN_OUTPUT}")
-    math(EXPR passed "${passed} + 1")
+    if(kind STREQUAL "both")
+      consumer("${prefix}" both-default SHARED_LIBRARY)
+      consumer("${prefix}" both-static-libs STATIC_LIBRARY -Dwtconv_SHARED_LIBS=OFF)
+      consumer("${prefix}" both-component STATIC_LIBRARY -DWTCONV_COMPONENT=static)
+      refused("${prefix}" both-unknown "unknown component 'dynamic'" -DWTCONV_COMPONENT=dynamic)
+      math(EXPR passed "${passed} + 4")
+    else()
+      string(TOUPPER "${kind}_LIBRARY" type)
+      consumer("${prefix}" ${kind} ${type})
+      math(EXPR passed "${passed} + 1")
+      if(kind STREQUAL "static")
+        refused("${prefix}" static-asked-shared "no shared libwtconv is installed"
+                -DWTCONV_COMPONENT=shared)
+        math(EXPR passed "${passed} + 1")
+      endif()
+    endif()
   endforeach()
 
 elseif(MODE STREQUAL "subproject")
