@@ -160,7 +160,8 @@ typedef struct wtconv_options {
     wtconv_backend backend; /* default AUTO */
     int batch;              /* N, default 1; must be >= 1 */
     int num_threads;        /* CPU threads, 0 (default) = one per online core (on Linux,
-                               of those the calling thread's CPU affinity allows; with
+                               of those the calling thread's CPU affinity and the
+                               cgroup's CPU quota allow; with
                                a threadpool: its threads); the work split, and so the bits,
                                depend on it alone, not on what runs it; capped at
                                N*C (one plane each at most), at 256, and on small layers

@@ -125,11 +125,13 @@ void wtconv_cond_signal(wtconv_cond *cond) { pthread_cond_signal(cond); }
 
 int wtconv_online_cpus(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    const int allowed = wtconv_affinity_cpus();
+    const int allowed = wtconv_affinity_cpus(), quota = wtconv_cgroup_cpus();
     if (n < 1)
         n = 1;
     if (allowed > 0 && allowed < n)
         n = allowed;
+    if (quota > 0 && quota < n)
+        n = quota;
     return n > 1024 ? 1024 : (int)n;
 }
 

@@ -30,12 +30,22 @@ void wtconv_cond_broadcast(wtconv_cond *cond);
 void wtconv_cond_signal(wtconv_cond *cond); /* wakes one waiter, if any */
 
 /* Logical processors the calling thread may run on, at least 1: those online, or on Linux those
- * in its CPU affinity mask where that is fewer (a process pinned by taskset or a container's CPU
- * set does not start a thread per core of the machine; threads it starts inherit the mask). */
+ * in its CPU affinity mask or those its cgroup's CPU quota allows where that is fewer (a process
+ * pinned by taskset, or a container's CPU set or --cpus, does not start a thread per core of
+ * the machine; threads it starts inherit the mask). */
 int wtconv_online_cpus(void);
 
 /* CPUs in the calling thread's affinity mask (Linux), or 0 where unknown (cpu_affinity.c). */
 int wtconv_affinity_cpus(void);
+
+/* CPUs the process's cgroup CPU quota allows, rounded up (Linux, cgroup v1 and v2), or 0 where
+ * there is none or it is unknown (cgroup_cpus.c). */
+int wtconv_cgroup_cpus(void);
+/* The same read from the given files, for tests: proc_self_cgroup in /proc/self/cgroup's
+ * format, cgroup_root where the hierarchies are mounted (v1: its cpu/ folder). */
+int wtconv_cgroup_limit_at(const char *proc_self_cgroup, const char *cgroup_root);
+/* CPUs a cgroup v2 cpu.max line ("QUOTA PERIOD" or "max PERIOD") allows; 0: none or malformed. */
+int wtconv_cgroup_v2_limit(const char *cpu_max);
 
 /* A counter shared between threads without a lock: loads acquire, stores and decrements
  * release (and the decrement acquires too), so that what a thread wrote before publishing a
