@@ -74,8 +74,7 @@ if ((sanitizers)); then
   for run in memcheck:planes racecheck:planes synccheck:planes racecheck:1; do
     tool=${run%:*} mode=${run#*:}
     log=$out/sanitizer-$tool-$mode.txt
-    # test_cuda's one deliberate CUDA API error (a caller's pending error) would count as one.
-    run_test_cuda "$mode" "$log" env WTCONV_TEST_NO_API_ERRORS=1 timeout 300 \
+    run_test_cuda "$mode" "$log" timeout 300 \
       compute-sanitizer --tool "$tool"
     ok=$?
     summary=$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n 1 | sed 's/^=* *//')

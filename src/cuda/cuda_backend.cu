@@ -389,8 +389,11 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     const cudaError_t recorded = cudaEventRecord(s->done, s->stream);
     if (e == cudaSuccess && st == WTCONV_OK)
         e = recorded;
+    /* Also after a failure: the copies from and to the caller's buffers (asynchronous where
+     * they are pinned) must be over before the call returns. */
+    const cudaError_t finished = cudaStreamSynchronize(s->stream);
     if (e == cudaSuccess && st == WTCONV_OK)
-        e = cudaStreamSynchronize(s->stream);
+        e = finished;
     s->ran = true;
     leave_device(previous);
     if (st != WTCONV_OK)
@@ -441,7 +444,9 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
     cudaError_t e = cudaStreamIsCapturing(st_, &capture);
     const bool captured = capture == cudaStreamCaptureStatusActive;
-    if (e == cudaSuccess && s->ran)
+    /* Captured, always: the graph may be launched after runs that come later than this call
+     * (a first run captured, then a direct one; waiting for an event never recorded is free). */
+    if (e == cudaSuccess && (s->ran || captured))
         e = cudaStreamWaitEvent(st_, s->done, captured ? cudaEventWaitExternal : 0);
     if (e == cudaSuccess) {
         st = enqueue(s, input, output, 0, (long long)s->plan.batch * s->plan.channels, st_);
@@ -450,8 +455,15 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
             cudaEventRecordWithFlags(s->done, st_, captured ? cudaEventRecordExternal : 0);
         if (recorded == cudaSuccess)
             s->ran = true;
-        if (st == WTCONV_OK)
-            e = recorded;
+        else if (st == WTCONV_OK && !captured) {
+            /* The run is enqueued, output included, but unmarked, so a later run on another
+             * stream could not wait for it: wait here instead. Finished, it is a run like any
+             * other (its output written); only a stream that fails is the run's failure. */
+            e = cudaStreamSynchronize(st_);
+            if (e == cudaSuccess)
+                (void)cudaGetLastError(); /* the record's error, handled */
+        } else if (st == WTCONV_OK)
+            e = recorded; /* captured: the capture fails, and no graph of it runs */
     }
     leave_device(previous);
     if (st != WTCONV_OK)

@@ -9,6 +9,7 @@ namespace wtconv_cuda {
 
 /* Threads per block at most. */
 constexpr int kMaxThreads = 256;
+constexpr int kMaxBlockZ = 64; /* CUDA's limit on blockDim.z */
 
 /* The taps of a filter in shared memory, read in order 0, 1, 2, ... W4: the filter starts 16-byte
  * aligned and one float4 broadcast load serves four taps. The load is inline PTX because nvcc

@@ -699,6 +699,10 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out) {
     const int k = p.kernel, L = p.levels;
     if ((k != 3 && k != 5 && k != 7) || L > kPlaneMaxLevels)
         return false;
+    /* A plane larger than the shared memory cannot be one (its input tile alone is larger); and
+     * the int arithmetic below, which a plane of gigabytes would overflow, is never reached. */
+    if ((size_t)p.height * (size_t)p.width * sizeof(float) > kPlaneSmemMax)
+        return false;
     memset(a, 0, sizeof *a);
     /* Four positions a job on level 0 from 6 coefficient columns (14x14 planes: 2 jobs a row,
      * 0.180 -> 0.154 ms; 7x7 planes, 4 columns, are faster with one). Deep levels take four

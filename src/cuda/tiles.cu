@@ -1101,7 +1101,7 @@ bool plan_tiles(level_launch *L, long long planes_per_item) {
             /* Several planes per block where one tile is a whole plane and threads and the
              * shared-memory target allow. */
             if (a.tiles_u * a.tiles_v == 1)
-                while (tz * 2 * tx * ty <= kMaxThreads &&
+                while (tz * 2 * tx * ty <= kMaxThreads && tz * 2 <= kMaxBlockZ &&
                        (size_t)(tz * 2) * bytes <= kTileSmemTarget && tz * 2 <= planes_per_item)
                     tz *= 2;
             L->block = dim3((unsigned)tx, (unsigned)ty, (unsigned)tz);

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "cuda/planes.h"
+#include "cuda/tiles.h"
 #include "plan/plan.h"
 
 using wtconv_cuda::kMaxThreads;
@@ -165,6 +166,45 @@ int main() {
             !planes_plan(plan, &launch))
             fail(plan, "a WTConvNeXt stage takes whole planes", 0, 1);
     }
+    /* Planes of gigabytes are no whole planes: the layout's int sums once wrapped around and
+     * accepted these with a slice of 16 and 10,248 floats (found by review, 2026-12-06). */
+    const int huge[3][4] = {{1, 318145701, 3, 2}, {40318, 40320, 3, 4}, {46331, 46331, 3, 1}};
+    for (const auto &h : huge) {
+        wtconv_model model;
+        std::memset(&model, 0, sizeof model);
+        model.channels = 1;
+        model.kernel = h[2];
+        model.levels = h[3];
+        wtconv_plan plan;
+        plane_launch launch;
+        if (wtconv_plan_make(&model, 1, 1, h[0], h[1], 1, &plan) != WTCONV_OK)
+            fail(plan, "wtconv_plan_make of a huge plane", 1, 0);
+        else if (planes_plan(plan, &launch))
+            fail(plan, "a plane larger than shared memory refused", launch.args.slice, 0);
+    }
+    /* The tiled levels' blocks stay inside CUDA's limits where one tile is a whole plane and
+     * several planes share a block: blockDim.z <= 64 (k = 1 on 1 x 1 .. 2 x 8 levels asked
+     * for 128), threads <= 256. */
+    for (int k = 1; k <= 7; k++)
+        for (int base = 0; base < 2; base++)
+            for (int hc = 1; hc <= 4; hc++)
+                for (int wc = 1; wc <= 16; wc++) {
+                    wtconv_cuda::level_launch L{};
+                    L.args.h = 2 * hc, L.args.w = 2 * wc, L.args.hc = hc, L.args.wc = wc;
+                    L.args.k = k, L.args.pb = (k - 1) / 2, L.args.channels = 512;
+                    L.args.stride = 1, L.args.out_h = 2 * hc, L.args.out_w = 2 * wc;
+                    L.base = base != 0;
+                    wtconv_cuda::tiles_plan_level(&L, 512, true);
+                    checked++;
+                    if (L.direct)
+                        continue;
+                    wtconv_plan p;
+                    std::memset(&p, 0, sizeof p);
+                    p.height = 2 * hc, p.width = 2 * wc, p.kernel = k, p.levels = 1;
+                    at_most(p, "tiled block's z <= 64", L.block.z, 64);
+                    at_most(p, "tiled block's threads",
+                            (long long)L.block.x * L.block.y * L.block.z, kMaxThreads);
+                }
     std::printf("cuda plan: %lld shapes, %lld on whole planes, %lld failures\n", checked, accepted,
                 failed);
     return failed ? 1 : 0;
