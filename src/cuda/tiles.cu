@@ -837,6 +837,11 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
             const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
             const float *p = src + (ptrdiff_t)y * a.w + gx;
             const ptrdiff_t step = (ptrdiff_t)(2 * groups) * a.w;
+            /* A pixel pair read as one float2 where it lies on 8 bytes (the step is even, so
+             * each row of a thread keeps its parity; with an odd width one of the two rows
+             * does): fewer L1 wavefronts for the region, which bounds the kernel. */
+            const bool top2 = x1in && (reinterpret_cast<uintptr_t>(p) & 7) == 0,
+                       bot2 = x1in && (reinterpret_cast<uintptr_t>(p + a.w) & 7) == 0;
             float *d = ll1 + g * S::n1 + q;
             /* Column qw of level 0's input tile, at its column colw. */
             const int qw = q - (S::border - pb);
@@ -849,10 +854,22 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
                     const bool in = r0 + i * groups < S::n1;
                     const bool y0in = in && (unsigned)y < (unsigned)a.h,
                                y1in = in && (unsigned)(y + 1) < (unsigned)a.h;
-                    v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
-                    v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
-                    v[i][2] = y1in && x0in ? __ldg(p + a.w) : 0.0f;
-                    v[i][3] = y1in && x1in ? __ldg(p + a.w + 1) : 0.0f;
+                    if (top2 && y0in) {
+                        const float2 q = __ldg(reinterpret_cast<const float2 *>(p));
+                        v[i][0] = q.x;
+                        v[i][1] = q.y;
+                    } else {
+                        v[i][0] = y0in && x0in ? __ldg(p) : 0.0f;
+                        v[i][1] = y0in && x1in ? __ldg(p + 1) : 0.0f;
+                    }
+                    if (bot2 && y1in) {
+                        const float2 q = __ldg(reinterpret_cast<const float2 *>(p + a.w));
+                        v[i][2] = q.x;
+                        v[i][3] = q.y;
+                    } else {
+                        v[i][2] = y1in && x0in ? __ldg(p + a.w) : 0.0f;
+                        v[i][3] = y1in && x1in ? __ldg(p + a.w + 1) : 0.0f;
+                    }
                     p += step;
                     y += 2 * groups;
                 }
