@@ -192,6 +192,25 @@ static void test_run_arguments(void) {
     expect("run in place", wtconv_run(ctx, x, x), WTCONV_ERR_INVALID_ARGUMENT, "overlap");
     expect("run output overlapping input", wtconv_run(ctx, x + 8, x), WTCONV_ERR_INVALID_ARGUMENT,
            "overlap");
+    /* wtconv_run_device where no GPU is needed: its argument checks (test_cuda has the rest). */
+    {
+        wtconv_options o;
+        wtconv_ctx *cpu = NULL;
+        wtconv_options_init(&o);
+        o.backend = WTCONV_BACKEND_CPU;
+        expect("run_device ctx NULL", wtconv_run_device(NULL, x, y, NULL),
+               WTCONV_ERR_INVALID_ARGUMENT, "ctx");
+        if (wtconv_create_with_options(model_path, 1, 8, 8, &o, &cpu) != WTCONV_OK) {
+            printf("FAIL cannot create the good model on the CPU: %s\n", wtconv_last_error());
+            failed++;
+        } else {
+            expect("run_device on a CPU context", wtconv_run_device(cpu, x, y, NULL),
+                   WTCONV_ERR_BACKEND_UNAVAILABLE, "needs a context of the CUDA backend");
+            expect("run_device on a CPU context, NULL input", wtconv_run_device(cpu, NULL, y, NULL),
+                   WTCONV_ERR_BACKEND_UNAVAILABLE, "CUDA backend");
+            wtconv_destroy(cpu);
+        }
+    }
     expect("output untouched after failed runs", memcmp(y, sentinel, sizeof y) == 0 ? 0 : 1, 0,
            NULL);
     {
