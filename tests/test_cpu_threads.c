@@ -57,7 +57,9 @@ static wtconv_ctx *create(const char *path, int n, int c, int h, int w, int thre
     opts.batch = n;
     opts.num_threads = threads;
     st = wtconv_create_with_options(path, c, h, w, &opts, &ctx);
-    if (st != WTCONV_OK) {
+    if (st == WTCONV_OK)
+        test_case_created();
+    else {
         if (st == WTCONV_ERR_BACKEND_UNAVAILABLE)
             remove(path);
         test_skip_if_isa_unavailable(st);

@@ -722,6 +722,7 @@ static int random_case(int index) {
         why = "create failed";
         goto done;
     }
+    test_case_created();
     st = wtconv_output_shape(ctx, &on, &oc, &oh, &ow);
     if (st != WTCONV_OK || on != p.N || oc != p.C || oh != Ho || ow != Wo) {
         printf("  wtconv_output_shape: status %d, got %d x %d x %d x %d, want %d x %d x %d x %d\n",

@@ -32,8 +32,13 @@ unsigned char *test_read_file(const char *path, size_t *size);
 /* For the test variants that force the CPU kernels of one instruction set through
  * WTCONV_CPU_ISA (see tests/CMakeLists.txt): when a create failed with
  * WTCONV_ERR_BACKEND_UNAVAILABLE while that variable is set, this CPU or build lacks the set;
- * prints why and exits with TEST_SKIPPED. Otherwise returns. */
+ * prints why and exits with TEST_SKIPPED. Otherwise returns. Once a case's create has
+ * succeeded (test_case_created), the set or backend is there: such a failure is then a failure
+ * (printed as one; the caller counts it), not a skip that would hide the cases already failed. */
 void test_skip_if_isa_unavailable(int status);
+
+/* Tells test_skip_if_isa_unavailable that a create succeeded in this process. */
+void test_case_created(void);
 
 /* The backend named by WTCONV_TEST_BACKEND (cpu, metal, cuda; unset: AUTO), for the variants
  * of the golden and random tests that run another backend (see tests/CMakeLists.txt). When
