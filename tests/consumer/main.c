@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < n_out; i++) {
         double e = fabs((double)y[i] - ref[i]);
-        err = e > err ? e : err;
+        err = !(e <= err) ? e : err; /* a NaN sticks (e > err would let it pass) */
         scale = fabs(ref[i]) > scale ? fabs(ref[i]) : scale;
     }
     printf("consumer: libwtconv %s, max error %.3g\n", wtconv_version_string(), err);
