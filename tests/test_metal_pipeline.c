@@ -57,30 +57,47 @@ static void fill(float *v, size_t n, float (*gen)(void)) {
         v[i] = gen();
 }
 
-/* Writes a random layer for `pc` to `path` (standard parameter names, F32). */
-static int write_model(const pipeline_case *pc, const char *path) {
+/* Fills n values and keeps them, as doubles, at *at (advanced) for the reference. */
+static const double *draw(float *values, size_t n, double **at) {
+    double *kept = *at;
+    fill(values, n, rng_weight);
+    for (size_t i = 0; i < n; i++)
+        kept[i] = values[i];
+    *at += n;
+    return kept;
+}
+
+/* Writes a random layer for `pc` to `path` (standard parameter names, F32), and the same
+ * weights into *ref (in *arena, freed by the caller), so that the float64 reference takes them
+ * as generated, not as the library's loader read them back. */
+static int write_model(const pipeline_case *pc, const char *path, ref_layer *ref, double **arena) {
     const int c = pc->channels, k = pc->kernel;
     const size_t kk = (size_t)k * (size_t)k;
     float *values = malloc(sizeof(float) * 4 * (size_t)c * kk);
+    double *at = *arena =
+        calloc((size_t)c * kk + 2 * (size_t)c + (size_t)pc->levels * 4 * (size_t)c * (kk + 1),
+               sizeof(double));
     st_writer *w = st_writer_new();
     char name[64];
-    int rc = values && w ? 0 : -1;
+    int rc = values && w && at ? 0 : -1;
     long long conv_shape[4] = {c, 1, k, k}, vec_shape[1] = {c}, scale_shape[4] = {1, c, 1, 1};
+    memset(ref, 0, sizeof *ref);
+    ref->channels = c, ref->kernel = k, ref->levels = pc->levels, ref->has_bias = pc->bias;
     if (rc == 0) {
-        fill(values, (size_t)c * kk, rng_weight);
+        ref->base_weight = draw(values, (size_t)c * kk, &at);
         rc |= st_writer_add(w, "base_conv.weight", "F32", 4, conv_shape, values);
-        fill(values, (size_t)c, rng_weight);
+        ref->base_scale = draw(values, (size_t)c, &at);
         rc |= st_writer_add(w, "base_scale.weight", "F32", 4, scale_shape, values);
         if (pc->bias) {
-            fill(values, (size_t)c, rng_weight);
+            ref->base_bias = draw(values, (size_t)c, &at);
             rc |= st_writer_add(w, "base_conv.bias", "F32", 1, vec_shape, values);
         }
         conv_shape[0] = 4 * c, scale_shape[1] = 4 * c;
         for (int i = 0; i < pc->levels; i++) {
-            fill(values, 4 * (size_t)c * kk, rng_weight);
+            ref->wavelet_weight[i] = draw(values, 4 * (size_t)c * kk, &at);
             snprintf(name, sizeof name, "wavelet_convs.%d.weight", i);
             rc |= st_writer_add(w, name, "F32", 4, conv_shape, values);
-            fill(values, 4 * (size_t)c, rng_weight);
+            ref->wavelet_scale[i] = draw(values, 4 * (size_t)c, &at);
             snprintf(name, sizeof name, "wavelet_scale.%d.weight", i);
             rc |= st_writer_add(w, name, "F32", 4, scale_shape, values);
         }
@@ -174,37 +191,18 @@ static int run_cpu_backend(const char *path, const pipeline_case *pc, const floa
     return st == WTCONV_OK ? 0 : -1;
 }
 
-/* The float64 reference on the same layer, as a second, independent truth. */
-static int run_reference(const wtconv_model *m, const pipeline_case *pc, const float *input,
+/* The float64 reference on the layer as generated (write_model), a second, independent truth:
+ * neither the loader nor the CPU backend is involved. */
+static int run_reference(const ref_layer *layer, const pipeline_case *pc, const float *input,
                          size_t in_n, double *out) {
-    const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
-    const size_t weights = c * kk + 2 * c + (size_t)m->levels * (4 * c * kk + 4 * c);
-    double *store = malloc(sizeof(double) * (weights + in_n)), *p = store;
-    ref_layer layer;
+    double *x = malloc(sizeof(double) * in_n);
     int rc;
-    if (!store)
+    if (!x)
         return -1;
-    memset(&layer, 0, sizeof layer);
-    layer.channels = m->channels, layer.kernel = m->kernel, layer.levels = m->levels;
-    layer.has_bias = m->has_bias;
-#define REF_COPY(dst, src, n)                                                                      \
-    do {                                                                                           \
-        for (size_t i_ = 0; i_ < (n); i_++)                                                        \
-            p[i_] = (src)[i_];                                                                     \
-        (dst) = p, p += (n);                                                                       \
-    } while (0)
-    REF_COPY(layer.base_weight, m->base_weight, c * kk);
-    REF_COPY(layer.base_bias, m->base_bias, c);
-    REF_COPY(layer.base_scale, m->base_scale, c);
-    for (int i = 0; i < m->levels; i++) {
-        REF_COPY(layer.wavelet_weight[i], m->wavelet_weight[i], 4 * c * kk);
-        REF_COPY(layer.wavelet_scale[i], m->wavelet_scale[i], 4 * c);
-    }
     for (size_t i = 0; i < in_n; i++)
-        p[i] = input[i];
-#undef REF_COPY
-    rc = ref_wtconv_forward(&layer, pc->batch, pc->height, pc->width, pc->stride, p, out);
-    free(store);
+        x[i] = input[i];
+    rc = ref_wtconv_forward(layer, pc->batch, pc->height, pc->width, pc->stride, x, out);
+    free(x);
     return rc;
 }
 
@@ -214,7 +212,8 @@ static void run_case(const pipeline_case *pc, const char *path) {
     wtconv_plan plan;
     wtconv_mtl_plan mp;
     float *input = NULL, *expect = NULL, *got = NULL;
-    double *ref = NULL;
+    double *ref = NULL, *arena = NULL;
+    ref_layer generated;
     float *buffers[WTCONV_MTL_MAX_BUFFERS] = {0};
     char error[256] = "";
     size_t in_n, out_n;
@@ -223,7 +222,8 @@ static void run_case(const pipeline_case *pc, const char *path) {
     memset(&model, 0, sizeof model);
     printf("N=%d C=%d H=%d W=%d k=%d L=%d stride=%d bias=%d: ", pc->batch, pc->channels, pc->height,
            pc->width, pc->kernel, pc->levels, pc->stride, pc->bias);
-    if (write_model(pc, path) != 0 || wtconv_model_load(path, NULL, 0, &model) != WTCONV_OK ||
+    if (write_model(pc, path, &generated, &arena) != 0 ||
+        wtconv_model_load(path, NULL, 0, &model) != WTCONV_OK ||
         wtconv_plan_make(&model, pc->batch, pc->channels, pc->height, pc->width, pc->stride,
                          &plan) != WTCONV_OK) {
         snprintf(error, sizeof error, "setup: %s", wtconv_last_error());
@@ -240,7 +240,7 @@ static void run_case(const pipeline_case *pc, const char *path) {
     }
     fill(input, in_n, rng_input);
     if (run_cpu_backend(path, pc, input, expect) != 0 ||
-        run_reference(&model, pc, input, in_n, ref) != 0) {
+        run_reference(&generated, pc, input, in_n, ref) != 0) {
         snprintf(error, sizeof error, "the CPU backend or the reference failed");
         goto done;
     }
@@ -299,7 +299,7 @@ done:
     for (int b = 0; b < WTCONV_MTL_MAX_BUFFERS; b++)
         free(buffers[b]);
     wtconv_model_free(&model);
-    free(input), free(expect), free(got), free(ref);
+    free(input), free(expect), free(got), free(ref), free(arena);
     printf("%s%s\n", ok ? "ok" : "FAILED: ", error);
     if (ok)
         g_passed++;

@@ -151,9 +151,16 @@ static void test_blob_storage(void) {
     wtconv_blob_file_free(&file);
 }
 
+/* The value of a positive finite float16 from its bits by the format's formula (subnormal:
+ * m * 2^-24; normal: (1024 + m) * 2^(e - 25)), not by the library's decoder. */
+static double half_value(uint16_t h) {
+    const int e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    return e == 0 ? ldexp((double)m, -24) : ldexp((double)(1024 + m), e - 25);
+}
+
 /* The float16 nearest to v, ties to the even one, by search over every finite float16 (their
- * float values come from wtconv_half_to_float, itself checked against closed forms in
- * test_internals); beyond the largest finite value by more than half a step: infinity. */
+ * values from half_value); beyond the largest finite value by more than half a step:
+ * infinity. */
 static uint16_t nearest_half(float v) {
     const uint16_t sign = signbit(v) ? 0x8000 : 0;
     const double a = fabs((double)v);
@@ -162,13 +169,13 @@ static uint16_t nearest_half(float v) {
         return (uint16_t)(sign | 0x7C00);
     while (lo < hi) { /* the first half >= a */
         const uint16_t mid = (uint16_t)((lo + hi) / 2);
-        if ((double)wtconv_half_to_float(mid) < a)
+        if (half_value(mid) < a)
             lo = (uint16_t)(mid + 1);
         else
             hi = mid;
     }
     if (lo > 0) {
-        const double above = wtconv_half_to_float(lo), below = wtconv_half_to_float(lo - 1);
+        const double above = half_value(lo), below = half_value((uint16_t)(lo - 1));
         if (a - below < above - a || (a - below == above - a && ((lo - 1) & 1) == 0))
             lo--;
     }
