@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu/schedule.h"
 #include "cpu/thread_pool.h"
 #include "platform/threads.h"
 
@@ -58,8 +59,60 @@ static void *app_main(void *opaque) {
     return NULL;
 }
 
+/* Tasks that each wait, up to 10 s, until every task of the run has started: they can only all
+ * finish in time if they run at once, on as many threads. */
+typedef struct meeting {
+    wtconv_atomic started, timed_out;
+    pthread_t who[MAX_TASKS];
+} meeting;
+
+static void meet(void *arg, int task, int tasks) {
+    meeting *m = arg;
+    struct timespec pause = {0, 1000000};
+    m->who[task] = pthread_self();
+    wtconv_atomic_fetch_add(&m->started, 1);
+    for (int waited = 0; wtconv_atomic_load(&m->started) < tasks; waited++) {
+        if (waited == 10000) {
+            wtconv_atomic_fetch_add(&m->timed_out, 1);
+            return;
+        }
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* The CPU backend's way of running tasks (wtconv_cpu_run_tasks on a pool) really runs them on
+ * several threads at once: every other case here would pass with the tasks run one after
+ * another on the calling thread. */
+static int concurrency(int threads) {
+    wtconv_threadpool *pool = NULL;
+    wtconv_cpu_runner runner;
+    meeting m;
+    int distinct = 1, ok;
+    if (wtconv_pool_create(threads, &pool) != WTCONV_OK) {
+        printf("FAIL pool of %d threads: not created\n", threads);
+        return 0;
+    }
+    memset(&runner, 0, sizeof runner);
+    memset(&m, 0, sizeof m);
+    runner.pool = pool;
+    wtconv_cpu_run_tasks(&runner, meet, &m, threads);
+    for (int t = 1; t < threads; t++) {
+        int seen = 0;
+        for (int u = 0; u < t; u++)
+            seen |= pthread_equal(m.who[t], m.who[u]);
+        distinct += !seen;
+    }
+    ok = wtconv_atomic_load(&m.timed_out) == 0 && distinct == threads;
+    printf("%s %d tasks on a pool of %d threads at once: %d distinct threads, %ld timed out\n",
+           ok ? "ok  " : "FAIL", threads, threads, distinct, wtconv_atomic_load(&m.timed_out));
+    wtconv_pool_destroy(pool);
+    return ok;
+}
+
 int main(void) {
     int failed = 0;
+    failed += !concurrency(2);
+    failed += !concurrency(4);
     for (int threads = 1; threads <= 4; threads++) {
         wtconv_threadpool *pool = NULL;
         pthread_t ids[APP_THREADS];
@@ -88,6 +141,6 @@ int main(void) {
                MAX_TASKS, errors);
         failed += errors || started != APP_THREADS;
     }
-    printf("%d passed, %d failed\n", 4 - failed, failed);
+    printf("%d passed, %d failed\n", 6 - failed, failed);
     return failed ? 1 : 0;
 }
