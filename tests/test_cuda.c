@@ -579,8 +579,8 @@ done:
 static void error_paths(const char *path) {
     wtconv_options opts;
     wtconv_ctx *cuda = NULL, *cpu = NULL;
-    float host_in[2 * 16 * 16], host_out[2 * 16 * 16];
-    float *din = NULL, *dout = NULL, sentinel[4];
+    float host_in[2 * 16 * 16], host_out[2 * 16 * 16], pattern[2 * 16 * 16], back[2 * 16 * 16];
+    float *din = NULL, *dout = NULL;
     wtconv_options_init(&opts);
     opts.backend = WTCONV_BACKEND_CUDA;
     if (wtconv_create_with_options(path, 2, 16, 16, &opts, &cuda) != WTCONV_OK ||
@@ -590,8 +590,15 @@ static void error_paths(const char *path) {
         check(0, "error paths: setting up");
         goto done;
     }
-    cudaMemset(dout, 0x7f, sizeof host_out);
-    memset(host_out, 0x7f, sizeof host_out);
+    /* Both outputs hold a pattern of distinct values: a failed call that wrote anything, even
+     * one uniform value, would show. */
+    for (size_t i = 0; i < sizeof pattern / sizeof pattern[0]; i++)
+        pattern[i] = 0.25f * (float)i - 17.0f;
+    memcpy(host_out, pattern, sizeof host_out);
+    if (cudaMemcpy(dout, pattern, sizeof pattern, cudaMemcpyHostToDevice) != cudaSuccess) {
+        check(0, "error paths: setting up the output pattern");
+        goto done;
+    }
     check(wtconv_run_device(NULL, din, dout, NULL) == WTCONV_ERR_INVALID_ARGUMENT,
           "run_device: NULL ctx -> invalid argument");
     check(wtconv_run_device(cuda, NULL, dout, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
@@ -604,14 +611,15 @@ static void error_paths(const char *path) {
               strstr(wtconv_last_error(), "not CUDA device memory"),
           "run_device: host input -> invalid argument");
     check(wtconv_run_device(cuda, din, host_out, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
-              host_out[0] == host_out[1],
+              !memcmp(host_out, pattern, sizeof host_out),
           "run_device: host output -> invalid argument, output untouched");
     printf("     (%s)\n", wtconv_last_error());
     check(wtconv_run_device(cuda, din, din + 8, NULL) == WTCONV_ERR_INVALID_ARGUMENT &&
               strstr(wtconv_last_error(), "overlap"),
           "run_device: overlapping buffers -> invalid argument");
     check(wtconv_run(cuda, din, host_out) == WTCONV_ERR_INVALID_ARGUMENT &&
-              strstr(wtconv_last_error(), "wtconv_run_device") && host_out[0] == host_out[1],
+              strstr(wtconv_last_error(), "wtconv_run_device") &&
+              !memcmp(host_out, pattern, sizeof host_out),
           "run: device input -> invalid argument naming wtconv_run_device, output untouched");
     printf("     (%s)\n", wtconv_last_error());
     check(wtconv_run(cuda, host_in, dout) == WTCONV_ERR_INVALID_ARGUMENT &&
@@ -621,12 +629,9 @@ static void error_paths(const char *path) {
               strstr(wtconv_last_error(), "CUDA"),
           "run_device on a CPU context -> backend unavailable");
     printf("     (%s)\n", wtconv_last_error());
-    cudaMemcpy(sentinel, dout, sizeof sentinel, cudaMemcpyDeviceToHost);
-    {
-        unsigned bits;
-        memcpy(&bits, &sentinel[0], sizeof bits);
-        check(bits == 0x7f7f7f7fu, "the device output is untouched by the failed calls");
-    }
+    check(cudaMemcpy(back, dout, sizeof back, cudaMemcpyDeviceToHost) == cudaSuccess &&
+              !memcmp(back, pattern, sizeof back),
+          "the device output is untouched by the failed calls (every element)");
     check(!strcmp(wtconv_backend_name(cuda), "cuda") &&
               wtconv_backend_in_use(cuda) == WTCONV_BACKEND_CUDA,
           "backend name and kind");
