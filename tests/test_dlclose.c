@@ -43,10 +43,10 @@ int main(int argc, char **argv) {
     wtconv_ctx *ctx = NULL;
     const size_t count = 32 * 64 * 64;
     float *x = calloc(count, sizeof *x), *y = calloc(count, sizeof *y);
-    /* The default pool: one thread per online core, the caller being one of them. */
-    const long online = sysconf(_SC_NPROCESSORS_ONLN);
-    const int workers = online > 256 ? 255 : online > 1 ? (int)online - 1 : 0;
-    int threads_during, threads_after, ok;
+    /* The default pool's workers are the threads the library started: as many as the CPUs it
+     * sees (online, in the affinity mask, within the cgroup's quota) less the caller. */
+    const int threads_before = count_threads();
+    int threads_during, threads_after, workers, ok;
     if (argc != 3 || !x || !y) {
         fprintf(stderr, "usage: test_dlclose LIBWTCONV.so MODEL.safetensors (32x64x64)\n");
         return 2;
@@ -71,11 +71,12 @@ int main(int argc, char **argv) {
     opts.num_threads = 2;
     ok = create(argv[2], 32, 64, 64, &opts, &ctx) == WTCONV_OK && run(ctx, x, y) == WTCONV_OK;
     threads_during = count_threads();
+    workers = threads_during - threads_before;
     destroy(ctx);
     dlclose(lib);
     threads_after = count_threads();
-    printf("%s run on two threads through dlopen (%d threads in the process)\n",
-           ok ? "ok  " : "FAIL", threads_during);
+    printf("%s run on two threads through dlopen (%d threads in the process, %d started by it)\n",
+           ok ? "ok  " : "FAIL", threads_during, workers);
     /* (counted as a difference: a sanitizer may start a thread of its own meanwhile) */
     printf("%s dlclose ended %d thread(s), the default pool's %d workers\n",
            threads_during - threads_after == workers ? "ok  " : "FAIL",

@@ -135,7 +135,7 @@ static void worker_main(void *opaque) {
     }
 }
 
-wtconv_status wtconv_pool_create(int threads, wtconv_threadpool **out_pool) {
+wtconv_status wtconv_pool_create(int threads, int allow_fewer, wtconv_threadpool **out_pool) {
     const size_t workers = (size_t)(threads - 1);
     wtconv_threadpool *pool = calloc(1, sizeof *pool);
     int have_lock = 0, have_wake = 0, have_finished = 0;
@@ -143,7 +143,10 @@ wtconv_status wtconv_pool_create(int threads, wtconv_threadpool **out_pool) {
     if (!pool)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory for a thread pool");
     pool->threads = threads;
-    pool->spin_rounds = threads <= wtconv_online_cpus() ? SPIN_ROUNDS : 0;
+    /* Workers inherit the creating thread's scheduling: under a real-time policy a yield gives
+     * the core to no lower-priority thread, so spinning would take it from them. */
+    pool->spin_rounds =
+        threads <= wtconv_online_cpus() && !wtconv_thread_is_realtime() ? SPIN_ROUNDS : 0;
     if (workers > 0 && !(pool->workers = malloc(workers * sizeof *pool->workers)))
         goto no_resources;
     /* The primitives can fail only for lack of resources (pthreads) or not at all (Win32). */
@@ -154,6 +157,10 @@ wtconv_status wtconv_pool_create(int threads, wtconv_threadpool **out_pool) {
         goto no_resources;
     for (size_t i = 0; i < workers; i++) {
         if (wtconv_thread_start(&pool->workers[i], worker_main, pool) != 0) {
+            if (allow_fewer) { /* the threads that started: runs need none but the caller */
+                pool->threads = pool->started + 1;
+                break;
+            }
             wtconv_pool_destroy(pool);
             return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY,
                                "cannot start worker thread %zu of %d for a pool of %d threads",
@@ -256,16 +263,20 @@ static int fork_handlers_set;
 
 wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
     wtconv_status status = WTCONV_OK;
+    int threads = wtconv_online_cpus();
     wtconv_mutex_lock(&default_lock);
 #if !defined(_WIN32)
     if (!fork_handlers_set)
         fork_handlers_set = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
+    /* Without the handlers a forked child would keep this pool, whose workers it lacks: then
+     * a pool of the caller alone (no workers to lose). */
+    if (!fork_handlers_set)
+        threads = 1;
 #endif
-    if (!default_pool) {
-        int threads = wtconv_online_cpus();
-        status = wtconv_pool_create(threads < POOL_MAX_THREADS ? threads : POOL_MAX_THREADS,
+    /* The threads that start: a process near its thread limit still runs its layers. */
+    if (!default_pool)
+        status = wtconv_pool_create(threads < POOL_MAX_THREADS ? threads : POOL_MAX_THREADS, 1,
                                     &default_pool);
-    }
     *out_pool = default_pool;
     wtconv_mutex_unlock(&default_lock);
     return status;
@@ -296,7 +307,7 @@ wtconv_status wtconv_threadpool_create(int num_threads, wtconv_threadpool **out_
     if (num_threads == 0)
         num_threads =
             wtconv_online_cpus() < POOL_MAX_THREADS ? wtconv_online_cpus() : POOL_MAX_THREADS;
-    return wtconv_pool_create(num_threads, out_pool);
+    return wtconv_pool_create(num_threads, 0, out_pool);
 }
 
 void wtconv_threadpool_destroy(wtconv_threadpool *pool) { wtconv_pool_destroy(pool); }

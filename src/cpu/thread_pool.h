@@ -9,8 +9,9 @@
 
 typedef void (*wtconv_pool_job)(void *arg, int task, int tasks);
 
-/* Starts `threads - 1` workers (threads >= 1). */
-wtconv_status wtconv_pool_create(int threads, wtconv_threadpool **out_pool);
+/* Starts `threads - 1` workers (threads >= 1); where one cannot start, fails, or with
+ * allow_fewer keeps those that did (wtconv_pool_threads then counts them and the caller). */
+wtconv_status wtconv_pool_create(int threads, int allow_fewer, wtconv_threadpool **out_pool);
 void wtconv_pool_destroy(wtconv_threadpool *pool);
 /* Its threads, the caller's included. */
 int wtconv_pool_threads(const wtconv_threadpool *pool);

@@ -10,9 +10,17 @@
 /* Paths longer than this are not followed (then: no limit known). */
 #define PATH_MAX_CHARS 4096
 
+/* Close-on-exec on Linux (glibc's and musl's "e"), so that a fork and exec on another thread
+ * inherits no descriptor; other C libraries may reject the flag. */
+#if defined(__linux__)
+#define READ_MODE "re"
+#else
+#define READ_MODE "r"
+#endif
+
 /* The first line of file `path` into buf (NUL-terminated, newline removed); 0 if unreadable. */
 static int read_line(const char *path, char *buf, size_t size) {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, READ_MODE);
     int ok = 0;
     if (!f)
         return 0;
@@ -124,7 +132,7 @@ int wtconv_cgroup_limit_at(const char *proc_self_cgroup, const char *cgroup_root
     char line[PATH_MAX_CHARS + 256], v1_group[PATH_MAX_CHARS] = "", v2_group[PATH_MAX_CHARS] = "";
     char mount[PATH_MAX_CHARS];
     int have_v1 = 0, have_v2 = 0;
-    FILE *f = fopen(proc_self_cgroup, "r");
+    FILE *f = fopen(proc_self_cgroup, READ_MODE);
     if (!f)
         return 0;
     /* Lines "ID:CONTROLLERS:PATH"; v2's is "0::PATH". A line too long to take is skipped. */

@@ -90,6 +90,11 @@ int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired
 }
 void wtconv_spin_pause(void) { YieldProcessor(); }
 void wtconv_thread_yield(void) { SwitchToThread(); }
+/* Windows' real-time priority class yields to lower priorities no more than SCHED_FIFO does. */
+int wtconv_thread_is_realtime(void) {
+    return GetPriorityClass(GetCurrentProcess()) == REALTIME_PRIORITY_CLASS ||
+           GetThreadPriority(GetCurrentThread()) == THREAD_PRIORITY_TIME_CRITICAL;
+}
 
 #else
 
@@ -158,5 +163,12 @@ void wtconv_spin_pause(void) {
 #endif
 }
 void wtconv_thread_yield(void) { sched_yield(); }
+int wtconv_thread_is_realtime(void) {
+    int policy = SCHED_OTHER;
+    struct sched_param param;
+    if (pthread_getschedparam(pthread_self(), &policy, &param) != 0)
+        return 0;
+    return policy == SCHED_FIFO || policy == SCHED_RR;
+}
 
 #endif

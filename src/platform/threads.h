@@ -61,5 +61,8 @@ int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired
 void wtconv_spin_pause(void);
 /* Gives the processor to another runnable thread, if any (sched_yield, SwitchToThread). */
 void wtconv_thread_yield(void);
+/* 1 if the calling thread runs under a real-time policy (SCHED_FIFO, SCHED_RR), whose yield
+ * gives the core to no thread of a lower priority: busy-waiting would then keep it from them. */
+int wtconv_thread_is_realtime(void);
 
 #endif

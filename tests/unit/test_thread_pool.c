@@ -88,7 +88,7 @@ static int concurrency(int threads) {
     wtconv_cpu_runner runner;
     meeting m;
     int distinct = 1, ok;
-    if (wtconv_pool_create(threads, &pool) != WTCONV_OK) {
+    if (wtconv_pool_create(threads, 0, &pool) != WTCONV_OK) {
         printf("FAIL pool of %d threads: not created\n", threads);
         return 0;
     }
@@ -118,7 +118,7 @@ int main(void) {
         pthread_t ids[APP_THREADS];
         app apps[APP_THREADS];
         int errors = 0, started = 0;
-        if (wtconv_pool_create(threads, &pool) != WTCONV_OK) {
+        if (wtconv_pool_create(threads, 0, &pool) != WTCONV_OK) {
             printf("FAIL pool of %d threads: not created\n", threads);
             failed++;
             continue;
