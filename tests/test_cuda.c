@@ -448,6 +448,16 @@ done:
     case_close(&a, path);
 }
 
+/* The graph, its instance and the capturing stream, whichever exist. */
+static void graph_close(cudaGraphExec_t exec, cudaGraph_t graph, cudaStream_t cs) {
+    if (exec)
+        cudaGraphExecDestroy(exec);
+    if (graph)
+        cudaGraphDestroy(graph);
+    if (cs)
+        cudaStreamDestroy(cs);
+}
+
 /* A context's first run captured into a graph on one stream, a direct run (another input and
  * output) on the legacy stream, then the graph launched: the graph must wait for the direct run,
  * which the capture came before, or the two share the scratch at once. Both outputs checked. */
@@ -494,12 +504,7 @@ static void graph_first_run(const shape *s, const char *path) {
     }
     tally(!failed, "graph ", c.what, worst);
 done:
-    if (exec)
-        cudaGraphExecDestroy(exec);
-    if (graph)
-        cudaGraphDestroy(graph);
-    if (cs)
-        cudaStreamDestroy(cs);
+    graph_close(exec, graph, cs);
     case_close(&c, path);
 }
 
@@ -566,12 +571,7 @@ static void graph_capture(const shape *s, const char *path, enum cudaStreamCaptu
         tally(ok, "host  ", c.what, err);
     }
 done:
-    if (exec)
-        cudaGraphExecDestroy(exec);
-    if (graph)
-        cudaGraphDestroy(graph);
-    if (cs)
-        cudaStreamDestroy(cs);
+    graph_close(exec, graph, cs);
     case_close(&c, path);
 }
 
