@@ -79,7 +79,8 @@ typedef enum wtconv_status {
     WTCONV_ERR_SHAPE_MISMATCH = 4,      /* C/H/W/batch do not fit the model or the backend */
     WTCONV_ERR_OUT_OF_MEMORY = 5,       /* an allocation failed */
     WTCONV_ERR_BACKEND_UNAVAILABLE = 6, /* asked for a backend this build/machine lacks */
-    WTCONV_ERR_BACKEND_FAILURE = 7      /* the backend failed at run time */
+    WTCONV_ERR_BACKEND_FAILURE = 7      /* the backend's device or runtime failed (in a run,
+                                           or setting up at create) */
 } wtconv_status;
 
 /* A fixed English name for a status ("WTCONV_ERR_IO: ..."); never NULL. */

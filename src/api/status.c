@@ -17,7 +17,7 @@ const char *wtconv_status_string(wtconv_status status) {
     case WTCONV_ERR_BACKEND_UNAVAILABLE:
         return "WTCONV_ERR_BACKEND_UNAVAILABLE: backend not available in this build or machine";
     case WTCONV_ERR_BACKEND_FAILURE:
-        return "WTCONV_ERR_BACKEND_FAILURE: backend failed at run time";
+        return "WTCONV_ERR_BACKEND_FAILURE: the backend's device or runtime failed";
     }
     return "WTCONV_ERR_UNKNOWN: unknown status code";
 }
