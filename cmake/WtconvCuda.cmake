@@ -22,6 +22,12 @@ endif()
 option(WTCONV_WITH_CUDA "Build the CUDA backend (needs nvcc; shared library on Linux)"
        ${_wtconv_cuda_default})
 if(NOT WTCONV_WITH_CUDA)
+  if(CMAKE_CUDA_COMPILER AND NOT WTCONV_SHARED AND NOT DEFINED CACHE{_wtconv_cuda_said})
+    # Said once, so that a static build's missing CUDA backend is not a surprise.
+    message(STATUS "CUDA backend: off (nvcc found, but this is a static build; the CUDA "
+                   "backend needs a shared libwtconv)")
+    set(_wtconv_cuda_said ON CACHE INTERNAL "")
+  endif()
   return()
 endif()
 if(NOT CMAKE_CUDA_COMPILER)

@@ -4,10 +4,12 @@
  * One context runs one trained WTConv2d layer on float32 NCHW tensors of a fixed shape:
  *
  *     wtconv_ctx *ctx = NULL;
- *     if (wtconv_create("layer.safetensors", C, H, W, &ctx) != WTCONV_OK)
+ *     wtconv_status st = wtconv_create("layer.safetensors", C, H, W, &ctx);
+ *     if (st == WTCONV_OK)  // input N*C*H*W floats, output N*C*H_out*W_out
+ *         st = wtconv_run(ctx, input, output);
+ *     if (st != WTCONV_OK)
  *         fprintf(stderr, "wtconv: %s\n", wtconv_last_error());
- *     wtconv_run(ctx, input, output);   // input N*C*H*W floats, output N*C*H_out*W_out
- *     wtconv_destroy(ctx);
+ *     wtconv_destroy(ctx);  // NULL is fine
  *
  * Thread safety: every function may be called from any thread. Distinct contexts are fully
  * independent: any number may be created, run and destroyed at once on different threads.

@@ -175,11 +175,29 @@ elseif(MODE STREQUAL "subproject")
   run("${WORK_DIR}/consumer-subproject/consumer" ${DEMO_ARGS})
   message(STATUS "  ${RUN_OUTPUT}")
   math(EXPR passed "${passed} + 1")
+  # The parent's install carries the shared library its programs link to (nothing else).
+  run(${CMAKE_COMMAND} --install "${WORK_DIR}/consumer-subproject"
+      --prefix "${WORK_DIR}/subproject-prefix")
+  file(GLOB_RECURSE installed RELATIVE "${WORK_DIR}/subproject-prefix"
+       "${WORK_DIR}/subproject-prefix/*")
+  if(NOT installed MATCHES "libwtconv[.]so" OR installed MATCHES "[.]h(;|$)|[.]pc|[.]cmake")
+    message(FATAL_ERROR "a subproject's install should hold libwtconv.so alone: ${installed}")
+  endif()
+  message(STATUS "[subproject] the parent's install holds ${installed}")
+  math(EXPR passed "${passed} + 1")
   # Configured with neither a build type nor BUILD_SHARED_LIBS: the consumer's CMakeLists fails
   # if libwtconv set either for the parent.
   message(STATUS "[subproject] the parent's build type and BUILD_SHARED_LIBS left alone")
   run(${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/consumer" -B "${WORK_DIR}/consumer-untyped"
       -DCMAKE_C_COMPILER=${C_COMPILER} -DWTCONV_SOURCE_DIR=${SOURCE_DIR})
+  # ... and libwtconv itself still compiles optimised (an empty build type means no -O).
+  file(READ "${WORK_DIR}/consumer-untyped/wtconv-build/CMakeFiles/wtconv_objects.dir/flags.make"
+       flags)
+  if(NOT flags MATCHES "-O2")
+    message(FATAL_ERROR "libwtconv as an untyped subproject compiles without -O2:\n${flags}")
+  endif()
+  message(STATUS "[subproject] with no build type, libwtconv compiles with -O2")
+  math(EXPR passed "${passed} + 1")
 
 elseif(MODE STREQUAL "pkgconfig")
   find_program(PKG_CONFIG pkg-config REQUIRED)
