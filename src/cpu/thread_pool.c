@@ -126,7 +126,8 @@ static int take_tasks(wtconv_threadpool *pool) {
 static void worker_main(void *opaque) {
     wtconv_threadpool *pool = opaque;
     long seen = 0;
-    int idle = 2; /* wake-ups since it last had a task */
+    int idle = 2;                             /* wake-ups since it last had a task */
+    wtconv_thread_name_self("wtconv-worker"); /* in top, gdb and /proc/PID/task/N/comm */
     for (;;) {
         seen = wait_for_run(pool, seen, idle < 2);
         if (wtconv_atomic_load(&pool->shutdown))

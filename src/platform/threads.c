@@ -90,6 +90,7 @@ int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired
 }
 void wtconv_spin_pause(void) { YieldProcessor(); }
 void wtconv_thread_yield(void) { SwitchToThread(); }
+void wtconv_thread_name_self(const char *name) { (void)name; }
 /* Windows' real-time priority class yields to lower priorities no more than SCHED_FIFO does. */
 int wtconv_thread_is_realtime(void) {
     return GetPriorityClass(GetCurrentProcess()) == REALTIME_PRIORITY_CLASS ||
@@ -99,7 +100,11 @@ int wtconv_thread_is_realtime(void) {
 #else
 
 #include <sched.h>
+#include <stdint.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 static void *thread_main(void *opaque) {
     run_start(opaque);
@@ -163,6 +168,13 @@ void wtconv_spin_pause(void) {
 #endif
 }
 void wtconv_thread_yield(void) { sched_yield(); }
+void wtconv_thread_name_self(const char *name) {
+#if defined(__linux__)
+    (void)prctl(PR_SET_NAME, (unsigned long)(uintptr_t)name, 0UL, 0UL, 0UL);
+#else
+    (void)name;
+#endif
+}
 int wtconv_thread_is_realtime(void) {
     int policy = SCHED_OTHER;
     struct sched_param param;

@@ -61,6 +61,9 @@ int wtconv_atomic_compare_exchange(wtconv_atomic *a, long expected, long desired
 void wtconv_spin_pause(void);
 /* Gives the processor to another runnable thread, if any (sched_yield, SwitchToThread). */
 void wtconv_thread_yield(void);
+/* Names the calling thread for debuggers, top and /proc (Linux: at most 15 characters);
+ * elsewhere nothing yet. */
+void wtconv_thread_name_self(const char *name);
 /* 1 if the calling thread runs under a real-time policy (SCHED_FIFO, SCHED_RR), whose yield
  * gives the core to no thread of a lower priority: busy-waiting would then keep it from them. */
 int wtconv_thread_is_realtime(void);
