@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wtconv/wtconv.h>
@@ -91,7 +92,15 @@ int main(int argc, char **argv) {
     if (create(argv[2], 32, 64, 64, &opts, &wide) == WTCONV_OK)
         default_threads = num_threads(wide);
     destroy(wide);
+    /* A worker names itself when it first runs, which may be after the runs above (their
+     * caller takes the tasks no worker has come for yet; under ThreadSanitizer threads start
+     * slowly): wait up to 10 s for the first. */
     workers = count_workers();
+    for (int waited = 0; workers == 0 && default_threads > 1 && waited < 1000; waited++) {
+        const struct timespec pause = {0, 10000000};
+        nanosleep(&pause, NULL);
+        workers = count_workers();
+    }
     destroy(ctx);
     dlclose(lib);
     workers_after = count_workers();
