@@ -264,20 +264,23 @@ static int fork_handlers_set;
 
 wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
     wtconv_status status = WTCONV_OK;
-    int threads = wtconv_online_cpus();
     wtconv_mutex_lock(&default_lock);
 #if !defined(_WIN32)
     if (!fork_handlers_set)
         fork_handlers_set = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
-    /* Without the handlers a forked child would keep this pool, whose workers it lacks: then
-     * a pool of the caller alone (no workers to lose). */
-    if (!fork_handlers_set)
-        threads = 1;
 #endif
-    /* The threads that start: a process near its thread limit still runs its layers. */
-    if (!default_pool)
+    if (!default_pool) { /* the CPU count (affinity, cgroup files) only when making it */
+        int threads = wtconv_online_cpus();
+#if !defined(_WIN32)
+        /* Without the handlers a forked child would keep this pool, whose workers it lacks:
+         * then a pool of the caller alone (no workers to lose). */
+        if (!fork_handlers_set)
+            threads = 1;
+#endif
+        /* The threads that start: a process near its thread limit still runs its layers. */
         status = wtconv_pool_create(threads < POOL_MAX_THREADS ? threads : POOL_MAX_THREADS, 1,
                                     &default_pool);
+    }
     *out_pool = default_pool;
     wtconv_mutex_unlock(&default_lock);
     return status;
