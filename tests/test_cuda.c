@@ -365,6 +365,18 @@ done:
     case_close(&c, path);
 }
 
+/* The outputs of c's `runs` runs (fetched into c->y) against their references, tallied as one
+ * case under `kind`, with the worst error of them. */
+static void tally_runs(const gpu_case *c, int runs, const char *kind) {
+    int failed = 0;
+    double worst = 0.0, err;
+    for (int j = 0; j < runs; j++) {
+        failed += !within(c->y + j * c->nout, c->yref + j * c->nout, c->nout, &err);
+        worst = err > worst ? err : worst;
+    }
+    tally(!failed, kind, c->what, worst);
+}
+
 /* Several device runs of one context enqueued back to back on one stream, each with its own
  * input and output, synchronised once at the end. Within a run the tiled path's level kernels
  * start while the kernel before them finishes (programmatic dependent launch) and all runs
@@ -375,7 +387,6 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream, 
     gpu_case c;
     wtconv_options opts;
     int failed = 0;
-    double worst = 0.0, err;
 
     if (case_open(&c, s, RUNS, path))
         goto done;
@@ -400,11 +411,7 @@ static void back_to_back(const shape *s, const char *path, cudaStream_t stream, 
         g_failed++;
         goto done;
     }
-    for (int j = 0; j < RUNS; j++) {
-        failed += !within(c.y + j * c.nout, c.yref + j * c.nout, c.nout, &err);
-        worst = err > worst ? err : worst;
-    }
-    tally(!failed, "device", c.what, worst);
+    tally_runs(&c, RUNS, "device");
 done:
     case_close(&c, path);
 }
@@ -468,8 +475,7 @@ static void graph_first_run(const shape *s, const char *path) {
     cudaGraph_t graph = NULL;
     cudaGraphExec_t exec = NULL;
     cudaError_t e = cudaSuccess;
-    int rc, failed = 0;
-    double worst = 0.0, err;
+    int rc;
 
     if (case_open(&c, s, 2, path))
         goto done;
@@ -498,11 +504,7 @@ static void graph_first_run(const shape *s, const char *path) {
         (void)cudaGetLastError();
         goto done;
     }
-    for (int j = 0; j < 2; j++) {
-        failed += !within(c.y + j * c.nout, c.yref + j * c.nout, c.nout, &err);
-        worst = err > worst ? err : worst;
-    }
-    tally(!failed, "graph ", c.what, worst);
+    tally_runs(&c, 2, "graph ");
 done:
     graph_close(exec, graph, cs);
     case_close(&c, path);
