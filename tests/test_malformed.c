@@ -3,7 +3,9 @@
  * and a message containing the expected fragment; a failed create must hand out no context.
  * The manifest's '@' entries are paths the test makes itself: a directory, a FIFO, a missing
  * file, a character device, the empty path. Every .safetensors file in the folder must be
- * listed, so none is left untested. */
+ * listed, so none is left untested. A valid control that loads must also compute the layer its
+ * generator wrote (weights in closed form, below) against the float64 reference, so that a
+ * loader reading the right file wrongly (data order, gaps, F16 or BF16, a prefix) fails. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -16,10 +18,18 @@
 
 #include <wtconv/wtconv.h>
 
+#include "ref_wtconv.h"
 #include "test_util.h"
 
-/* The checks the corpus in tests/data/malformed/manifest.txt makes. */
-#define MALFORMED_CHECKS 149
+/* The checks the corpus in tests/data/malformed/manifest.txt makes: one a line, and one more
+ * for each valid control whose output is compared (OUTPUT_CHECKS). */
+#define MALFORMED_CHECKS (149 + OUTPUT_CHECKS)
+#define OUTPUT_CHECKS 11
+
+/* The layer every file derives from (tools/make_malformed.py): C = 2, k = 3, L = 2, a bias. */
+#define GEN_C 2
+#define GEN_K 3
+#define GEN_LEVELS 2
 
 #define SENTINEL_CTX ((wtconv_ctx *)(uintptr_t)0x1)
 #define MAX_FILES 1024
@@ -77,6 +87,62 @@ static void remove_special(const char *what, const char *path) {
         unlink(path);
 }
 
+/* tools/make_malformed.py's weights: element i of a tensor with seed s is ((7i + s) % 11 - 5) / 8,
+ * exact in F32, F16 and BF16. */
+static void generated_values(double *out, int count, int seed) {
+    for (int i = 0; i < count; i++)
+        out[i] = ((i * 7 + seed) % 11 - 5) / 8.0;
+}
+
+/* Runs a context made from a valid control on a fixed input and compares its output with the
+ * float64 reference of the generator's layer, at the stride the context reports (2 only for the
+ * file whose metadata asks for it). */
+static void check_output(wtconv_ctx *ctx, const char *file, int h, int w) {
+    enum { KK = GEN_K * GEN_K };
+    double base_w[GEN_C * KK], bias[GEN_C], base_s[GEN_C];
+    double wave_w[GEN_LEVELS][4 * GEN_C * KK], wave_s[GEN_LEVELS][4 * GEN_C];
+    const int stride = wtconv_stride(ctx), want_stride = strstr(file, "stride") ? 2 : 1;
+    const int oh = ref_out_dim(h, stride), ow = ref_out_dim(w, stride);
+    const size_t n_in = (size_t)GEN_C * h * w, n_out = (size_t)GEN_C * oh * ow;
+    double *xd = malloc(n_in * sizeof *xd), *yd = malloc(n_out * sizeof *yd);
+    float *x = malloc(n_in * sizeof *x), *y = malloc(n_out * sizeof *y),
+          *ref = malloc(n_out * sizeof *ref);
+    ref_layer layer = {GEN_C, GEN_K, GEN_LEVELS, 1, base_w, bias, base_s, {0}, {0}};
+    double err = 0.0, bound = 0.0;
+    int ok = 0;
+    generated_values(base_w, GEN_C * KK, 1);
+    generated_values(bias, GEN_C, 2);
+    generated_values(base_s, GEN_C, 3);
+    for (int i = 0; i < GEN_LEVELS; i++) {
+        generated_values(wave_w[i], 4 * GEN_C * KK, 4 + i);
+        generated_values(wave_s[i], 4 * GEN_C, 9 + i);
+        layer.wavelet_weight[i] = wave_w[i];
+        layer.wavelet_scale[i] = wave_s[i];
+    }
+    if (x && y && xd && yd && ref) {
+        for (size_t i = 0; i < n_in; i++)
+            xd[i] = x[i] = (float)((int)(i * 13 % 17) - 8) / 8.0f;
+        if (wtconv_kernel_size(ctx) == GEN_K && wtconv_levels(ctx) == GEN_LEVELS &&
+            wtconv_has_bias(ctx) == 1 && stride == want_stride &&
+            ref_wtconv_forward(&layer, 1, h, w, stride, xd, yd) == 0 &&
+            wtconv_run(ctx, x, y) == WTCONV_OK) {
+            for (size_t i = 0; i < n_out; i++)
+                ref[i] = (float)yd[i];
+            ok = test_within_contract(y, ref, n_out, &err, &bound);
+        }
+    }
+    printf("%s %-40s output against the float64 reference: k %d, L %d, bias %d, stride %d (want "
+           "%d), error %.2g (bound %.2g)\n",
+           ok ? "ok  " : "FAIL", file, wtconv_kernel_size(ctx), wtconv_levels(ctx),
+           wtconv_has_bias(ctx), stride, want_stride, err, bound);
+    ok ? passed++ : failed++;
+    free(xd);
+    free(yd);
+    free(x);
+    free(y);
+    free(ref);
+}
+
 static void check_case(const char *dir, const char *file, int c, int h, int w, wtconv_status want,
                        const char *fragment) {
     char path[1024];
@@ -102,8 +168,12 @@ static void check_case(const char *dir, const char *file, int c, int h, int w, w
     if (!ok)
         printf("     wanted %s with \"%s\"%s\n", wtconv_status_string(want), fragment,
                got != WTCONV_OK && ctx != NULL ? " (and *out_ctx left set)" : "");
-    if (got == WTCONV_OK)
+    if (got == WTCONV_OK) {
+        /* The control with one weight at FLT_MAX overflows to Inf in its output: load only. */
+        if (ok && !strstr(file, "largest_finite"))
+            check_output(ctx, file, h, w);
         wtconv_destroy(ctx);
+    }
     if (file[0] == '@')
         remove_special(file, path);
     ok ? passed++ : failed++;

@@ -26,7 +26,8 @@ C, K, LEVELS = 2, 3, 2
 
 
 def values(count, seed):
-    """Small, exactly representable floats (also in F16 and BF16)."""
+    """Small, exactly representable floats (also in F16 and BF16). tests/test_malformed.c
+    computes the valid controls' layer from the same closed form: change both together."""
     return [((i * 7 + seed) % 11 - 5) / 8.0 for i in range(count)]
 
 
