@@ -578,6 +578,49 @@ done:
 }
 
 /* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
+/* wtconv_backend_detail names the test switch that changed the choice of kernels (wtconv.h):
+ * WTCONV_CUDA_TILES on a shape whose planes fit whole (56x56), WTCONV_CUDA_CONE=0 on one the cone
+ * takes (255x255, L = 3); and neither where it is not set. Checked in whichever mode this run
+ * has (tools/cuda_device_check.sh runs all four). */
+static void detail_names_switches(const char *path) {
+    const char *tiles = getenv("WTCONV_CUDA_TILES"), *cone = getenv("WTCONV_CUDA_CONE");
+    const int tiles_on = tiles && *tiles && strcmp(tiles, "0") != 0;
+    const int shared = tiles && !strcmp(tiles, "shared"), cone_off = cone && !strcmp(cone, "0");
+    const shape *cases[2] = {shape_of(56, 56, 5), shape_of(255, 255, 3)};
+    for (int i = 0; i < 2; i++) {
+        const shape *s = cases[i];
+        wtconv_options opts;
+        wtconv_ctx *ctx = NULL;
+        layer d;
+        char what[512];
+        int ok = 0;
+        layer_make(&d, s->C, s->k, s->L, s->bias);
+        cuda_options(s, &opts);
+        if (layer_save(&d, path) == 0 &&
+            wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &ctx) == WTCONV_OK) {
+            const char *detail = wtconv_backend_detail(ctx);
+            const int says_tiles = strstr(detail, "(WTCONV_CUDA_TILES)") != NULL;
+            const int says_shared = strstr(detail, "(WTCONV_CUDA_TILES=shared)") != NULL;
+            const int says_cone = strstr(detail, "(WTCONV_CUDA_CONE=0)") != NULL;
+            if (i == 0) /* whole planes fit: any tiles switch changed the choice */
+                ok = says_tiles == (tiles_on && !shared) && says_shared == shared && !says_cone &&
+                     (strstr(detail, "whole planes") != NULL) == !tiles_on;
+            else /* tiles anyway; "shared" keeps level 0 off the cone, else CONE=0 does */
+                ok = !says_tiles && says_shared == shared && says_cone == (cone_off && !shared) &&
+                     (strstr(detail, "one launch (each tile") != NULL) == (!shared && !cone_off);
+            snprintf(what, sizeof what, "backend detail names the switches: %dx%d L=%d: \"%s\"",
+                     s->H, s->W, s->L, detail);
+        } else {
+            snprintf(what, sizeof what, "backend detail: creating %dx%d: %s", s->H, s->W,
+                     wtconv_last_error());
+        }
+        check(ok, what);
+        wtconv_destroy(ctx);
+        layer_free(&d);
+    }
+    remove(path);
+}
+
 static void error_paths(const char *path) {
     wtconv_options opts;
     wtconv_ctx *cuda = NULL, *cpu = NULL;
@@ -681,6 +724,7 @@ int main(void) {
     graph_capture(shape_of(56, 56, 5), path, cudaStreamCaptureModeGlobal);
     graph_first_run(shape_of(130, 97, 4), path);
     graph_first_run(shape_of(300, 300, 9), path);
+    detail_names_switches(path);
     layer_make(&d, 2, 5, 2, 1);
     if (layer_save(&d, path) == 0)
         error_paths(path);

@@ -38,6 +38,10 @@ struct cuda_state {
     bool whole_planes;
     /* Tiles with L = 2, 3 as the cone (tiles_plan_cone): one launch, no scratch. */
     bool cone;
+    /* What the test switches changed, for cuda_describe: WTCONV_CUDA_TILES took tiles where
+     * whole planes fit (tiles_env) or, as "shared", kept the tiles on level_kernel; and
+     * WTCONV_CUDA_CONE=0 took one launch a level where the cone fits. */
+    bool tiles_env, tiles_env_shared, cone_env_off;
     plane_launch plane;
     cudaStream_t stream; /* host runs */
     cudaEvent_t done;    /* the end of the last run, whatever its stream */
@@ -199,7 +203,12 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     }
     /* WTCONV_CUDA_CONE=0 (tests and experiments) keeps L = 2, 3 on one launch per level. */
     const char *cone = getenv("WTCONV_CUDA_CONE");
-    s->cone = !(cone && !strcmp(cone, "0")) && tiles_plan_cone(&s->level[0], L);
+    if (cone && !strcmp(cone, "0")) {
+        level_launch probe = s->level[0];
+        s->cone_env_off = tiles_plan_cone(&probe, L);
+    } else {
+        s->cone = tiles_plan_cone(&s->level[0], L);
+    }
     /* Kernels usable on this device, and their shared-memory limits. */
     if ((e = tiles_check_device()) != cudaSuccess) {
         const int device = s->device;
@@ -219,12 +228,15 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     }
     /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
      * the tiled kernels on the same shapes). */
-    s->whole_planes = !(tiles && *tiles && strcmp(tiles, "0")) && planes_plan(p, &s->plane) &&
-                      (long long)p.batch * C <= 0x7fffffffLL && planes_prepare(s->plane);
+    const bool tiles_asked = tiles && *tiles && strcmp(tiles, "0");
+    const bool planes_fit = planes_plan(p, &s->plane) && (long long)p.batch * C <= 0x7fffffffLL;
+    s->whole_planes = !tiles_asked && planes_fit && planes_prepare(s->plane);
+    s->tiles_env = tiles_asked && planes_fit;
+    s->tiles_env_shared = tiles_shared && !s->whole_planes;
     for (int i = 0; i < L; i++)
         tiles_prepare_level(&s->level[i]); /* may turn a level direct: check the grids after */
     if (s->level[0].direct)
-        s->cone = false;
+        s->cone = s->cone_env_off = false;
     /* Every launch must fit in a grid of 2^31-1 blocks, for the whole batch. */
     const long long planes = (long long)p.batch * C;
     for (int i = 0; i < L; i++) {
@@ -486,11 +498,16 @@ void cuda_describe(const void *opaque, int *threads, char *detail, size_t size) 
     for (int i = 0; i < s->plan.levels; i++)
         direct = direct || s->level[i].direct;
     *threads = 1; /* the calling thread, which enqueues */
-    snprintf(detail, size, "CUDA device %d (%s): %s", s->device, named ? prop.name : "?",
+    /* A test switch that changed the choice is named after what it changed (wtconv.h). */
+    const char *tiles_note = s->tiles_env_shared ? " (WTCONV_CUDA_TILES=shared)"
+                             : s->tiles_env      ? " (WTCONV_CUDA_TILES)"
+                                                 : "";
+    snprintf(detail, size, "CUDA device %d (%s): %s%s%s", s->device, named ? prop.name : "?",
              s->whole_planes ? "whole planes, one launch"
              : s->cone       ? "tiles, one launch (each tile's deeper levels in its block)"
              : direct        ? "tiles, one kernel per level, direct convolution"
-                             : "tiles, one kernel per level");
+                             : "tiles, one kernel per level",
+             tiles_note, s->cone_env_off ? " (WTCONV_CUDA_CONE=0)" : "");
 }
 
 } // namespace
