@@ -998,8 +998,9 @@ __global__ void __launch_bounds__(256) level_direct_kernel(level_args a, int bas
     if (idx >= a.planes * per_plane)
         return;
     const long long plane = idx / per_plane;
-    const int rem = (int)(idx - plane * per_plane);
-    const int u = rem / a.wc, v = rem - u * a.wc;
+    /* A level may hold more than 2^31 positions (a direct level of 92682 x 92682 pixels). */
+    const long long rem = idx - plane * per_plane;
+    const int u = (int)(rem / a.wc), v = (int)(rem - (long long)u * a.wc);
     const int k = a.k, pb = a.pb, c = (int)((a.plane_base + plane) % a.channels);
     const size_t kk = (size_t)k * k;
     const float *src = a.src + (size_t)plane * (size_t)a.h * (size_t)a.w;
