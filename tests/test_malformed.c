@@ -23,7 +23,7 @@
 
 /* The checks the corpus in tests/data/malformed/manifest.txt makes: one a line, and one more
  * for each valid control whose output is compared (OUTPUT_CHECKS). */
-#define MALFORMED_CHECKS (149 + OUTPUT_CHECKS)
+#define MALFORMED_CHECKS (152 + OUTPUT_CHECKS)
 #define OUTPUT_CHECKS 11
 
 /* The layer every file derives from (tools/make_malformed.py): C = 2, k = 3, L = 2, a bias. */

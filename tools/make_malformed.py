@@ -446,6 +446,25 @@ def cases():
     add("largest_finite_f32_accepted", with_value("F32", 2, struct.pack("<f", 3.4028234663852886e38)),
         "OK", "")
 
+    # Finite values whose scaled product leaves float32 (the backends fold scale * weight).
+    def with_values(changes):
+        t = layer()
+        for tensor, index, value in changes:
+            x = find(t, tensor)
+            x.data = x.data[:index * 4] + struct.pack("<f", value) + x.data[(index + 1) * 4:]
+        return model(t)
+    add("scaled_base_overflows", with_values([("base_conv.weight", 4, 1e30),
+                                              ("base_scale.weight", 0, 1e30)]),
+        "MODEL_FORMAT", "'base_conv.weight' element 4 (1e+30) times 'base_scale.weight' element 0 "
+        "(1e+30) overflows float32")
+    add("scaled_bias_overflows", with_values([("base_conv.bias", 1, 3e38),
+                                              ("base_scale.weight", 1, 4.0)]),
+        "MODEL_FORMAT", "'base_conv.bias' element 1 (3e+38) times 'base_scale.weight' element 1")
+    add("scaled_wavelet_overflows", with_values([("wavelet_convs.1.weight", 9, 3e38),
+                                                 ("wavelet_scale.1.weight", 1, -2.0)]),
+        "MODEL_FORMAT", "'wavelet_convs.1.weight' element 9 (3e+38) times "
+        "'wavelet_scale.1.weight' element 1 (-2) overflows float32")
+
     # Metadata.
     add("metadata_not_an_object", model(metadata='"stride=2"'), "MODEL_FORMAT",
         "\"__metadata__\" must be an object")

@@ -348,8 +348,9 @@ static wtconv_status read_finite(st_file *st, const st_tensor *t, float *dst) {
  * s, the 2x2 taps below times 1/2 (stored as fp32(1/sqrt2)^2 by the reference). */
 static wtconv_status check_haar(st_file *st, const st_tensor *t, int channels) {
     static const float sign[4][4] = {{1, 1, 1, 1}, {1, 1, -1, -1}, {1, -1, 1, -1}, {1, -1, -1, 1}};
-    size_t count = (size_t)t->element_count;
-    float *taps = malloc(count * sizeof *taps);
+    int overflow = t->element_count > SIZE_MAX; /* size_t may be 32-bit */
+    const size_t bytes = wtconv_mul_size((size_t)t->element_count, sizeof(float), &overflow);
+    float *taps = overflow ? NULL : malloc(bytes);
     wtconv_status status;
     if (!taps)
         return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory reading '%s'", t->name);
@@ -455,6 +456,40 @@ static wtconv_status layer_stride(const st_file *st, const char *prefix, size_t 
     return WTCONV_OK;
 }
 
+/* Every backend multiplies each filter by its scale in float32 before it runs (the base bias
+ * too): a pair of finite values whose product overflows would give Inf weights, and NaN for
+ * inputs that PyTorch maps to 0 (Inf * 0). Such a layer is refused, naming the pair. */
+static wtconv_status check_scaled(const st_tensor *filter, const float *values,
+                                  const st_tensor *scale_tensor, const float *scale,
+                                  size_t channels, size_t per_channel) {
+    for (size_t c = 0; c < channels; c++)
+        for (size_t i = 0; i < per_channel; i++)
+            if (!isfinite(scale[c] * values[c * per_channel + i]))
+                return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                                   "tensor '%s' element %zu (%g) times '%s' element %zu (%g) "
+                                   "overflows float32: the layer cannot be computed in float32",
+                                   filter->name, c * per_channel + i,
+                                   (double)values[c * per_channel + i], scale_tensor->name, c,
+                                   (double)scale[c]);
+    return WTCONV_OK;
+}
+
+static wtconv_status check_products(const layer_tensors *lt, const wtconv_model *m) {
+    const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
+    wtconv_status status;
+    if ((status = check_scaled(lt->base_weight, m->base_weight, lt->base_scale, m->base_scale, c,
+                               kk)) != WTCONV_OK ||
+        (lt->base_bias && (status = check_scaled(lt->base_bias, m->base_bias, lt->base_scale,
+                                                 m->base_scale, c, 1)) != WTCONV_OK))
+        return status;
+    for (int i = 0; i < m->levels; i++)
+        if ((status = check_scaled(lt->wavelet_weight[i], m->wavelet_weight[i],
+                                   lt->wavelet_scale[i], m->wavelet_scale[i], 4 * c, kk)) !=
+            WTCONV_OK)
+            return status;
+    return WTCONV_OK;
+}
+
 static wtconv_status allocate_weights(wtconv_model *m) {
     const size_t c = (size_t)m->channels, kk = (size_t)m->kernel * (size_t)m->kernel;
     int overflow = 0;
@@ -521,7 +556,7 @@ static wtconv_status load_layer(st_file *st, const char *layer, int stride_optio
         if ((status = read_finite(st, lt.wavelet_weight[i], m->wavelet_weight[i])) != WTCONV_OK ||
             (status = read_finite(st, lt.wavelet_scale[i], m->wavelet_scale[i])) != WTCONV_OK)
             return status;
-    return WTCONV_OK;
+    return check_products(&lt, m);
 }
 
 wtconv_status wtconv_model_load(const char *path, const char *layer, int stride_option,
