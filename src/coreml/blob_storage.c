@@ -1,10 +1,16 @@
 #include "coreml/blob_storage.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bounded far below SIZE_MAX so that offset arithmetic cannot wrap. */
+/* Bounded far below SIZE_MAX so that offset arithmetic cannot wrap: 1 TiB, or a quarter of a
+ * 32-bit size_t (which cannot be shifted by 40). */
+#if SIZE_MAX > 0xffffffffu
 #define MAX_FILE_BYTES ((size_t)1 << 40)
+#else
+#define MAX_FILE_BYTES (SIZE_MAX / 4)
+#endif
 
 static void put_u32(unsigned char *p, uint32_t v) {
     for (int i = 0; i < 4; i++)

@@ -66,6 +66,8 @@ wtconv_status wtconv_file_open(const char *path, wtconv_file *file) {
     file->size = 0;
     /* Inspect the open file, so the check and the reads see the same file. */
     file->fp = open_for_reading(path);
+    if (!file->fp && errno == ENOMEM) /* fdopen's buffer, not the file */
+        return wtconv_fail(WTCONV_ERR_OUT_OF_MEMORY, "out of memory opening the file");
     if (!file->fp)
         return wtconv_fail(WTCONV_ERR_IO, "cannot open the file: %s",
                            errno == EINVAL ? "not a regular file (a directory, FIFO or device?)"
