@@ -117,5 +117,10 @@ function(wtconv_add_apple_backend)
   target_compile_options(wtconv_apple PRIVATE $<$<COMPILE_LANGUAGE:OBJCXX>:-fobjc-arc>)
 endfunction()
 
-set(WTCONV_APPLE_FRAMEWORKS "-framework CoreML" "-framework Metal" "-framework Foundation")
-set(WTCONV_PC_APPLE_LIBS "-framework CoreML -framework Metal -framework Foundation")
+# CoreGraphics: "In macOS, in order for the system to provide a default Metal device object, you
+# need to link to the CoreGraphics framework" (MTLCreateSystemDefaultDevice's documentation),
+# which tools without graphics, like a command-line program using this library, would not do.
+set(WTCONV_APPLE_FRAMEWORKS
+  "-framework CoreML" "-framework Metal" "-framework CoreGraphics" "-framework Foundation")
+set(WTCONV_PC_APPLE_LIBS
+  "-framework CoreML -framework Metal -framework CoreGraphics -framework Foundation")

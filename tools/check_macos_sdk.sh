@@ -127,6 +127,11 @@ for arch in "${archs[@]}"; do
       echo "FAIL: loads $lib, which is not in the SDK (no ${stub#"$sdk"/})"; ok=0
     fi
   done
+  # CoreGraphics is loaded although nothing is imported from it: MTLCreateSystemDefaultDevice
+  # needs it linked to return a device (Apple's documentation; cmake/WtconvApple.cmake).
+  if ! grep -q '/CoreGraphics.framework/' <<<"$dylibs"; then
+    echo "FAIL: does not load CoreGraphics (MTLCreateSystemDefaultDevice needs it)"; ok=0
+  fi
   imports=$(llvm-nm-14 -m --undefined-only "$dylib")
   unbound=$(grep -v '(from [A-Za-z0-9_.+-]*)$' <<<"$imports" || true)
   if [[ -n $unbound ]]; then
