@@ -59,11 +59,14 @@ wtconv_status compile_into_cache(NSURL *source, NSURL *cached, NSURL *folder, co
     if (![files moveItemAtURL:compiled toURL:staging error:nil])
         return WTCONV_OK;
     if (![files moveItemAtURL:staging toURL:cached error:nil]) {
+        if (![files fileExistsAtPath:cached.path]) {
+            // The cache cannot take it: run from the staging copy, deleted with the context,
+            // as without a cache.
+            *out = staging;
+            return WTCONV_OK;
+        }
         // Another process cached the same model first: use theirs.
         [files removeItemAtURL:staging error:nil];
-        if (![files fileExistsAtPath:cached.path])
-            return wtconv_fail(WTCONV_ERR_IO, "cannot store the compiled Core ML model in '%s'",
-                               cached.path.UTF8String);
     }
     *out = cached;
     return WTCONV_OK;
@@ -146,12 +149,14 @@ static wtconv_status load_cached(const char *key, const char *label, MLComputeUn
         folder ? [folder URLByAppendingPathComponent:[NSString stringWithFormat:@"%s.mlmodelc", key]
                                          isDirectory:YES]
                : nil;
+    NSString *cached_failure = nil; // why the cache entry did not load, if it did not
     wtconv_status status;
     if (cached && [files fileExistsAtPath:cached.path]) {
         url = cached;
         if (!(*model = load(url, units, &error))) {
-            // A damaged cache entry: drop it and compile again, once.
-            [files removeItemAtURL:cached error:nil];
+            // Compile afresh beside the entry, which stays until the fresh copy shows that the
+            // entry was the trouble (not, say, memory); other users may have it open.
+            cached_failure = [NSString stringWithUTF8String:reason(error)];
             url = nil;
             error = nil;
         }
@@ -159,12 +164,19 @@ static wtconv_status load_cached(const char *key, const char *label, MLComputeUn
     if (!url) {
         if ((status = make_source(&source)) != WTCONV_OK)
             return status;
-        if ((status = compile_into_cache(source, cached, folder, key, label, &url)) != WTCONV_OK)
+        if ((status = compile_into_cache(source, cached_failure ? nil : cached, folder, key, label,
+                                         &url)) != WTCONV_OK)
             return status;
         if (url != cached)
             *temporary = url; // not cached: the context deletes it when it is destroyed
         *model = load(url, units, &error);
+        if (*model && cached_failure) // the entry was damaged: the next create caches anew
+            [files removeItemAtURL:cached error:nil];
     }
+    if (!*model && cached_failure)
+        return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
+                           "Core ML cannot load '%s': %s (its cached compiled model: %s)", label,
+                           reason(error), cached_failure.UTF8String);
     if (!*model)
         return wtconv_fail(WTCONV_ERR_MODEL_FORMAT, "Core ML cannot load '%s': %s", label,
                            reason(error));
