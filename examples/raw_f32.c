@@ -72,8 +72,11 @@ int raw_f32_write(const char *path, const float *src, size_t count, char *error,
             break;
         done += n;
     }
+    const int write_errno = done != count ? errno : 0;
     if (fclose(fp) != 0 || done != count) {
-        snprintf(error, cap, "cannot write '%s'", path);
+        /* Left in place: the path may be a device or a file the caller owns otherwise. */
+        snprintf(error, cap, "cannot write '%s': %s (what was written is left there)", path,
+                 strerror(write_errno ? write_errno : errno));
         return -1;
     }
     return 0;

@@ -195,6 +195,12 @@ static int parse_args(int argc, char **argv, cli_args *a) {
                 a->width ? "" : " --width");
         return -1;
     }
+    /* A script asking for a check must not get a package and exit 0 without one. */
+    if (a->coreml_path && (a->input_path || a->output_path || a->expect_path)) {
+        fprintf(stderr, "wtconv-cli: --write-coreml writes a package and runs nothing: "
+                        "--input-f32, --output-f32 and --expect-f32 do not go with it\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -219,15 +225,23 @@ static void fill_pseudo_random(float *x, size_t count) {
 
 static void print_summary(const float *y, size_t count) {
     double sum = 0, abs_sum = 0;
-    float lo = y[0], hi = y[0];
+    float lo = INFINITY, hi = -INFINITY;
+    size_t nan_count = 0;
     for (size_t i = 0; i < count; i++) {
         sum += y[i];
         abs_sum += fabs(y[i]);
+        if (y[i] != y[i]) {
+            nan_count++;
+            continue;
+        }
         lo = y[i] < lo ? y[i] : lo;
         hi = y[i] > hi ? y[i] : hi;
     }
-    printf("output: min %.6f  max %.6f  mean %.6f  mean|y| %.6f\n", (double)lo, (double)hi,
+    printf("output: min %.6f  max %.6f  mean %.6f  mean|y| %.6f", (double)lo, (double)hi,
            sum / (double)count, abs_sum / (double)count);
+    if (nan_count)
+        printf("  (%zu NaN, left out of min and max)", nan_count);
+    printf("\n");
     printf("output[0..5]:");
     for (size_t i = 0; i < count && i < 6; i++)
         printf(" %.6f", (double)y[i]);
@@ -237,6 +251,14 @@ static void print_summary(const float *y, size_t count) {
 /* The library's accuracy contract: max|y - ref| <= 1e-5 * max|ref| + 1e-6. */
 static int compare(const float *y, const float *ref, size_t count) {
     double max_err = 0, max_ref = 0, bound;
+    /* An infinite reference value would make the bound infinite and pass anything. */
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(ref[i])) {
+            printf(
+                "check: the expected tensor holds a non-finite value (%g) at element %zu: FAIL\n",
+                (double)ref[i], i);
+            return -1;
+        }
     for (size_t i = 0; i < count; i++) {
         double err = fabs((double)y[i] - (double)ref[i]);
         max_err = err > max_err || err != err ? err : max_err;
@@ -331,16 +353,20 @@ int main(int argc, char **argv) {
     printf("\n");
     print_summary(y, out_count);
 
-    if (a.output_path && raw_f32_write(a.output_path, y, out_count, error, sizeof error)) {
-        fprintf(stderr, "wtconv-cli: %s\n", error);
-        goto done;
-    }
+    /* The expected tensor is read before the output is written: the same path for both then
+     * still compares with what the file held. */
     if (a.expect_path) {
         expected = malloc(out_count * sizeof *expected);
         if (!expected || raw_f32_read(a.expect_path, expected, out_count, error, sizeof error)) {
             fprintf(stderr, "wtconv-cli: %s\n", expected ? error : "out of memory");
             goto done;
         }
+    }
+    if (a.output_path && raw_f32_write(a.output_path, y, out_count, error, sizeof error)) {
+        fprintf(stderr, "wtconv-cli: %s\n", error);
+        goto done;
+    }
+    if (a.expect_path) {
         if (compare(y, expected, out_count)) {
             rc = CLI_EXIT_MISMATCH;
             goto done;
