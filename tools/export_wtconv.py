@@ -28,6 +28,7 @@ runs at stride 1 unless the caller's stride option says otherwise. A state_dict 
 know strides: give them with --layer-stride (or --stride for one layer).
 """
 import argparse
+import math
 import os
 import sys
 
@@ -38,6 +39,7 @@ from safetensors_io import save_file  # noqa: E402
 from wtconv_reference import WTConv2d, find_layers, randomize_  # noqa: E402
 
 DTYPES = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}
+MAX_STRIDE = 2**31 - 1  # the library reads a stride into a C int
 
 
 def stride_of(module):
@@ -68,6 +70,10 @@ def read_checkpoint(path):
         raise SystemExit(f"{path}: cannot unpickle the model ({err}); put the module that "
                          "defines its classes on PYTHONPATH, or save model.state_dict() "
                          "instead of the model")
+    except OSError as err:
+        raise SystemExit(f"{path}: cannot read it: {err.strerror or err}")
+    except Exception as err:  # torch.load's errors for files it cannot parse vary by version
+        raise SystemExit(f"{path}: not a file torch.load can read ({type(err).__name__}: {err})")
     if isinstance(obj, dict):
         for key in ("state_dict", "model"):
             if key in obj:
@@ -86,8 +92,8 @@ def read_checkpoint(path):
 def parse_layer_stride(text):
     """'PREFIX=S' -> (prefix, S)."""
     prefix, sep, value = text.rpartition("=")
-    if not sep or not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected PREFIX=S with S >= 1 (e.g. "
+    if not sep or not value.isdigit() or not 1 <= int(value) <= MAX_STRIDE:
+        raise argparse.ArgumentTypeError(f"expected PREFIX=S with 1 <= S <= {MAX_STRIDE} (e.g. "
                                          f"stages.1.blocks.0.dwconv.=2), got {text!r}")
     return prefix, int(value)
 
@@ -129,13 +135,18 @@ def demo_state_dict(spec, stride, seed):
         c, k, levels = (int(v) for v in spec.split(","))
     except ValueError:
         raise SystemExit(f"--demo expects C,K,L (e.g. 32,5,2), got {spec!r}")
+    # The library's limits (src/model/model.h), so that what is written also loads.
+    if c < 1 or not 1 <= k <= 255 or not 1 <= levels <= 32:
+        raise SystemExit(f"--demo {spec}: C must be >= 1, K 1..255 and L 1..32")
     gen = torch.Generator().manual_seed(seed)
     module = randomize_(WTConv2d(c, c, k, stride=stride, wt_levels=levels), gen)
     return dict(module.state_dict())
 
 
-def convert(tensors, prefix, dtype):
-    """Keep tensors under `prefix`, cast floating ones to `dtype`; return (kept, skipped)."""
+def convert(tensors, prefix, dtype_name):
+    """Keep tensors under `prefix`, cast floating ones to DTYPES[dtype_name]; return (kept,
+    skipped)."""
+    dtype = DTYPES[dtype_name]
     kept, skipped = {}, []
     for name, t in tensors.items():
         if prefix and not name.startswith(prefix):
@@ -144,6 +155,13 @@ def convert(tensors, prefix, dtype):
             skipped.append(name)
             continue
         kept[name] = t.detach().to(dtype).contiguous()
+        if not torch.isfinite(kept[name]).all():  # the loader refuses NaN and Inf
+            bad = int((~torch.isfinite(kept[name])).flatten().nonzero()[0])
+            value = float(t.detach().flatten()[bad])
+            raise SystemExit(f"{name}: element {bad} ({value:g}) is not finite"
+                             + (f" in {dtype_name}" if math.isfinite(value) else "")
+                             + "; libwtconv refuses such weights"
+                             + (" (try --dtype f32)" if math.isfinite(value) else ""))
     return kept, skipped
 
 
@@ -171,8 +189,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0, help="random seed for --demo (default 0)")
     args = parser.parse_args()
 
-    if args.stride is not None and args.stride < 1:
-        parser.error("--stride must be >= 1")
+    if args.stride is not None and not 1 <= args.stride <= MAX_STRIDE:
+        parser.error(f"--stride must be 1..{MAX_STRIDE}")
     strides = {}
     if args.checkpoint:
         tensors, strides = read_checkpoint(args.checkpoint)
@@ -182,7 +200,7 @@ def main():
         print(f"note: --prefix {args.prefix!r} does not end with '.'; layer prefixes do "
               f"(e.g. {args.prefix + '.'!r}), and this one also matches longer names")
 
-    kept, skipped = convert(tensors, args.prefix, DTYPES[args.dtype])
+    kept, skipped = convert(tensors, args.prefix, args.dtype)
     if not kept:
         found = ", ".join(repr(p) for p in find_layers(tensors)) or "none"
         raise SystemExit(f"nothing to write: no floating tensor starts with {args.prefix!r}; "
@@ -192,7 +210,10 @@ def main():
                            args.stride, args.layer_stride)
     # A stride belongs to one layer: "<prefix>stride" ("stride" for the unprefixed layer).
     metadata = {prefix + "stride": str(value) for prefix, (value, _) in sorted(chosen.items())}
-    save_file(kept, args.output, metadata or None)
+    try:
+        save_file(kept, args.output, metadata or None)
+    except OSError as err:
+        raise SystemExit(f"{args.output}: cannot write it: {err.strerror or err}")
 
     size = os.path.getsize(args.output)
     print(f"wrote {args.output}: {len(kept)} tensors, {args.dtype}, {size} bytes"

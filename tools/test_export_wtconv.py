@@ -126,7 +126,23 @@ class ExportStrides(unittest.TestCase):
         self.assertIn("did you mean 'stages.1.dwconv.'?", err)
         _, err = self.export("--checkpoint", self.state_dict, "--layer-stride", S1 + "=0",
                              expect_ok=False)
-        self.assertIn("expected PREFIX=S with S >= 1", err)
+        self.assertIn("expected PREFIX=S with 1 <= S <= ", err)
+
+    def test_what_the_library_would_refuse_is_not_written(self):
+        _, err = self.export("--demo", "4,3,1", "--stride", str(2**31), expect_ok=False)
+        self.assertIn("--stride must be 1..2147483647", err)
+        _, err = self.export("--demo", "4,0,1", expect_ok=False)
+        self.assertIn("C must be >= 1, K 1..255 and L 1..32", err)
+        _, err = self.export("--demo", "4,3,33", expect_ok=False)
+        self.assertIn("C must be >= 1, K 1..255 and L 1..32", err)
+        # A value finite in float32 but not in float16.
+        big = os.path.join(self.dir, "big.pth")
+        torch.save({"base_conv.weight": torch.full((2, 1, 3, 3), 1e5)}, big)
+        _, err = self.export("--checkpoint", big, "--dtype", "f16", expect_ok=False)
+        self.assertIn("base_conv.weight: element 0 (100000) is not finite in f16", err)
+        _, err = self.export("--checkpoint", os.path.join(self.dir, "missing.pth"),
+                             expect_ok=False)
+        self.assertIn("missing.pth: cannot read it: No such file or directory", err)
 
     def test_demo_single_unprefixed_layer_keeps_plain_stride(self):
         metadata, _ = self.export("--demo", "4,3,1", "--stride", "2")
