@@ -83,7 +83,11 @@ def run_c_bench(bench, shape, threads, batch_time, batches):
     """{threads: row dict} and the measured peak (GFLOP/s) from wtconv-bench --csv."""
     cmd = [bench, "--csv", "--shape", shape, "--threads", ",".join(map(str, threads)),
            "--time", str(batch_time), "--batches", str(batches)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:  # its own message says what was wrong (a malformed --shape, say)
+        sys.exit(f"bench_compare: {' '.join(cmd)} failed (exit {r.returncode}):\n"
+                 f"{r.stderr.strip()}")
+    out = r.stdout
     peak, header, rows = None, None, {}
     for line in out.splitlines():
         if line.startswith("# peak_gflops="):
@@ -389,6 +393,11 @@ def main():
     parser.add_argument("--ort-dir", help="folder whose node_modules has onnxruntime-node")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time <= 0 or args.batches < 1 or args.repeat < 1:
+        parser.error("--time must be > 0, --batches and --repeat >= 1")
+    if args.network and (args.shape or args.best or args.markdown):
+        parser.error("--network times its own 18 layers and prints its own tables: "
+                     "--shape, --best and --markdown do not apply")
     if args.torch_worker:
         torch_worker()
         return

@@ -62,8 +62,10 @@ def save_file(tensors, path, metadata=None):
             f.write(data)
 
 
-def load_file(path):
-    """Read `path`; return (dict name -> tensor, metadata dict or {})."""
+def load_file(path, skipped=None):
+    """Read `path`; return (dict name -> tensor, metadata dict or {}). A tensor of a dtype other
+    than F32, F16 and BF16 raises ValueError, unless `skipped` is a list: then its name and
+    dtype are appended there (libwtconv ignores such tensors too, e.g. I64 counters)."""
     with open(path, "rb") as f:
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
@@ -72,6 +74,12 @@ def load_file(path):
     metadata = header.pop("__metadata__", None) or {}
     tensors = {}
     for name, info in header.items():
+        if info["dtype"] not in _DTYPES:
+            if skipped is None:
+                raise ValueError(f"{path}: tensor {name!r} has dtype {info['dtype']}; this "
+                                 "reader takes F32, F16 and BF16")
+            skipped.append((name, info["dtype"]))
+            continue
         torch_dtype, np_dtype = _DTYPES[info["dtype"]]
         begin, end = info["data_offsets"]
         arr = np.frombuffer(data[begin:end], dtype=np_dtype).copy()
@@ -87,10 +95,13 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="a .safetensors file to list")
     args = parser.parse_args()
-    tensors, metadata = load_file(args.file)
+    skipped = []
+    tensors, metadata = load_file(args.file, skipped)
     print(f"metadata: {metadata}")
     for name, t in tensors.items():
         print(f"{name:50s} {_TAG_OF[t.dtype]:5s} {list(t.shape)}")
+    for name, dtype in skipped:
+        print(f"{name:50s} {dtype:5s} (not read: not a float type)")
 
 
 if __name__ == "__main__":
