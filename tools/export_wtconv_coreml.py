@@ -712,7 +712,10 @@ def convert(layer, description, output, deployment_target=DEFAULT_TARGET, comput
         mlmodel.output_description[f"filtered_{i}"] = (
             f"wavelet_scale_{i} * dwconv_same(coeffs_{i}, wavelet_convs_{i})")
     check_interface(mlmodel.get_spec(), description)
-    mlmodel.save(output)
+    try:
+        mlmodel.save(output)
+    except OSError as err:
+        raise ConversionError(f"cannot write '{output}': {err.strerror or err}")
 
     if not verify or sys.platform != "darwin":
         return None
@@ -798,6 +801,10 @@ def run(argv):
         raise ExportError(f"--output '{output}' must end with .mlpackage (an ML program is a "
                           "package directory)")
     if args.describe:
+        # Without coremltools, at least the form of a target name (macOS13, iOS16, ...).
+        if not re.fullmatch(r"(macOS|iOS|tvOS|watchOS|visionOS)[0-9]+", args.deployment_target):
+            raise ExportError(f"--deployment-target '{args.deployment_target}' is not a target "
+                              "name such as macOS13 or iOS16")
         report = dict(description)
         report["conversion"] = {
             "output": output, "compute_precision": PRECISIONS[args.precision],
