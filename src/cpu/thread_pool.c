@@ -262,6 +262,12 @@ static void after_fork_child(void) {
 static int fork_handlers_set;
 #endif
 
+/* One thread per CPU the process may use, within the pools' limit. */
+static int default_thread_count(void) {
+    const int cpus = wtconv_online_cpus(); /* reads the affinity and cgroup files: once */
+    return cpus < POOL_MAX_THREADS ? cpus : POOL_MAX_THREADS;
+}
+
 wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
     wtconv_status status = WTCONV_OK;
     wtconv_mutex_lock(&default_lock);
@@ -270,7 +276,7 @@ wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
         fork_handlers_set = pthread_atfork(before_fork, after_fork_parent, after_fork_child) == 0;
 #endif
     if (!default_pool) { /* the CPU count (affinity, cgroup files) only when making it */
-        int threads = wtconv_online_cpus();
+        int threads = default_thread_count();
 #if !defined(_WIN32)
         /* Without the handlers a forked child would keep this pool, whose workers it lacks:
          * then a pool of the caller alone (no workers to lose). */
@@ -278,8 +284,7 @@ wtconv_status wtconv_pool_default(wtconv_threadpool **out_pool) {
             threads = 1;
 #endif
         /* The threads that start: a process near its thread limit still runs its layers. */
-        status = wtconv_pool_create(threads < POOL_MAX_THREADS ? threads : POOL_MAX_THREADS, 1,
-                                    &default_pool);
+        status = wtconv_pool_create(threads, 1, &default_pool);
     }
     *out_pool = default_pool;
     wtconv_mutex_unlock(&default_lock);
@@ -309,8 +314,7 @@ wtconv_status wtconv_threadpool_create(int num_threads, wtconv_threadpool **out_
                            "num_threads is %d; must be 0 (one per online core) to %d", num_threads,
                            POOL_MAX_THREADS);
     if (num_threads == 0)
-        num_threads =
-            wtconv_online_cpus() < POOL_MAX_THREADS ? wtconv_online_cpus() : POOL_MAX_THREADS;
+        num_threads = default_thread_count();
     return wtconv_pool_create(num_threads, 0, out_pool);
 }
 
