@@ -577,7 +577,6 @@ done:
     case_close(&c, path);
 }
 
-/* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
 /* wtconv_backend_detail names the test switch that changed the choice of kernels (wtconv.h):
  * WTCONV_CUDA_TILES on a shape whose planes fit whole (56x56), WTCONV_CUDA_CONE=0 on one the cone
  * takes (255x255, L = 3); and neither where it is not set. Checked in whichever mode this run
@@ -621,6 +620,7 @@ static void detail_names_switches(const char *path) {
     remove(path);
 }
 
+/* wtconv_run_device's error paths; `path` holds a valid model of 2 channels, k=5, L=2. */
 static void error_paths(const char *path) {
     wtconv_options opts;
     wtconv_ctx *cuda = NULL, *cpu = NULL;

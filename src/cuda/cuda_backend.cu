@@ -232,7 +232,7 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     const bool planes_fit = planes_plan(p, &s->plane) && (long long)p.batch * C <= 0x7fffffffLL;
     s->whole_planes = !tiles_asked && planes_fit && planes_prepare(s->plane);
     s->tiles_env = tiles_asked && planes_fit;
-    s->tiles_env_shared = tiles_shared && !s->whole_planes;
+    s->tiles_env_shared = tiles_shared; /* never whole planes then: tiles_asked holds */
     for (int i = 0; i < L; i++)
         tiles_prepare_level(&s->level[i]); /* may turn a level direct: check the grids after */
     if (s->level[0].direct)
