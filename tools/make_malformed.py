@@ -427,12 +427,18 @@ def cases():
     add("dtype_unknown_sized_nothing", model(t), "MODEL_FORMAT", "has dtype XX")
 
     # NaN and infinite weights: refused (documented in docs/model-format.md).
-    def with_value(dtype, index, raw, tensor="base_conv.weight"):
+    def with_values(dtype, changes):
+        """The layer in `dtype` with element `index` of `tensor` replaced by `raw` bytes, for
+        each (tensor, index, raw) of `changes`."""
         t = layer(dtype=dtype)
-        x = find(t, tensor)
         size = 4 if dtype == "F32" else 2
-        x.data = x.data[:index * size] + raw + x.data[(index + 1) * size:]
+        for tensor, index, raw in changes:
+            x = find(t, tensor)
+            x.data = x.data[:index * size] + raw + x.data[(index + 1) * size:]
         return model(t)
+
+    def with_value(dtype, index, raw, tensor="base_conv.weight"):
+        return with_values(dtype, [(tensor, index, raw)])
     add("nan_f32", with_value("F32", 4, struct.pack("<f", float("nan"))), "MODEL_FORMAT",
         "'base_conv.weight' holds a non-finite value (NaN) at element 4")
     add("inf_f32", with_value("F32", 0, struct.pack("<f", float("inf")), "wavelet_scale.1.weight"),
@@ -447,21 +453,17 @@ def cases():
         "OK", "")
 
     # Finite values whose scaled product leaves float32 (the backends fold scale * weight).
-    def with_values(changes):
-        t = layer()
-        for tensor, index, value in changes:
-            x = find(t, tensor)
-            x.data = x.data[:index * 4] + struct.pack("<f", value) + x.data[(index + 1) * 4:]
-        return model(t)
-    add("scaled_base_overflows", with_values([("base_conv.weight", 4, 1e30),
-                                              ("base_scale.weight", 0, 1e30)]),
+    def with_f32(changes):
+        return with_values("F32", [(t, i, struct.pack("<f", v)) for t, i, v in changes])
+    add("scaled_base_overflows", with_f32([("base_conv.weight", 4, 1e30),
+                                           ("base_scale.weight", 0, 1e30)]),
         "MODEL_FORMAT", "'base_conv.weight' element 4 (1e+30) times 'base_scale.weight' element 0 "
         "(1e+30) overflows float32")
-    add("scaled_bias_overflows", with_values([("base_conv.bias", 1, 3e38),
-                                              ("base_scale.weight", 1, 4.0)]),
+    add("scaled_bias_overflows", with_f32([("base_conv.bias", 1, 3e38),
+                                           ("base_scale.weight", 1, 4.0)]),
         "MODEL_FORMAT", "'base_conv.bias' element 1 (3e+38) times 'base_scale.weight' element 1")
-    add("scaled_wavelet_overflows", with_values([("wavelet_convs.1.weight", 9, 3e38),
-                                                 ("wavelet_scale.1.weight", 1, -2.0)]),
+    add("scaled_wavelet_overflows", with_f32([("wavelet_convs.1.weight", 9, 3e38),
+                                              ("wavelet_scale.1.weight", 1, -2.0)]),
         "MODEL_FORMAT", "'wavelet_convs.1.weight' element 9 (3e+38) times "
         "'wavelet_scale.1.weight' element 1 (-2) overflows float32")
 
