@@ -17,9 +17,11 @@
 
 #include "wtconv/wtconv.h"
 
+#include <cuda.h>
 #include <cuda_runtime_api.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +457,75 @@ done:
     case_close(&a, path);
 }
 
+/* A run from a thread with no current CUDA context: it must leave none current. Putting back
+ * the runtime's current device instead would make device 0's primary context current (created,
+ * on a machine whose device 0 is not the context's), which the driver's current context shows
+ * here on any device. */
+typedef struct {
+    gpu_case *c;
+    CUresult (*current)(CUcontext *);
+    int ran, before, after;
+    char error[512]; /* the run's message: wtconv_last_error is the thread's own */
+} bare_thread;
+
+static void *run_on_bare_thread(void *arg) {
+    bare_thread *t = (bare_thread *)arg;
+    CUcontext ctx = NULL;
+    t->before = t->current(&ctx) == CUDA_SUCCESS && ctx == NULL;
+    t->ran = wtconv_run(t->c->ctx, t->c->x, t->c->y) == WTCONV_OK;
+    snprintf(t->error, sizeof t->error, "%s", wtconv_last_error());
+    ctx = NULL;
+    t->after = t->current(&ctx) == CUDA_SUCCESS && ctx == NULL;
+    return NULL;
+}
+
+static void thread_without_context(const shape *s, const char *path) {
+    gpu_case c;
+    bare_thread t;
+    pthread_t thread;
+    wtconv_options opts;
+    void *fn = NULL;
+    int ok;
+    enum cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+    double err;
+    memset(&t, 0, sizeof t);
+    if (case_open(&c, s, 1, path))
+        goto done;
+    if (cudaGetDriverEntryPointByVersion("cuCtxGetCurrent", &fn, 4000, cudaEnableDefault, &found) !=
+            cudaSuccess ||
+        found != cudaDriverEntryPointSuccess) {
+        check(0, "cuCtxGetCurrent through the runtime's entry points");
+        goto done;
+    }
+    cuda_options(s, &opts);
+    if (wtconv_create_with_options(path, s->C, s->H, s->W, &opts, &c.ctx) != WTCONV_OK) {
+        printf("FAIL create for a bare thread: %s\n", wtconv_last_error());
+        g_failed++;
+        goto done;
+    }
+    t.c = &c;
+    memcpy(&t.current, &fn, sizeof fn); /* ISO C converts no object pointer to a function's */
+    snprintf(c.what, sizeof c.what,
+             "a run from a thread with no CUDA context, %dx%dx%dx%d k=%d L=%d", s->N, s->C, s->H,
+             s->W, s->k, s->L);
+    if (pthread_create(&thread, NULL, run_on_bare_thread, &t) != 0 ||
+        pthread_join(thread, NULL) != 0) {
+        check(0, "starting a thread");
+        goto done;
+    }
+    check(t.before, "a new thread starts with no current CUDA context");
+    if (!t.ran) {
+        printf("FAIL run %s: %s\n", c.what, t.error);
+        g_failed++;
+        goto done;
+    }
+    ok = within(c.y, c.yref, c.nout, &err); /* before err is passed on */
+    tally(ok, "host  ", c.what, err);
+    check(t.after, "a run leaves a thread that had no current CUDA context without one");
+done:
+    case_close(&c, path);
+}
+
 /* The graph, its instance and the capturing stream, whichever exist. */
 static void graph_close(cudaGraphExec_t exec, cudaGraph_t graph, cudaStream_t cs) {
     if (exec)
@@ -719,6 +790,7 @@ int main(void) {
     back_to_back(shape_of(300, 300, 9), path, stream, 1);
     back_to_back(shape_of(255, 255, 3), path, stream, 1);
     two_contexts(path, path2);
+    thread_without_context(shape_of(56, 56, 5), path);
     /* The tiled path (early launches) and whole planes. */
     graph_capture(shape_of(255, 255, 3), path, cudaStreamCaptureModeThreadLocal);
     graph_capture(shape_of(56, 56, 5), path, cudaStreamCaptureModeGlobal);

@@ -16,6 +16,7 @@
 #endif
 
 #include "base/error.h"
+#include "cuda/context_scope.h"
 #include "cuda/cuda_backend.h"
 #include "cuda/planes.h"
 #include "cuda/tiles.h"
@@ -27,6 +28,9 @@ using namespace wtconv_cuda;
 struct cuda_state {
     wtconv_plan plan;
     int device;
+    /* The driver context the context's memory lives in, current around each call. */
+    driver_context_api driver;
+    CUcontext ctx;
     float *weights; /* device: base weights, bias, then each level's filters */
     const float *wb, *bb, *wl[WTCONV_MAX_LEVELS];
     float *ll[WTCONV_MAX_LEVELS]; /* ll[i]: LL_i, i = 1 .. L-1 */
@@ -81,9 +85,9 @@ void cuda_destroy(void *opaque) {
     cuda_state *s = static_cast<cuda_state *>(opaque);
     if (!s)
         return;
-    int current = -1;
-    const bool switched = cudaGetDevice(&current) == cudaSuccess && current != s->device &&
-                          cudaSetDevice(s->device) == cudaSuccess;
+    context_scope scope = {};
+    if (s->ctx)
+        (void)enter_context(s->driver, s->ctx, &scope);
     if (s->done) {
         cudaEventSynchronize(s->done); /* no kernel may still use the scratch */
         cudaEventDestroy(s->done);
@@ -92,8 +96,8 @@ void cuda_destroy(void *opaque) {
         cudaStreamDestroy(s->stream);
     cudaFree(s->memory);
     cudaFree(s->weights);
-    if (switched)
-        cudaSetDevice(current);
+    if (s->ctx)
+        leave_context(s->driver, scope);
     (void)cudaGetLastError();
     free(s);
 }
@@ -140,24 +144,35 @@ wtconv_status enqueue(cuda_state *s, const float *x, float *y, long long first, 
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a kernel launch");
 }
 
-/* Makes the context's device current; *previous is what to restore (-1: nothing). */
-wtconv_status enter_device(const cuda_state *s, int *previous) {
-    int current = 0;
-    cudaError_t e;
-    *previous = -1;
-    if ((e = cudaGetDevice(&current)) != cudaSuccess)
-        return cuda_fail(e, "cudaGetDevice");
-    if (current == s->device)
-        return WTCONV_OK;
-    if ((e = cudaSetDevice(s->device)) != cudaSuccess)
-        return cuda_fail(e, "cudaSetDevice");
-    *previous = current;
-    return WTCONV_OK;
+/* create's failure when the device cannot load a kernel of this build. */
+wtconv_status code_failure(int device, cudaError_t e) {
+    (void)cudaGetLastError();
+    if (e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction ||
+        e == cudaErrorUnsupportedPtxVersion)
+        return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
+                           "CUDA backend: this build's GPU code does not run on device %d "
+                           "(%s; it is built for compute capability 9.0 and later)",
+                           device, cudaGetErrorString(e));
+    /* Anything else (out of memory, a fault the context already holds) is no verdict on
+     * whether the backend runs here: a failure, which tests do not take for a skip. */
+    return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE,
+                       "CUDA backend: device %d could not load this build's GPU code: %s (%s)",
+                       device, cudaGetErrorName(e), cudaGetErrorString(e));
 }
 
-void leave_device(int previous) {
-    if (previous >= 0 && cudaSetDevice(previous) != cudaSuccess)
-        (void)cudaGetLastError(); /* not this call's failure: the run itself is done */
+/* Makes the context's driver context current for a run; leave_device puts back the thread's. */
+wtconv_status enter_device(const cuda_state *s, context_scope *scope) {
+    const CUresult r = enter_context(s->driver, s->ctx, scope);
+    return r == CUDA_SUCCESS
+               ? WTCONV_OK
+               : wtconv_fail(WTCONV_ERR_BACKEND_FAILURE,
+                             "CUDA backend: making the context's CUDA context current failed "
+                             "(CUDA driver error %d)",
+                             (int)r);
+}
+
+void leave_device(const cuda_state *s, const context_scope &scope) {
+    leave_context(s->driver, scope);
 }
 
 wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
@@ -177,6 +192,20 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     if ((e = cudaGetDevice(&s->device)) != cudaSuccess) {
         free(s);
         return cuda_fail(e, "cudaGetDevice");
+    }
+    /* The driver context this thread has current, or the device's primary context, which the
+     * runtime makes current where none is (cudaFree(0) allocates nothing). */
+    CUresult r = CUDA_SUCCESS;
+    if ((e = driver_context_api_load(&s->driver)) != cudaSuccess ||
+        (e = cudaFree(0)) != cudaSuccess || (r = s->driver.get(&s->ctx)) != CUDA_SUCCESS ||
+        !s->ctx) {
+        free(s);
+        if (e != cudaSuccess)
+            return cuda_fail(e, "finding the driver's current context");
+        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE,
+                           "CUDA backend: the thread has no current CUDA context after "
+                           "initialisation (CUDA driver error %d)",
+                           (int)r);
     }
     /* Launch geometry for each level. */
     /* WTCONV_CUDA_TILES (tests and experiments): non-empty and not "0" runs the tiled path
@@ -213,18 +242,7 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
     if ((e = tiles_check_device()) != cudaSuccess) {
         const int device = s->device;
         free(s);
-        (void)cudaGetLastError();
-        if (e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction ||
-            e == cudaErrorUnsupportedPtxVersion)
-            return wtconv_fail(WTCONV_ERR_BACKEND_UNAVAILABLE,
-                               "CUDA backend: this build's GPU code does not run on device %d "
-                               "(%s; it is built for compute capability 9.0 and later)",
-                               device, cudaGetErrorString(e));
-        /* Anything else (out of memory, a fault the context already holds) is no verdict on
-         * whether the backend runs here: a failure, which tests do not take for a skip. */
-        return wtconv_fail(WTCONV_ERR_BACKEND_FAILURE,
-                           "CUDA backend: device %d could not load this build's GPU code: %s (%s)",
-                           device, cudaGetErrorName(e), cudaGetErrorString(e));
+        return code_failure(device, e);
     }
     /* Whole planes where they fit, unless WTCONV_CUDA_TILES is set (the tests use it to run
      * the tiled kernels on the same shapes). */
@@ -251,6 +269,18 @@ wtconv_status cuda_create(const wtconv_model *m, const wtconv_plan *plan,
                                "CUDA backend: %d x %d x %d x %d is too large for one launch",
                                p.batch, C, p.height, p.width);
         }
+    }
+
+    /* Every kernel the runs launch, loaded now: with lazy loading (the default since CUDA 12.2)
+     * a kernel loads at its first launch, which may allocate device memory and synchronise,
+     * neither of which a run may do, and a device that cannot load it would fail only then. */
+    e = s->whole_planes ? planes_load(s->plane) : cudaSuccess;
+    for (int i = 0; !s->whole_planes && i < (s->cone ? 1 : L) && e == cudaSuccess; i++)
+        e = tiles_load_level(s->level[i]);
+    if (e != cudaSuccess) {
+        const int device = s->device;
+        free(s);
+        return code_failure(device, e);
     }
 
     /* Weights, folded: scale*(conv(x, w) + b) = conv(x, scale*w) + scale*b. The tiled kernels
@@ -369,13 +399,13 @@ wtconv_status check_host_pointer(const void *ptr, const char *name) {
 wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     cuda_state *s = static_cast<cuda_state *>(opaque);
     const wtconv_plan &p = s->plan;
-    int previous;
-    wtconv_status st = enter_device(s, &previous);
+    context_scope scope;
+    wtconv_status st = enter_device(s, &scope);
     if (st != WTCONV_OK)
         return st;
     if ((st = check_host_pointer(input, "input")) != WTCONV_OK ||
         (st = check_host_pointer(output, "output")) != WTCONV_OK) {
-        leave_device(previous);
+        leave_device(s, scope);
         return st;
     }
     cudaError_t e = cudaSuccess;
@@ -409,7 +439,7 @@ wtconv_status cuda_run(void *opaque, const float *input, float *output) {
     if (e == cudaSuccess && st == WTCONV_OK)
         e = finished;
     s->ran = true;
-    leave_device(previous);
+    leave_device(s, scope);
     if (st != WTCONV_OK)
         return st;
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "a host-pointer run");
@@ -442,13 +472,13 @@ wtconv_status check_device_pointer(const cuda_state *s, const void *ptr, const c
 wtconv_status cuda_run_device(void *opaque, const float *input, float *output, void *stream) {
     cuda_state *s = static_cast<cuda_state *>(opaque);
     cudaStream_t st_ = static_cast<cudaStream_t>(stream);
-    int previous;
-    wtconv_status st = enter_device(s, &previous);
+    context_scope scope;
+    wtconv_status st = enter_device(s, &scope);
     if (st != WTCONV_OK)
         return st;
     if ((st = check_device_pointer(s, input, "input")) != WTCONV_OK ||
         (st = check_device_pointer(s, output, "output")) != WTCONV_OK) {
-        leave_device(previous);
+        leave_device(s, scope);
         return st;
     }
     /* The scratch is the context's: a run on another stream waits for the one before, and marks
@@ -479,7 +509,7 @@ wtconv_status cuda_run_device(void *opaque, const float *input, float *output, v
         } else if (st == WTCONV_OK)
             e = recorded; /* captured: the capture fails, and no graph of it runs */
     }
-    leave_device(previous);
+    leave_device(s, scope);
     if (st != WTCONV_OK)
         return st;
     return e == cudaSuccess ? WTCONV_OK : cuda_fail(e, "enqueueing a device run");

@@ -70,6 +70,10 @@ bool planes_plan(const wtconv_plan &p, plane_launch *out);
  * give it enough. */
 bool planes_prepare(const plane_launch &L);
 
+/* Loads L's kernel, so that its first launch does not (lazy loading); cudaSuccess or the error
+ * of a device that cannot run it. */
+cudaError_t planes_load(const plane_launch &L);
+
 /* Enqueues the layer with arguments `a` (L.args with the pointers and plane count set); the
  * launch's error. */
 cudaError_t planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream);

@@ -1176,6 +1176,12 @@ cudaError_t tiles_check_device() {
     return cudaFuncGetAttributes(&attr, down_kernel);
 }
 
+cudaError_t tiles_load_level(const level_launch &L) {
+    cudaFuncAttributes attr;
+    return L.direct ? cudaFuncGetAttributes(&attr, level_direct_kernel)
+                    : cudaFuncGetAttributes(&attr, L.fn);
+}
+
 void tiles_prepare_level(level_launch *L) {
     if (!L->direct && allow_dynamic_smem(L->fn, L->smem) != cudaSuccess) {
         L->direct = true; /* this device has less shared memory: go direct */

@@ -63,6 +63,10 @@ cudaError_t tiles_check_device();
  * device has less. */
 void tiles_prepare_level(level_launch *L);
 
+/* Loads the kernel L launches (the direct kernel where L->direct), so that its first launch does
+ * not (lazy loading); cudaSuccess or the error of a device that cannot run it. */
+cudaError_t tiles_load_level(const level_launch &L);
+
 /* Enqueues the down pass: LL_1 .. LL_{L-1} of `planes` planes of x into ll[1] ..; the first
  * launch error (its launches stop there). */
 cudaError_t tiles_enqueue_down(const wtconv_plan &p, const float *x, float *const *ll,
