@@ -189,6 +189,12 @@ def cases():
         + b"\0" * 24, "MODEL_FORMAT",
         "not a safetensors file: it looks like a Core ML model (.mlmodel, a protobuf: "
         "specificationVersion 4); the Metal backend loads Core ML models named *.mlmodel")
+    # A real .mlmodel's description runs past the 512 bytes the loader looks at (904 bytes in
+    # the one wtconv_write_coreml writes for a C = 2 layer): still named.
+    add("coreml_mlmodel_long_description", b"\x08\x07\x12\x88\x07\x0a\x2c\x0a\x01x"
+        + b"\0" * 1000, "MODEL_FORMAT",
+        "not a safetensors file: it looks like a Core ML model (.mlmodel, a protobuf: "
+        "specificationVersion 7)")
     # Starts like a protobuf but is neither: not claimed to be anything.
     add("protobuf_unrecognised", b"\x08\x01\x10\x02\x18\x03" + b"\0" * 26, "MODEL_FORMAT",
         "not a safetensors file, or a damaged one (it starts with 08 01 10 02 18 03 00 00): "
@@ -537,7 +543,12 @@ def main():
               "@fifo\t2\t8\t8\tIO\tnot a regular file",
               "@missing\t2\t8\t8\tIO\tcannot open the file",
               "@device\t2\t8\t8\tIO\tnot a regular file",
-              "@empty_path\t2\t8\t8\tIO\tcannot open the file"]
+              "@empty_path\t2\t8\t8\tIO\tcannot open the file",
+              # Readable, but a Core ML model: the wrong format, and the message says which.
+              "@coreml_package\t2\t8\t8\tMODEL_FORMAT\tnot a safetensors file: it is a "
+              "directory that looks like a Core ML package (it holds Manifest.json)",
+              "@coreml_compiled\t2\t8\t8\tMODEL_FORMAT\tnot a safetensors file: it is a "
+              "directory that looks like a compiled Core ML model (it holds coremldata.bin)"]
     with open(os.path.join(args.out, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote %d files and manifest.txt to %s" % (len(written), args.out))

@@ -397,13 +397,15 @@ static const char *recognise_format(const unsigned char *p, size_t n, char *what
         uint64_t version, len;
         if (read_varint(p, n, &at, &version) && version >= 1 && version <= 100 && at < n) {
             unsigned char tag = p[at++];
-            int field2 = tag == 0x12 && read_varint(p, n, &at, &len) && len <= n - at;
-            if (field2 && len > 0 && len <= 64 && is_printable(p + at, (size_t)len)) {
+            /* The description may end past the bytes read (a real .mlmodel's does); only the
+             * producer name, which is printed, must lie within them. */
+            int field2 = tag == 0x12 && read_varint(p, n, &at, &len) && len > 0 && at < n;
+            if (field2 && len <= 64 && len <= n - at && is_printable(p + at, (size_t)len)) {
                 snprintf(what, cap, "an ONNX model (a protobuf: ir_version %llu, producer '%.*s')",
                          (unsigned long long)version, (int)len, (const char *)(p + at));
                 return export_advice;
             }
-            if (field2 && len > 0 && p[at] == 0x0a) {
+            if (field2 && p[at] == 0x0a) {
                 snprintf(what, cap,
                          "a Core ML model (.mlmodel, a protobuf: specificationVersion %llu)",
                          (unsigned long long)version);
@@ -478,7 +480,8 @@ static int has_file(const char *dir, const char *name) {
 }
 
 /* A Core ML model is a directory; one whose name does not say so reaches this loader, which
- * cannot open it. Adds what it is to the message (which `status` goes with). */
+ * cannot open it. Adds what it is to the message: then it is a model of the wrong format
+ * (WTCONV_ERR_MODEL_FORMAT); anything else keeps `status`. */
 static wtconv_status explain_directory(const char *path, wtconv_status status) {
     char message[512];
     const char *kind = NULL;
@@ -489,7 +492,7 @@ static wtconv_status explain_directory(const char *path, wtconv_status status) {
         kind = "a compiled Core ML model (it holds coremldata.bin)";
     if (!kind)
         return wtconv_fail(status, "%s", message);
-    return wtconv_fail(status,
+    return wtconv_fail(WTCONV_ERR_MODEL_FORMAT,
                        "not a safetensors file: it is a directory that looks like %s; the Metal "
                        "backend loads Core ML models by name (ending in .mlpackage or "
                        ".mlmodelc), the CPU backend needs the layer's .safetensors file. "
