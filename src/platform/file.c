@@ -42,12 +42,19 @@ static FILE *open_for_reading(const char *path) {
     return fopen(path, "rb");
 }
 #else
-/* Non-blocking, so that opening a FIFO (even one swapped in after a check) cannot hang: the
- * open file is checked afterwards. Close-on-exec, so that a host forking on another thread
- * meanwhile does not leak the descriptor into its child. */
+/* What is not a regular file is refused before it is opened: opening some devices acts (a
+ * watchdog arms). Non-blocking, so that opening a FIFO swapped in after the check cannot hang;
+ * no controlling terminal from a terminal swapped in; the open file is checked again
+ * afterwards. Close-on-exec, so that a host forking on another thread meanwhile does not leak
+ * the descriptor into its child. */
 static FILE *open_for_reading(const char *path) {
     FILE *fp;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat before;
+    if (stat(path, &before) == 0 && !S_ISREG(before.st_mode)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return NULL;
     fp = fdopen(fd, "rb");
