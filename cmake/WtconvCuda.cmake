@@ -4,7 +4,14 @@
 # Sets WTCONV_WITH_CUDA and, when ON, the static library wtconv_cuda.
 include(CheckLanguage)
 set(_wtconv_cuda_default OFF)
-if(NOT DEFINED WTCONV_WITH_CUDA OR WTCONV_WITH_CUDA)
+# Whether WTCONV_WITH_CUDA is the user's choice, or the default this file chose on an earlier
+# configure (then it follows the build: a directory reconfigured as static turns it off).
+set(_wtconv_cuda_chosen ON)
+if(NOT DEFINED WTCONV_WITH_CUDA OR (DEFINED CACHE{_wtconv_cuda_auto} AND
+                                    "${WTCONV_WITH_CUDA}" STREQUAL "${_wtconv_cuda_auto}"))
+  set(_wtconv_cuda_chosen OFF)
+endif()
+if(NOT _wtconv_cuda_chosen OR WTCONV_WITH_CUDA)
   if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
     file(GLOB _wtconv_cuda_prefixes LIST_DIRECTORIES true /usr/local/cuda-*)
     find_program(WTCONV_NVCC nvcc
@@ -19,8 +26,14 @@ if(NOT DEFINED WTCONV_WITH_CUDA OR WTCONV_WITH_CUDA)
     set(_wtconv_cuda_default ON)
   endif()
 endif()
-option(WTCONV_WITH_CUDA "Build the CUDA backend (needs nvcc; shared library on Linux)"
-       ${_wtconv_cuda_default})
+if(_wtconv_cuda_chosen)
+  option(WTCONV_WITH_CUDA "Build the CUDA backend (needs nvcc; shared library on Linux)"
+         ${_wtconv_cuda_default})
+else()
+  set(WTCONV_WITH_CUDA ${_wtconv_cuda_default} CACHE BOOL
+      "Build the CUDA backend (needs nvcc; shared library on Linux)" FORCE)
+  set(_wtconv_cuda_auto ${_wtconv_cuda_default} CACHE INTERNAL "")
+endif()
 if(NOT WTCONV_WITH_CUDA)
   if(CMAKE_CUDA_COMPILER AND NOT WTCONV_SHARED AND NOT DEFINED CACHE{_wtconv_cuda_said})
     # Said once, so that a static build's missing CUDA backend is not a surprise.
