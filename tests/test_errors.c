@@ -233,13 +233,22 @@ static void test_files(void) {
         char manifest[600];
         expect_create("a directory as the model", dir, 1, 8, 8, NULL, WTCONV_ERR_IO,
                       "not a regular file");
-        /* A Core ML package under a name that does not say so. */
+        /* A Core ML package or compiled model under a name that does not say so: readable,
+         * a model of another format (docs/model-format.md). */
         snprintf(manifest, sizeof manifest, "%s/Manifest.json", dir);
         if (test_write_file(manifest, "{}", 2) == 0) {
             expect_create("a Core ML package not named .mlpackage", dir, 1, 8, 8, NULL,
-                          WTCONV_ERR_IO,
+                          WTCONV_ERR_MODEL_FORMAT,
                           "not a safetensors file: it is a directory that looks like a Core ML "
                           "package (it holds Manifest.json)");
+            remove(manifest);
+        }
+        snprintf(manifest, sizeof manifest, "%s/coremldata.bin", dir);
+        if (test_write_file(manifest, "", 0) == 0) {
+            expect_create("a compiled Core ML model not named .mlmodelc", dir, 1, 8, 8, NULL,
+                          WTCONV_ERR_MODEL_FORMAT,
+                          "not a safetensors file: it is a directory that looks like a compiled "
+                          "Core ML model (it holds coremldata.bin)");
             remove(manifest);
         }
         rmdir(dir);

@@ -2,11 +2,10 @@
  * file of its manifest, created with the manifest's C x H x W, must give the expected status
  * and a message containing the expected fragment; a failed create must hand out no context.
  * The manifest's '@' entries are paths the test makes itself: a directory, a FIFO, a missing
- * file, a character device, the empty path, directories that look like Core ML models. Every
- * .safetensors file in the folder must be listed, so none is left untested. A valid control that
- * loads must also compute the layer its generator wrote (weights in closed form, below) against the
- * float64 reference, so that a loader reading the right file wrongly (data order, gaps, F16 or
- * BF16, a prefix) fails. */
+ * file, a character device, the empty path. Every .safetensors file in the folder must be
+ * listed, so none is left untested. A valid control that loads must also compute the layer its
+ * generator wrote (weights in closed form, below) against the float64 reference, so that a
+ * loader reading the right file wrongly (data order, gaps, F16 or BF16, a prefix) fails. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
@@ -24,7 +23,7 @@
 
 /* The checks the corpus in tests/data/malformed/manifest.txt makes: one a line, and one more
  * for each valid control whose output is compared (OUTPUT_CHECKS). */
-#define MALFORMED_CHECKS (155 + OUTPUT_CHECKS)
+#define MALFORMED_CHECKS (153 + OUTPUT_CHECKS)
 #define OUTPUT_CHECKS 11
 
 /* The layer every file derives from (tools/make_malformed.py): C = 2, k = 3, L = 2, a bias. */
@@ -61,27 +60,11 @@ static int parse_status(const char *name, wtconv_status *out) {
     return -1;
 }
 
-/* The file a '@' entry's directory holds to look like a Core ML model, or NULL. */
-static const char *coreml_marker(const char *what) {
-    return !strcmp(what, "@coreml_package")    ? "Manifest.json"
-           : !strcmp(what, "@coreml_compiled") ? "coremldata.bin"
-                                               : NULL;
-}
-
 /* Makes the path a '@' entry names; returns 0, or -1 where the system cannot make it. */
 static int make_special(const char *what, char *path, size_t cap) {
-    char inner[1100];
-    FILE *fp;
     test_temp_path(path, cap, what + 1);
     if (!strcmp(what, "@directory"))
         return mkdir(path, 0700);
-    if (coreml_marker(what)) { /* a directory holding the marker file, empty */
-        if (mkdir(path, 0700) != 0 ||
-            snprintf(inner, sizeof inner, "%s/%s", path, coreml_marker(what)) >= (int)sizeof inner)
-            return -1;
-        fp = fopen(inner, "wb");
-        return fp && fclose(fp) == 0 ? 0 : -1;
-    }
     if (!strcmp(what, "@fifo"))
         return mkfifo(path, 0600);
     if (!strcmp(what, "@missing"))
@@ -98,11 +81,7 @@ static int make_special(const char *what, char *path, size_t cap) {
 }
 
 static void remove_special(const char *what, const char *path) {
-    char inner[1100];
-    if (coreml_marker(what) &&
-        snprintf(inner, sizeof inner, "%s/%s", path, coreml_marker(what)) < (int)sizeof inner)
-        remove(inner);
-    if (!strcmp(what, "@directory") || coreml_marker(what))
+    if (!strcmp(what, "@directory"))
         rmdir(path);
     else if (!strcmp(what, "@fifo"))
         unlink(path);

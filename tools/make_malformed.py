@@ -543,12 +543,7 @@ def main():
               "@fifo\t2\t8\t8\tIO\tnot a regular file",
               "@missing\t2\t8\t8\tIO\tcannot open the file",
               "@device\t2\t8\t8\tIO\tnot a regular file",
-              "@empty_path\t2\t8\t8\tIO\tcannot open the file",
-              # Readable, but a Core ML model: the wrong format, and the message says which.
-              "@coreml_package\t2\t8\t8\tMODEL_FORMAT\tnot a safetensors file: it is a "
-              "directory that looks like a Core ML package (it holds Manifest.json)",
-              "@coreml_compiled\t2\t8\t8\tMODEL_FORMAT\tnot a safetensors file: it is a "
-              "directory that looks like a compiled Core ML model (it holds coremldata.bin)"]
+              "@empty_path\t2\t8\t8\tIO\tcannot open the file"]
     with open(os.path.join(args.out, "manifest.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("wrote %d files and manifest.txt to %s" % (len(written), args.out))
