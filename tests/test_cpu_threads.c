@@ -108,10 +108,12 @@ static void test_same_bits(const char *path) {
         {1, 6, 56, 56, 5, 2, {2, 0, 0}, 0},
         {1, 4, 112, 112, 7, 2, {2, 0, 0}, 0},
         /* Blocks of 16 channels (AVX-512; AVX2 takes 8): the grids of 5 workers fit in half
-         * the input, so 8 threads use 5 of them; then room for 2, and 40 channels leave 8
-         * per batch item to go plane by plane (AVX-512). */
+         * the input, so 8 threads are cut to 5 (only block workers work); then 72 channels,
+         * which leave 8 a batch item to go plane by plane on AVX-512, with room for 3 workers'
+         * grids beside their plane scratch. (8 x 40 channels had room for one grid beside two
+         * workers' plane scratch, and ran on one thread while the second took no items.) */
         {1, 768, 14, 14, 5, 2, {2, 8, 0}, 0},
-        {8, 40, 14, 14, 5, 2, {2, 3, 0}, 0},
+        {8, 72, 14, 14, 5, 2, {2, 3, 0}, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const size_t count = (size_t)cases[i].n * cases[i].c * cases[i].h * cases[i].w;

@@ -85,17 +85,24 @@ static void set_threads(wtconv_cpu_state *s, int threads) {
  * L >= 2 also a third of a plane): no more threads run than have room for theirs in half the
  * input, so that the workspace stays within half the input wherever one thread's does (the
  * bound issue 4 sets). That takes threads only from small layers, with few channels or tiny
- * planes (4 channels of 56 x 56 run on one thread). Fewer threads give the same bits. */
+ * planes (4 channels of 56 x 56 run on one thread). On the channel-block path the threads are
+ * then the block workers, those with room for their grids: others would only take a task, a
+ * share and scratch each (and wake a pool worker for nothing). Fewer threads give the same
+ * bits. */
 static wtconv_status fit_threads(wtconv_cpu_state *s, int requested) {
     const size_t half_input = wtconv_cpu_half_input_bytes(&s->plan);
-    for (int threads = requested;; threads--) {
+    for (int threads = requested;;) {
         set_threads(s, threads);
         if (!wtconv_cpu_workspace_size(s))
             return wtconv_fail(WTCONV_ERR_SHAPE_MISMATCH,
                                "the CPU workspace for %d threads on %dx%d planes overflows the "
                                "address range",
                                threads, s->plan.height, s->plan.width);
-        if (threads == 1 || s->ws.bytes <= half_input)
+        if (threads > 1 && s->ws.bytes > half_input)
+            threads--;
+        else if (s->blocks && s->ws.block_workers < threads)
+            threads = s->ws.block_workers;
+        else
             return WTCONV_OK;
     }
 }
@@ -128,11 +135,11 @@ static int isa_forced(void) {
 
 /* See wtconv_backend_detail: "avx2 kernels (WTCONV_CPU_ISA=avx2), 2 threads (capped from 8),
  * channel blocks of 8 (WTCONV_CPU_CHANNEL_BLOCKS=1)", each parenthesis only where it applies.
- * The threads are those that work: on the channel-block path, the block workers. */
+ * The threads are those that work (on the channel-block path, the block workers: fit_threads). */
 static void cpu_describe(const void *opaque, int *threads, char *detail, size_t size) {
     const wtconv_cpu_state *s = opaque;
     const char *isa = s->layer.kernels->name;
-    const int working = s->blocks ? s->ws.block_workers : s->threads;
+    const int working = s->threads;
     char isa_note[48] = "", capped[40] = "", split[40], blocks_note[48] = "";
     if (s->isa_forced)
         snprintf(isa_note, sizeof isa_note, " (%s=%s)", WTCONV_CPU_ISA_ENV, isa);

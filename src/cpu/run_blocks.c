@@ -26,9 +26,9 @@ void wtconv_cpu_run_channel_blocks(void *opaque, int worker, int workers) {
     for (int i = 0; i < plan->levels; i++)
         block_rows += 4 * (size_t)plan->level[i].half_height;
     size_t begin, end;
-    (void)workers; /* the first block_workers of them share the items */
+    (void)workers; /* the block workers, which fit_threads makes all the threads */
     if (worker >= s->ws.block_workers)
-        return; /* no room for its grids */
+        return; /* no room for its grids (never, as said) */
     while (wtconv_cpu_next_chunk(s->ws.shares, worker, s->ws.block_workers, items, &begin, &end)) {
         for (size_t item = begin; item < end; item++) {
             if (item < batch * s->blocks) {
