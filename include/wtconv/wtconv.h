@@ -130,9 +130,10 @@ WTCONV_API wtconv_status wtconv_threadpool_create(int num_threads, wtconv_thread
 WTCONV_API void wtconv_threadpool_destroy(wtconv_threadpool *pool);
 
 /* An application's parallel-for: calls task(task_data, i) once for every i in [0, count), in
- * any order, on any threads, possibly at once, and returns only when all have returned (with
- * their memory writes visible to the caller, as a mutex or join gives). Runs nothing else of
- * libwtconv's. Called from wtconv_run on the thread that calls wtconv_run. */
+ * any order, on any threads, possibly at once, and returns only when all have returned (the
+ * caller's memory writes before the call visible to the tasks, and theirs to the caller after,
+ * as a mutex, a queue or a join gives). Runs nothing else of libwtconv's. Called from
+ * wtconv_run on the thread that calls wtconv_run. */
 typedef void (*wtconv_parallel_task)(void *task_data, size_t index);
 typedef void (*wtconv_parallel_for_fn)(void *host_data, wtconv_parallel_task task, void *task_data,
                                        size_t count);
