@@ -1,5 +1,6 @@
 /* The CPU backend's split of a run between threads and its memory:
- * - any thread count gives the same bits, also where planes are too few to share out whole and
+ * - one thread matches the float64 reference (tests/support/ref_wtconv.c), and any thread
+ *   count gives the same bits, also where planes are too few to share out whole and
  *   the rows of all planes are shared out instead (3 planes on 2 threads, 6 on 4 and 5), and
  *   where whole planes keep their Haar rows between the levels' passes and rows do not;
  * - every case below that is meant to run on several threads does (its workspace grows with
@@ -16,8 +17,8 @@
 
 #include <wtconv/wtconv.h>
 
-#include "st_writer.h"
 #include "test_util.h"
+#include "uniform_layer.h"
 
 static int passed, failed;
 
@@ -32,18 +33,14 @@ static float rnd(void) {
     return (float)((long long)(rng >> 40) - (1LL << 23)) / (float)(1 << 23);
 }
 
-/* A layer with random F32 weights at `path`. */
+/* A layer with random F32 weights at `path` (for sizes alone: no output is checked). */
 static int write_layer(const char *path, int c, int k, int levels) {
     const size_t n = (size_t)4 * c * k * k;
     float *v = malloc(n * sizeof *v);
-    st_writer *w = st_writer_new();
-    int rc = !v || !w;
+    int rc = !v;
     for (size_t i = 0; !rc && i < n; i++)
         v[i] = 0.3f * rnd();
-    rc = rc || st_writer_add_layer(w, c, k, levels, v, v, v, v, v) || st_writer_save(w, path);
-    if (rc)
-        printf("  writing %s: %s\n", path, st_writer_error(w));
-    st_writer_free(w);
+    rc = rc || uniform_layer_write(path, c, k, levels, v);
     free(v);
     return rc;
 }
@@ -119,11 +116,17 @@ static void test_same_bits(const char *path) {
         const size_t count = (size_t)cases[i].n * cases[i].c * cases[i].h * cases[i].w;
         float *x = malloc(count * sizeof *x), *y1 = malloc(count * sizeof *x);
         float *yt = malloc(count * sizeof *x);
+        const size_t nv = (size_t)4 * cases[i].c * cases[i].k * cases[i].k;
+        float *v = malloc(nv * sizeof *v), *ref;
         wtconv_ctx *one;
         char what[160];
-        if (!x || !y1 || !yt || write_layer(path, cases[i].c, cases[i].k, cases[i].levels)) {
+        double err, bound;
+        for (size_t j = 0; v && j < nv; j++)
+            v[j] = 0.3f * rnd();
+        if (!x || !y1 || !yt || !v ||
+            uniform_layer_write(path, cases[i].c, cases[i].k, cases[i].levels, v)) {
             check(0, "setting up a layer");
-            free(x), free(y1), free(yt);
+            free(x), free(y1), free(yt), free(v);
             continue;
         }
         for (size_t j = 0; j < count; j++)
@@ -132,6 +135,17 @@ static void test_same_bits(const char *path) {
         if (!one || wtconv_run(one, x, y1) != WTCONV_OK) {
             check(0, "one thread runs");
         } else {
+            /* The bits the thread counts must match are right to begin with. */
+            ref = uniform_layer_reference(cases[i].n, cases[i].c, cases[i].h, cases[i].w,
+                                          cases[i].k, cases[i].levels, v, x);
+            err = bound = 0;
+            snprintf(what, sizeof what,
+                     "N=%d C=%d %dx%d k=%d L=%d: 1 thread matches the float64 reference",
+                     cases[i].n, cases[i].c, cases[i].h, cases[i].w, cases[i].k, cases[i].levels);
+            check(ref && test_within_contract(y1, ref, count, &err, &bound), what);
+            if (ref && err > bound)
+                printf("       error %g, bound %g\n", err, bound);
+            free(ref);
             for (int t = 0; t < 3; t++) {
                 wtconv_ctx *ctx = create(path, cases[i].n, cases[i].c, cases[i].h, cases[i].w,
                                          cases[i].threads[t]);
@@ -157,7 +171,7 @@ static void test_same_bits(const char *path) {
             }
         }
         wtconv_destroy(one);
-        free(x), free(y1), free(yt);
+        free(x), free(y1), free(yt), free(v);
     }
 }
 

@@ -22,9 +22,8 @@
 
 #include <wtconv/wtconv.h>
 
-#include "ref_wtconv.h"
-#include "st_writer.h"
 #include "test_util.h"
+#include "uniform_layer.h"
 
 static int passed, failed;
 
@@ -55,48 +54,6 @@ static unsigned long long rng = 0x900dULL;
 static float rnd(void) {
     rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
     return (float)((long long)(rng >> 40) - (1LL << 23)) / (float)(1 << 23);
-}
-
-/* Every tensor of the layer holds the first values of v (4*C*k*k of them), as ref_layer
- * reads them. */
-static int write_layer(const layer *l, const float *v) {
-    st_writer *w = st_writer_new();
-    int rc = !w || st_writer_add_layer(w, l->c, l->k, l->levels, v, v, v, v, v) ||
-             st_writer_save(w, l->path);
-    if (rc)
-        printf("  writing %s: %s\n", l->path, w ? st_writer_error(w) : "out of memory");
-    st_writer_free(w);
-    return rc;
-}
-
-/* The float64 reference's output for the layer, as floats; NULL on failure. */
-static float *reference(const layer *l, const float *v) {
-    const size_t nv = (size_t)4 * l->c * l->k * l->k, count = in_count(l);
-    double *dv = malloc(nv * sizeof *dv), *dx = malloc(count * sizeof *dx),
-           *dy = malloc(count * sizeof *dy);
-    float *y = malloc(count * sizeof *y);
-    ref_layer r;
-    int ok = dv && dx && dy && y;
-    memset(&r, 0, sizeof r);
-    for (size_t i = 0; ok && i < nv; i++)
-        dv[i] = v[i];
-    for (size_t i = 0; ok && i < count; i++)
-        dx[i] = l->x[i];
-    r.channels = l->c, r.kernel = l->k, r.levels = l->levels, r.has_bias = 1;
-    r.base_weight = r.base_bias = r.base_scale = dv;
-    for (int i = 0; i < l->levels; i++)
-        r.wavelet_weight[i] = r.wavelet_scale[i] = dv;
-    ok = ok && ref_wtconv_forward(&r, l->n, l->h, l->w, 1, dx, dy) == 0;
-    for (size_t i = 0; ok && i < count; i++)
-        y[i] = (float)dy[i];
-    free(dv);
-    free(dx);
-    free(dy);
-    if (!ok) {
-        free(y);
-        return NULL;
-    }
-    return y;
 }
 
 /* ---- Ways to run the tasks ------------------------------------------------------------- */
@@ -335,13 +292,13 @@ int main(void) {
             v[j] = 0.3f * rnd();
         for (size_t j = 0; ok && j < count; j++)
             l->x[j] = rnd();
-        ok = ok && write_layer(l, v) == 0;
+        ok = ok && uniform_layer_write(l->path, l->c, l->k, l->levels, v) == 0;
         memset(&s, 0, sizeof s);
         s.num_threads = 1;
         ctx = ok ? create(l, &s) : NULL;
         ok = ctx && wtconv_run(ctx, l->x, l->y1) == WTCONV_OK;
         wtconv_destroy(ctx);
-        ref = ok ? reference(l, v) : NULL;
+        ref = ok ? uniform_layer_reference(l->n, l->c, l->h, l->w, l->k, l->levels, v, l->x) : NULL;
         ok = ref && test_within_contract(l->y1, ref, count, &err, &bound);
         if (!ok)
             printf("  layer %d: error %g, bound %g\n", i, err, bound);
