@@ -40,8 +40,37 @@ std::vector<thread_id> launched_threads(const wtconv_mtl_dispatch &d) {
     return threads;
 }
 
-int check_dispatch_shape(const wtconv_mtl_plan &plan, const wtconv_mtl_dispatch &d, int index,
-                         char *error, size_t size) {
+/* Where kernel k takes its arguments ([[buffer(i)]]: the runtime binds them with setBytes at
+ * index binding_count) and their size; -1 for no kernel. The trampoline passes buffers by those
+ * indices and the arguments by reference, so a plan that bound them elsewhere or gave another
+ * size would run here and fail on a GPU: checked instead. */
+int kernel_args_index(wtconv_mtl_kernel k, size_t *args_size) {
+    switch (k) {
+    case WTCONV_MTL_HAAR_FORWARD:
+        *args_size = sizeof(wtconv_haar_forward_args);
+        return WTCONV_HAAR_FORWARD_ARGS;
+    case WTCONV_MTL_HAAR_INVERSE_ACCUMULATE:
+        *args_size = sizeof(wtconv_haar_inverse_args);
+        return WTCONV_HAAR_INVERSE_ARGS;
+    case WTCONV_MTL_RECONSTRUCT_OUTPUT:
+        *args_size = sizeof(wtconv_reconstruct_args);
+        return WTCONV_RECONSTRUCT_ARGS;
+    case WTCONV_MTL_KERNEL_COUNT:
+        break;
+    }
+    *args_size = 0;
+    return -1;
+}
+
+int check_dispatch_shape(const wtconv_mtl_plan &plan, const wtconv_mtl_dispatch &d,
+                         uint32_t max_threads_per_group, int index, char *error, size_t size) {
+    size_t args_size = 0;
+    const int args_index = kernel_args_index(d.kernel, &args_size);
+    if (args_index < 0 || d.binding_count != args_index || d.args_size != args_size)
+        return fail(error, size,
+                    "dispatch %d: %d buffers and %zu bytes of arguments, where the kernel takes "
+                    "its arguments at buffer(%d), %zu bytes",
+                    index, d.binding_count, d.args_size, args_index, args_size);
     uint64_t group = 1;
     for (int k = 0; k < 3; k++) {
         if (d.threads_per_group[k] == 0 || d.threadgroups[k] == 0)
@@ -50,9 +79,9 @@ int check_dispatch_shape(const wtconv_mtl_plan &plan, const wtconv_mtl_dispatch 
             return fail(error, size, "dispatch %d: the threadgroups do not cover the grid", index);
         group *= d.threads_per_group[k];
     }
-    if (group > 1024)
-        return fail(error, size, "dispatch %d: %llu threads per group, over Metal's 1024", index,
-                    (unsigned long long)group);
+    if (group > max_threads_per_group)
+        return fail(error, size, "dispatch %d: %llu threads per group, over the pipelines' %u",
+                    index, (unsigned long long)group, (unsigned)max_threads_per_group);
     if (d.binding_count < 1 || d.binding_count > WTCONV_MTL_MAX_BINDINGS)
         return fail(error, size, "dispatch %d: %d buffer bindings", index, d.binding_count);
     for (int b = 0; b < d.binding_count; b++) {
@@ -122,9 +151,9 @@ int trace_writes(const wtconv_mtl_plan &plan, const wtconv_mtl_dispatch &d, floa
 
 } // namespace
 
-extern "C" int wtconv_emu_run(const wtconv_mtl_plan *plan, int first, int count,
-                              float *const *buffers, int check_races, char *error,
-                              size_t error_size) {
+extern "C" int wtconv_emu_run(const wtconv_mtl_plan *plan, uint32_t max_threads_per_group,
+                              int first, int count, float *const *buffers, int check_races,
+                              char *error, size_t error_size) {
     if (first < 0 || count < 0 || first + count > plan->forward_count + plan->inverse_count)
         return fail(error, error_size, "dispatches %d..%d are not in the plan", first,
                     first + count - 1);
@@ -132,7 +161,7 @@ extern "C" int wtconv_emu_run(const wtconv_mtl_plan *plan, int first, int count,
         const wtconv_mtl_dispatch &d = plan->dispatches[i];
         float *bound[WTCONV_MTL_MAX_BINDINGS] = {};
         float *reversed[WTCONV_MTL_MAX_BINDINGS] = {};
-        if (check_dispatch_shape(*plan, d, i, error, error_size) != 0)
+        if (check_dispatch_shape(*plan, d, max_threads_per_group, i, error, error_size) != 0)
             return -1;
         for (int b = 0; b < d.binding_count; b++)
             bound[b] = buffers[d.buffers[b]];

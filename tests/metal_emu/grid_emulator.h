@@ -20,12 +20,14 @@ void wtconv_emu_invoke(wtconv_mtl_kernel kernel, float *const *bound, const wtco
                        uint32_t x, uint32_t y, uint32_t z);
 
 /* Runs dispatches [first, first + count) of `plan` in order; buffers[b] is the memory of the
- * plan's buffer b (exactly plan->buffers[b].elements floats). With check_races, each dispatch
+ * plan's buffer b (exactly plan->buffers[b].elements floats). `max_threads_per_group`: the limit
+ * the plan was made for, which no threadgroup may pass. With check_races, each dispatch
  * is also run in the reverse thread order on copies and must give bit-identical buffers, and
  * for small dispatches every thread's writes are traced, and must not touch an element another
  * thread writes. Returns 0, or -1 with a message in `error`. */
-int wtconv_emu_run(const wtconv_mtl_plan *plan, int first, int count, float *const *buffers,
-                   int check_races, char *error, size_t error_size);
+int wtconv_emu_run(const wtconv_mtl_plan *plan, uint32_t max_threads_per_group, int first,
+                   int count, float *const *buffers, int check_races, char *error,
+                   size_t error_size);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 #ifndef WTCONV_TEST_REF_WTCONV_H
 #define WTCONV_TEST_REF_WTCONV_H
 
-#define REF_MAX_LEVELS 16
+#define REF_MAX_LEVELS 32 /* the library's WTCONV_MAX_LEVELS */
 
 typedef struct ref_layer {
     int channels;                                 /* C */
