@@ -235,20 +235,21 @@ static void test_files(void) {
                       "not a regular file");
         /* A Core ML package or compiled model under a name that does not say so: readable,
          * a model of another format (docs/model-format.md). */
-        snprintf(manifest, sizeof manifest, "%s/Manifest.json", dir);
-        if (test_write_file(manifest, "{}", 2) == 0) {
-            expect_create("a Core ML package not named .mlpackage", dir, 1, 8, 8, NULL,
-                          WTCONV_ERR_MODEL_FORMAT,
-                          "not a safetensors file: it is a directory that looks like a Core ML "
-                          "package (it holds Manifest.json)");
-            remove(manifest);
-        }
-        snprintf(manifest, sizeof manifest, "%s/coremldata.bin", dir);
-        if (test_write_file(manifest, "", 0) == 0) {
-            expect_create("a compiled Core ML model not named .mlmodelc", dir, 1, 8, 8, NULL,
-                          WTCONV_ERR_MODEL_FORMAT,
-                          "not a safetensors file: it is a directory that looks like a compiled "
-                          "Core ML model (it holds coremldata.bin)");
+        static const struct {
+            const char *marker, *what, *message;
+        } coreml[] = {
+            {"Manifest.json", "a Core ML package not named .mlpackage",
+             "it is a directory that looks like a Core ML package (it holds Manifest.json)"},
+            {"coremldata.bin", "a compiled Core ML model not named .mlmodelc",
+             "it is a directory that looks like a compiled Core ML model (it holds "
+             "coremldata.bin)"},
+        };
+        for (size_t i = 0; i < sizeof coreml / sizeof coreml[0]; i++) {
+            snprintf(manifest, sizeof manifest, "%s/%s", dir, coreml[i].marker);
+            if (test_write_file(manifest, "{}", 2) != 0)
+                continue;
+            expect_create(coreml[i].what, dir, 1, 8, 8, NULL, WTCONV_ERR_MODEL_FORMAT,
+                          coreml[i].message);
             remove(manifest);
         }
         rmdir(dir);
