@@ -253,15 +253,14 @@ static void print_summary(const float *y, size_t count) {
 /* The library's accuracy contract: max|y - ref| <= 1e-5 * max|ref| + 1e-6. */
 static int compare(const float *y, const float *ref, size_t count) {
     double max_err = 0, max_ref = 0, bound;
-    /* An infinite reference value would make the bound infinite and pass anything. */
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
+        /* An infinite reference value would make the bound infinite and pass anything. */
         if (!isfinite(ref[i])) {
             printf(
                 "check: the expected tensor holds a non-finite value (%g) at element %zu: FAIL\n",
                 (double)ref[i], i);
             return -1;
         }
-    for (size_t i = 0; i < count; i++) {
         double err = fabs((double)y[i] - (double)ref[i]);
         max_err = err > max_err || err != err ? err : max_err;
         max_ref = fabs(ref[i]) > max_ref ? fabs(ref[i]) : max_ref;
