@@ -33,15 +33,19 @@ static float rnd(void) {
     return (float)((long long)(rng >> 40) - (1LL << 23)) / (float)(1 << 23);
 }
 
-/* A layer with random F32 weights at `path` (for sizes alone: no output is checked). */
-static int write_layer(const char *path, int c, int k, int levels) {
+/* A layer with random F32 weights at `path` (tests/support/uniform_layer.h). Returns 0, or
+ * nonzero (reported). weights: NULL, or where to keep the weights (the caller frees them). */
+static int write_layer(const char *path, int c, int k, int levels, float **weights) {
     const size_t n = (size_t)4 * c * k * k;
     float *v = malloc(n * sizeof *v);
     int rc = !v;
     for (size_t i = 0; !rc && i < n; i++)
         v[i] = 0.3f * rnd();
     rc = rc || uniform_layer_write(path, c, k, levels, v);
-    free(v);
+    if (weights && !rc)
+        *weights = v;
+    else
+        free(v);
     return rc;
 }
 
@@ -116,17 +120,13 @@ static void test_same_bits(const char *path) {
         const size_t count = (size_t)cases[i].n * cases[i].c * cases[i].h * cases[i].w;
         float *x = malloc(count * sizeof *x), *y1 = malloc(count * sizeof *x);
         float *yt = malloc(count * sizeof *x);
-        const size_t nv = (size_t)4 * cases[i].c * cases[i].k * cases[i].k;
-        float *v = malloc(nv * sizeof *v), *ref;
+        float *v = NULL, *ref;
         wtconv_ctx *one;
         char what[160];
         double err, bound;
-        for (size_t j = 0; v && j < nv; j++)
-            v[j] = 0.3f * rnd();
-        if (!x || !y1 || !yt || !v ||
-            uniform_layer_write(path, cases[i].c, cases[i].k, cases[i].levels, v)) {
+        if (!x || !y1 || !yt || write_layer(path, cases[i].c, cases[i].k, cases[i].levels, &v)) {
             check(0, "setting up a layer");
-            free(x), free(y1), free(yt), free(v);
+            free(x), free(y1), free(yt);
             continue;
         }
         for (size_t j = 0; j < count; j++)
@@ -206,7 +206,7 @@ static void test_workspace_bound(const char *path) {
         return;
     }
     for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++) {
-        if (write_layer(path, standard[i][0], standard[i][3], standard[i][4])) {
+        if (write_layer(path, standard[i][0], standard[i][3], standard[i][4], NULL)) {
             check(0, "writing a layer");
             continue;
         }
@@ -217,7 +217,7 @@ static void test_workspace_bound(const char *path) {
     for (size_t ci = 0; ci < sizeof grid_c / sizeof grid_c[0]; ci++)
         for (size_t ki = 0; ki < sizeof grid_k / sizeof grid_k[0]; ki++)
             for (int levels = 2; levels <= 3; levels++) {
-                if (write_layer(path, grid_c[ci], grid_k[ki], levels)) {
+                if (write_layer(path, grid_c[ci], grid_k[ki], levels, NULL)) {
                     check(0, "writing a layer");
                     continue;
                 }
@@ -232,7 +232,7 @@ static void test_workspace_bound(const char *path) {
         const int c = small[i][0], h = small[i][1], w = small[i][2];
         const size_t half = (size_t)c * h * w * sizeof(float) / 2;
         size_t single;
-        if (write_layer(path, c, small[i][3], small[i][4])) {
+        if (write_layer(path, c, small[i][3], small[i][4], NULL)) {
             check(0, "writing a layer");
             continue;
         }
