@@ -10,6 +10,14 @@
 
 namespace wtconv_cuda {
 
+/* Loads fn on the current device: with lazy loading (the default since CUDA 12.2) a kernel is
+ * otherwise loaded at its first launch. cudaSuccess, or the error of a device that cannot run
+ * it. */
+template <class Fn> cudaError_t load_kernel(Fn *fn) {
+    cudaFuncAttributes attr;
+    return cudaFuncGetAttributes(&attr, fn);
+}
+
 /* Lets fn take `bytes` of dynamic shared memory a block on the current device. The limit is
  * an attribute of the kernel for the whole process, not of one launch, so it is set to the most
  * the device allows (less the kernel's static shared memory), never to one context's need: a

@@ -828,10 +828,7 @@ bool planes_prepare(const plane_launch &L) {
     return true;
 }
 
-cudaError_t planes_load(const plane_launch &L) {
-    cudaFuncAttributes attr;
-    return cudaFuncGetAttributes(&attr, L.fn);
-}
+cudaError_t planes_load(const plane_launch &L) { return load_kernel(L.fn); }
 
 cudaError_t planes_enqueue(const plane_launch &L, const plane_args &a, cudaStream_t stream) {
     const long long blocks = (a.planes + a.per_block - 1) / a.per_block;

@@ -1171,15 +1171,10 @@ bool tiles_plan_cone(level_launch *L0, int levels) {
     return true;
 }
 
-cudaError_t tiles_check_device() {
-    cudaFuncAttributes attr;
-    return cudaFuncGetAttributes(&attr, down_kernel);
-}
+cudaError_t tiles_check_device() { return load_kernel(down_kernel); }
 
 cudaError_t tiles_load_level(const level_launch &L) {
-    cudaFuncAttributes attr;
-    return L.direct ? cudaFuncGetAttributes(&attr, level_direct_kernel)
-                    : cudaFuncGetAttributes(&attr, L.fn);
+    return L.direct ? load_kernel(level_direct_kernel) : load_kernel(L.fn);
 }
 
 void tiles_prepare_level(level_launch *L) {
