@@ -43,11 +43,22 @@ static_assert(kDownRows % (1 << kDownLevels) == 0, "each level's tile rows must 
  * -> 0.291 ms; 5 -> 6 0.2777 -> 0.2765, 7 0.281). */
 constexpr int kHaarBatch = 3;
 constexpr int kStripHaarBatch = 6;
-/* The tiled kernels (k = 3, 5, 7) store input columns 32.. of their window 4 floats further
+/* level_kernel (k = 3, 5, 7) stores input columns 32.. of its window 4 floats further
  * right: the base branch's lanes read row segments 32 bytes apart, and lanes tx and tx + 4 of a
  * quarter warp then hit other banks (2-way conflicts otherwise; 8/64/255/5/3 0.316 -> 0.304 ms
  * on the H200). */
 constexpr int kTileGap = 32;
+/* level_strip_kernel's and the cone's input window: window column c at c + strip_shift(k), no
+ * gap. At k = 5 the base branch's four output columns read window columns 2..9 past theirs, which
+ * the shift of 2 puts in two float4s instead of three; its lanes read float4s 16 bytes apart,
+ * which hit all banks without kTileGap (with it, lanes 7 and 0 of a quarter warp met on a bank).
+ * 8/64/255/5/3 on the H200: 0.2326 -> 0.2226 ms with level 0's R_{i+1} read as float4s. */
+__host__ __device__ constexpr int strip_shift(int k) { return k == 5 ? 2 : 0; }
+constexpr int kNoGap = 1 << 30;
+/* The staging tile (level_strip_kernel's output before its store): columns 32.. lie 2 floats
+ * further right, so that phase 1's stores (lane j of a band writes columns 8j + 2m + dx on rows
+ * of pitch 4 mod 32) hit 32 banks instead of 16 (8/64/255/5/3 on the H200: 0.2226 -> 0.2201 ms). */
+constexpr int kStageGap = 2;
 /* Programmatic dependent launch (sm_90): level_strip_kernel is launched while the kernel before
  * it (the down pass or a deeper level) runs its last blocks, so that its blocks start as those
  * retire instead of on a drained GPU. It calls wait_for_previous_kernels() before it reads
@@ -328,17 +339,19 @@ __device__ __forceinline__ void tile_load(const level_args &a, float *slice, lon
     const float *src = a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w;
     if (nz >= cw)
         load_haar_columns<kStripHaarBatch, BASE, tile_xp(32, K), tile_cp(32, K)>(
-            slice, slice + xsize, csize, a.cr, cw, src, a.h, a.w, gy0, gx0, zt, nz, kTileGap);
+            slice + strip_shift(K), slice + xsize, csize, a.cr, cw, src, a.h, a.w, gy0, gx0, zt, nz,
+            kNoGap);
     else /* tiles of 4 rows: 32 threads */
-        load_haar<kStripHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw, src,
-                                         a.h, a.w, gy0, gx0, zt, nz, kTileGap);
+        load_haar<kStripHaarBatch, BASE>(slice + strip_shift(K), slice + xsize, a.xp, a.cp, csize,
+                                         a.cr, cw, src, a.h, a.w, gy0, gx0, zt, nz, kNoGap);
 }
 
 /* level_strip_kernel's store: a level's staged output tile (2*TU x 2*TV pixels at st, rows sp
- * apart; tile (u0, v0) of coefficient positions) to its plane at out (rows ow apart), so that a
- * warp stores consecutive elements of a row. */
+ * apart, columns 32.. sgap floats further right; tile (u0, v0) of coefficient positions) to its
+ * plane at out (rows ow apart), so that a warp stores consecutive elements of a row. */
 __device__ __forceinline__ void tile_store(const level_args &a, const float *st, int sp, float *out,
-                                           int ow, int u0, int v0, int TU, int TV, int zt, int nz) {
+                                           int ow, int u0, int v0, int TU, int TV, int zt, int nz,
+                                           int sgap) {
     const int rows = min(2 * TU, a.h - 2 * u0), cols = min(2 * TV, a.w - 2 * v0);
     const int sh = 31 - __clz(2 * TV), j = zt & (2 * TV - 1), di = nz >> sh;
     if (di > 0 && (nz & (2 * TV - 1)) == 0) { /* each thread keeps its column */
@@ -347,10 +360,11 @@ __device__ __forceinline__ void tile_store(const level_args &a, const float *st,
             /* All of the tile's rows inside the plane: 16 a thread, loaded before the first store
              * (8/64/255/5/3 on the H200: 0.2697 -> 0.2681 ms, 8/64/255/3/3 0.2172 -> 0.2147). */
             const int i0 = zt >> sh;
+            const float *sc = st + j + (j >= 32 ? sgap : 0);
             float v[16];
 #pragma unroll
             for (int n = 0; n < 16; n++)
-                v[n] = st[(i0 + n * di) * sp + j];
+                v[n] = sc[(i0 + n * di) * sp];
             float *q = o + (size_t)i0 * ow;
             const size_t step = (size_t)di * ow;
 #pragma unroll
@@ -360,12 +374,13 @@ __device__ __forceinline__ void tile_store(const level_args &a, const float *st,
             }
         } else if (j < cols)
             for (int i = zt >> sh; i < rows; i += di)
-                o[(size_t)i * ow] = st[i * sp + j];
+                o[(size_t)i * ow] = st[i * sp + j + (j >= 32 ? sgap : 0)];
     } else {
         for (int e = zt; e < 2 * TU * 2 * TV; e += nz) {
             const int i = e >> sh, jj = e & (2 * TV - 1);
             if (i < rows && jj < cols)
-                out[(size_t)(2 * u0 + i) * ow + 2 * v0 + jj] = st[i * sp + jj];
+                out[(size_t)(2 * u0 + i) * ow + 2 * v0 + jj] =
+                    st[i * sp + jj + (jj >= 32 ? sgap : 0)];
         }
     }
 }
@@ -410,7 +425,7 @@ template <int K, bool BASE> __global__ void __launch_bounds__(256, 5) level_kern
          * input tile's 2*cr x 2*cw part is all that the filters read. */
         load_haar<kHaarBatch, BASE>(slice, slice + xsize, a.xp, a.cp, csize, a.cr, cw,
                                     a.src + (size_t)zplane * (size_t)a.h * (size_t)a.w, a.h, a.w,
-                                    gy0, gx0, zt, nz, K > 0 ? kTileGap : 1 << 30);
+                                    gy0, gx0, zt, nz, K > 0 ? kTileGap : kNoGap);
     }
     __syncthreads();
 
@@ -661,20 +676,24 @@ __device__ __forceinline__ void strip_filter_store(const level_args &a, float *s
             wt, px);
         const float sign1 = (b & 1) ? -1.0f : 1.0f, sign2 = (b & 2) ? -1.0f : 1.0f;
 #pragma unroll
-        for (int o = 0; o < 4; o++)
+        for (int o = 0; o < 4; o++) {
+            /* R_{i+1} joins the LL band before the inverse Haar (one float4 load, not four). */
+            float rv[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            if (b == 0)
+                load_row<4>(rv, rs + (4 * w + o) * TV + 4 * j);
 #pragma unroll
             for (int m = 0; m < 4; m++) {
-                /* R_{i+1} joins the LL band before the inverse Haar. */
-                float v = px[o][m] + (b == 0 ? rs[(4 * w + o) * TV + 4 * j + m] : 0.0f);
+                float v = px[o][m] + rv[m];
                 v = fmaf(sign1, v, __shfl_xor_sync(0xffffffffu, v, 8));
                 v = fmaf(sign2, v, __shfl_xor_sync(0xffffffffu, v, 16));
                 px[o][m] = 0.5f * v;
             }
+        }
     }
     __syncthreads(); /* every lane is done with the coefficient tile */
     {
         /* Lane b holds pixel (dy, dx) = (b & 1, b >> 1) of each position's 2x2 block. */
-        float *d = st + (8 * w + (b & 1)) * sp + 8 * j + (b >> 1);
+        float *d = st + (8 * w + (b & 1)) * sp + 8 * j + (b >> 1) + (j >= 4 ? kStageGap : 0);
 #pragma unroll
         for (int o = 0; o < 4; o++)
 #pragma unroll
@@ -687,17 +706,19 @@ __device__ __forceinline__ void strip_filter_store(const level_args &a, float *s
         float wt[kk];
         load_taps<kk>(wt, ws + 4 * KK4);
         const float bias = ws[5 * KK4];
-        /* Output pixel (Y, X) of the tile reads window rows Y + pb .., columns X + pb ..; the
-         * window's columns from kTileGap on lie 4 floats further right. */
-        constexpr int NW = round4(pb + K + 3);
+        /* Output pixel (Y, X) of the tile reads window rows Y + pb .., columns X + pb .. X + 3pb,
+         * stored from X + pb + S on: the float4s from X + C0, the first at offset OFF. */
+        constexpr int S = strip_shift(K), C0 = (pb + S) & ~3, OFF = (pb + S) & 3;
+        constexpr int NW = round4(OFF + K + 3);
+        static_assert(2 * (32 + K - 1) + S <= tile_xp(32, K), "the shifted window fits its pitch");
         const float *src = xs + (y0 + pb) * a.xp;
         const int xp = a.xp;
         int co[NW / 4];
 #pragma unroll
         for (int c = 0; c < NW / 4; c++)
-            co[c] = 4 * jb + 4 * c + (4 * jb + 4 * c >= kTileGap ? 4 : 0);
+            co[c] = 4 * jb + C0 + 4 * c;
         float acc[4][4];
-        strip4<K, NW, pb>(
+        strip4<K, NW, OFF>(
             [&](int i, float(&row)[NW]) {
 #pragma unroll
                 for (int c = 0; c < NW / 4; c++) {
@@ -711,16 +732,18 @@ __device__ __forceinline__ void strip_filter_store(const level_args &a, float *s
             wt, acc);
 #pragma unroll
         for (int o = 0; o < 4; o++) {
-            float4 *d = reinterpret_cast<float4 *>(st + (y0 + o) * sp + 4 * jb);
-            const float4 v = *d;
-            *d = make_float4(v.x + acc[o][0] + bias, v.y + acc[o][1] + bias, v.z + acc[o][2] + bias,
-                             v.w + acc[o][3] + bias);
+            /* Two float2s: past the staging gap a row's float4s are not 16-byte aligned. */
+            float2 *d =
+                reinterpret_cast<float2 *>(st + (y0 + o) * sp + 4 * jb + (jb >= 8 ? kStageGap : 0));
+            const float2 lo = d[0], hi = d[1];
+            d[0] = make_float2(lo.x + acc[o][0] + bias, lo.y + acc[o][1] + bias);
+            d[1] = make_float2(hi.x + acc[o][2] + bias, hi.y + acc[o][3] + bias);
         }
         __syncthreads();
     }
     const int oh = BASE ? a.out_h : a.h, ow = BASE ? a.out_w : a.w;
     float *out = a.dst + (size_t)plane * (size_t)oh * (size_t)ow;
-    tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, nt);
+    tile_store(a, st, sp, out, ow, u0, v0, TU, TV, t, nt, kStageGap);
 }
 
 /* One level on tiles of TU x 32 coefficient positions (TU = blockDim.y, a multiple of 4, at most
@@ -846,7 +869,7 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
             /* Column qw of level 0's input tile, at its column colw. */
             const int qw = q - (S::border - pb);
             const bool in_window = (unsigned)qw < (unsigned)cw;
-            const int colw = 2 * qw + (2 * qw >= kTileGap ? 4 : 0);
+            const int colw = 2 * qw + strip_shift(K);
             for (int r0 = g; r0 < S::n1; r0 += batch * groups) {
                 float v[batch][4];
 #pragma unroll
@@ -973,7 +996,7 @@ template <int K, int L> __global__ void __launch_bounds__(256, 4) cone_kernel(le
         constexpr int groups = nt / cw;
         const int g = t / cw, q = t - g * cw;
         if (g < groups) {
-            const int col = 2 * q + (2 * q >= kTileGap ? 4 : 0);
+            const int col = 2 * q + strip_shift(K);
             const float *xw = smem + 2 * g * XP + col;
             float *o = smem + xsize + g * CP + q;
             for (int r = g; r < cw; r += groups) {
