@@ -52,12 +52,14 @@ constexpr int kTileGap = 32;
  * gap. At k = 5 the base branch's four output columns read window columns 2..9 past theirs, which
  * the shift of 2 puts in two float4s instead of three; its lanes read float4s 16 bytes apart,
  * which hit all banks without kTileGap (with it, lanes 7 and 0 of a quarter warp met on a bank).
- * 8/64/255/5/3 on the H200: 0.2326 -> 0.2226 ms with level 0's R_{i+1} read as float4s. */
+ * 8/64/255/5/3 on the H200, with level 0's R_{i+1} read as float4s too: 0.2324-0.2327 -> 0.2225-
+ * 0.2227 ms (in the cone; before it, with a launch per level, such changes gained nothing). */
 __host__ __device__ constexpr int strip_shift(int k) { return k == 5 ? 2 : 0; }
 constexpr int kNoGap = 1 << 30;
 /* The staging tile (level_strip_kernel's output before its store): columns 32.. lie 2 floats
  * further right, so that phase 1's stores (lane j of a band writes columns 8j + 2m + dx on rows
- * of pitch 4 mod 32) hit 32 banks instead of 16 (8/64/255/5/3 on the H200: 0.2226 -> 0.2201 ms). */
+ * of pitch 4 mod 32) hit 32 banks instead of 16 (8/64/255/5/3 on the H200: 0.2225-0.2227 ->
+ * 0.2200-0.2201 ms). */
 constexpr int kStageGap = 2;
 /* Programmatic dependent launch (sm_90): level_strip_kernel is launched while the kernel before
  * it (the down pass or a deeper level) runs its last blocks, so that its blocks start as those
@@ -711,6 +713,10 @@ __device__ __forceinline__ void strip_filter_store(const level_args &a, float *s
         constexpr int S = strip_shift(K), C0 = (pb + S) & ~3, OFF = (pb + S) & 3;
         constexpr int NW = round4(OFF + K + 3);
         static_assert(2 * (32 + K - 1) + S <= tile_xp(32, K), "the shifted window fits its pitch");
+        /* The reads (stored columns C0 .. 4 * 15 + C0 + NW - 1) lie inside what the load wrote
+         * (S .. 2 * cw + S - 1): none of them sees another plane's data. */
+        static_assert(C0 >= S && 4 * 15 + C0 + NW <= 2 * (32 + K - 1) + S,
+                      "the base branch reads only written window columns");
         const float *src = xs + (y0 + pb) * a.xp;
         const int xp = a.xp;
         int co[NW / 4];
