@@ -246,8 +246,11 @@ static void test_files(void) {
         };
         for (size_t i = 0; i < sizeof coreml / sizeof coreml[0]; i++) {
             snprintf(manifest, sizeof manifest, "%s/%s", dir, coreml[i].marker);
-            if (test_write_file(manifest, "{}", 2) != 0)
+            if (test_write_file(manifest, "{}", 2) != 0) {
+                printf("FAIL %s: cannot write %s\n", coreml[i].what, manifest);
+                failed++;
                 continue;
+            }
             expect_create(coreml[i].what, dir, 1, 8, 8, NULL, WTCONV_ERR_MODEL_FORMAT,
                           coreml[i].message);
             remove(manifest);
