@@ -717,25 +717,11 @@ __device__ __forceinline__ void strip_filter_store(const level_args &a, float *s
          * (S .. 2 * cw + S - 1): none of them sees another plane's data. */
         static_assert(C0 >= S && 4 * 15 + C0 + NW <= 2 * (32 + K - 1) + S,
                       "the base branch reads only written window columns");
-        const float *src = xs + (y0 + pb) * a.xp;
+        const float *src = xs + (y0 + pb) * a.xp + 4 * jb + C0;
         const int xp = a.xp;
-        int co[NW / 4];
-#pragma unroll
-        for (int c = 0; c < NW / 4; c++)
-            co[c] = 4 * jb + C0 + 4 * c;
         float acc[4][4];
-        strip4<K, NW, OFF>(
-            [&](int i, float(&row)[NW]) {
-#pragma unroll
-                for (int c = 0; c < NW / 4; c++) {
-                    const float4 q = *reinterpret_cast<const float4 *>(src + i * xp + co[c]);
-                    row[4 * c] = q.x;
-                    row[4 * c + 1] = q.y;
-                    row[4 * c + 2] = q.z;
-                    row[4 * c + 3] = q.w;
-                }
-            },
-            wt, acc);
+        strip4<K, NW, OFF>([&](int i, float(&row)[NW]) { load_row<NW>(row, src + i * xp); }, wt,
+                           acc);
 #pragma unroll
         for (int o = 0; o < 4; o++) {
             /* Two float2s: past the staging gap a row's float4s are not 16-byte aligned. */
