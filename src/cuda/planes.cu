@@ -336,6 +336,8 @@ __device__ __forceinline__ void plane_haar(const plane_args &a, float *sm, int l
     const int hc = a.hc[l], wc = a.wc[l], cp = a.cp[l];
     const int bs = a.band[l];
     const int cols = WHOLE ? cp : wc, n = WHOLE ? (hc + K - 1) * cp : hc * wc;
+    if (t >= n) /* no position for this thread: leave before the reciprocal */
+        return;
     const float inv_cols = small_inv(cols);
     float *out = sm + a.coef[l];
     for (int i = t; i < n; i += nt) {
@@ -446,6 +448,10 @@ __device__ __forceinline__ void plane_level(const plane_args &a, float *sm, cons
     const bool wide = plane_wide<NP>(a, l);
     const int jobs = plane_deep_jobs(NP, a.hc[l], a.wc[l]);
     const bool quads = QUADS == kQuadsAll || (QUADS == kQuadsSmall && jobs <= kQuadJobsMax);
+    /* Most of a block's threads have no job on a deep level: they leave before its prologue
+     * (whole quads, as 4 * jobs is a multiple of 4). */
+    if (t >= (quads ? 4 * jobs : jobs))
+        return;
     if (quads && wide)
         plane_deep_quads<K, NP, W4>(a, sm, ws, l, t, nt);
     else if (quads)
